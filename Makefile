@@ -1,0 +1,135 @@
+# Neural-ODE reproducible-research pipeline.
+#
+#   make                 regenerate the report (PROFILE=paper by default)
+#   make check           unit tests, then the quick profile end to end, checked
+#   make help            every target
+#
+# Make owns paths and dependencies; each stage's INI configs own its
+# hyperparameters.  Stages live in stages/*/stage.mk and append to the
+# variables below (FIGURES, SUMMARIES, PAPER_INPUTS).
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := all
+SHELL := /bin/sh
+
+PROFILE ?= paper
+ifeq ($(filter $(PROFILE),quick paper full),)
+$(error PROFILE must be quick, paper or full, not '$(PROFILE)')
+endif
+
+BUILD := build
+BIN := $(BUILD)/bin
+DATA := data/$(PROFILE)
+FIG := figures/$(PROFILE)
+GEN := paper/gen/$(PROFILE)
+PAPER_PDF := paper/paper-$(PROFILE).pdf
+MNIST_DIR ?= data/mnist
+
+# Numbers must not depend on the machine's thread count or CPU model more
+# than the tolerances allow.  Executables set their OpenBLAS thread count
+# explicitly (config key `threads`, default 1); the kernel family is pinned
+# here for the checked profiles.  Override with OPENBLAS_CORETYPE=... if this
+# CPU lacks AVX2.
+ifneq ($(PROFILE),full)
+export OPENBLAS_CORETYPE ?= Haswell
+endif
+export OPENBLAS_NUM_THREADS ?= 1
+
+# ---------------------------------------------------------------- build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror
+# Recursively expanded, so pkg-config runs only after deps.sh installed it.
+DEP_CFLAGS = $(shell pkg-config --cflags openblas inih cmocka)
+DEP_LIBS = $(shell pkg-config --libs openblas inih) -llbfgs \
+           -lsundials_arkode -lsundials_nvecserial -lm
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -Isrc/lib $(DEP_CFLAGS)
+
+LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/obj/lib/%.o,$(wildcard src/lib/*.c))
+CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
+# Keep the command objects: they are intermediate files of the pattern rule.
+.SECONDARY: $(CMD_OBJ)
+COMMANDS := gen-data check-numbers tex-macros
+BINARIES := $(addprefix $(BIN)/,$(COMMANDS))
+
+# Installs the missing Debian packages (root) or says which (not root).
+$(BUILD)/deps.ok: src/scripts/deps.sh
+	@mkdir -p $(@D)
+	src/scripts/deps.sh
+	@touch $@
+
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/deps.ok
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libnodeode.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# src/cmd/foo_bar.c builds $(BIN)/foo-bar.
+.SECONDEXPANSION:
+$(BIN)/%: $(BUILD)/libnodeode.a $$(BUILD)/obj/cmd/$$(subst -,_,$$*).o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BUILD)/obj/cmd/$(subst -,_,$*).o $(BUILD)/libnodeode.a $(DEP_LIBS) -o $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+.PHONY: bin
+bin: $(BINARIES)  ## build every executable into build/bin
+
+# ---------------------------------------------------------------- stages
+FIGURES :=
+SUMMARIES :=
+PAPER_INPUTS :=
+include $(sort $(wildcard stages/*/stage.mk))
+
+# ---------------------------------------------------------------- paper
+# Every summary becomes LaTeX macros; the paper \inputs them and never types
+# a number.
+$(GEN)/numbers.tex: $(SUMMARIES) $(BIN)/tex-macros
+	@mkdir -p $(@D)
+	$(BIN)/tex-macros $@ $(SUMMARIES)
+
+# The commit the numbers were made from, rewritten only when it changes.
+.PHONY: FORCE
+$(GEN)/commit.tex: FORCE
+	@mkdir -p $(@D)
+	@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	 printf '\\newcommand{\\pipelineCommit}{%s}\n\\newcommand{\\pipelineProfile}{%s}\n' \
+	   "$$c" "$(PROFILE)" > $@.tmp; \
+	 if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+PAPER_TEXINPUTS = $(abspath $(GEN)):$(abspath $(FIG)):$(abspath paper):
+$(PAPER_PDF): paper/paper.tex $(GEN)/numbers.tex $(GEN)/commit.tex $(FIGURES) $(PAPER_INPUTS)
+	@mkdir -p $(BUILD)/paper/$(PROFILE)
+	TEXINPUTS=$(PAPER_TEXINPUTS) latexmk -pdf -interaction=nonstopmode -halt-on-error \
+	  -quiet -outdir=$(abspath $(BUILD)/paper/$(PROFILE)) paper/paper.tex > $(BUILD)/paper/$(PROFILE)/latexmk.log 2>&1 \
+	  || { tail -n 40 $(BUILD)/paper/$(PROFILE)/latexmk.log; exit 1; }
+	cp $(BUILD)/paper/$(PROFILE)/paper.pdf $@.tmp && mv $@.tmp $@
+
+# ---------------------------------------------------------------- targets
+.PHONY: all figures paper verify check test clean help
+all: figures paper  ## regenerate every figure and the report (default)
+figures: $(FIGURES)  ## render every figure of this profile into figures/PROFILE/
+paper: $(PAPER_PDF)  ## build the report, paper/paper-PROFILE.pdf
+
+verify: $(SUMMARIES) $(BIN)/check-numbers  ## compare this profile's numbers with tests/expected/PROFILE.tsv
+	$(BIN)/check-numbers tests/expected/$(PROFILE).tsv $(SUMMARIES)
+
+include tests/tests.mk
+
+# The README's test command: unit tests, then the quick profile regenerated
+# (paper included) and its numbers checked.  Ends with `N passed, N failed`.
+check: test  ## unit tests, then the quick profile end to end and its numbers
+	$(MAKE) --no-print-directory PROFILE=quick paper
+	$(MAKE) --no-print-directory PROFILE=quick verify
+
+clean:  ## remove build products and every profile's outputs (keeps fetched MNIST)
+	rm -rf $(BUILD) data/quick data/paper data/full figures/quick figures/paper \
+	  figures/full paper/gen paper/paper-*.pdf
+
+help:  ## list the targets
+	@echo "usage: make [TARGET] [PROFILE=quick|paper|full] [MNIST_DIR=dir]"
+	@grep -h -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | \
+	  sed -e 's/:.*## /\t/' | awk -F '\t' '{ printf "  %-14s %s\n", $$1, $$2 }'

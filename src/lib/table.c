@@ -1,0 +1,118 @@
+#define _POSIX_C_SOURCE 200809L
+#include "table.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int table_read(const char *path, int min_cols, int max_cols, table_t *t, err_t *e)
+{
+    memset(t, 0, sizeof *t);
+    if (read_file(path, &t->text, NULL, e) != 0)
+        return -1;
+    int cap = 64;
+    t->rows = xmalloc(cap * sizeof *t->rows);
+    char *save_line = NULL;
+    int line_no = 0;
+    char *p = t->text;
+    while (p && *p) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        line_no++;
+        char *hash = strchr(p, '#');
+        if (hash)
+            *hash = '\0';
+        table_row_t row = {.line = line_no};
+        char *tok = strtok_r(p, " \t\r", &save_line);
+        while (tok) {
+            if (row.ncols == TABLE_MAX_COLS || row.ncols == max_cols) {
+                table_free(t);
+                return err_set(e, "%s:%d: more than %d fields", path, line_no, max_cols);
+            }
+            row.col[row.ncols++] = tok;
+            tok = strtok_r(NULL, " \t\r", &save_line);
+        }
+        if (row.ncols > 0) {
+            if (row.ncols < min_cols) {
+                table_free(t);
+                return err_set(e, "%s:%d: expected at least %d fields, found %d", path,
+                               line_no, min_cols, row.ncols);
+            }
+            if (t->nrows == cap) {
+                cap *= 2;
+                table_row_t *grown = realloc(t->rows, cap * sizeof *t->rows);
+                if (!grown)
+                    die("out of memory reading %s", path);
+                t->rows = grown;
+            }
+            t->rows[t->nrows++] = row;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+void table_free(table_t *t)
+{
+    free(t->text);
+    free(t->rows);
+    memset(t, 0, sizeof *t);
+}
+
+int key_is_valid(const char *key)
+{
+    if (!isalpha((unsigned char)key[0]))
+        return 0;
+    for (const char *c = key; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_')
+            return 0;
+    return 1;
+}
+
+void summary_init(summary_t *s) { memset(s, 0, sizeof *s); }
+
+void summary_add(summary_t *s, const char *key, const char *fmt, ...)
+{
+    if (!key_is_valid(key))
+        die("internal error: invalid summary key '%s'", key);
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 32;
+        s->keys = realloc(s->keys, s->cap * sizeof *s->keys);
+        s->values = realloc(s->values, s->cap * sizeof *s->values);
+        if (!s->keys || !s->values)
+            die("out of memory in summary");
+    }
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    s->keys[s->n] = strdup(key);
+    s->values[s->n] = strdup(buf);
+    if (!s->keys[s->n] || !s->values[s->n])
+        die("out of memory in summary");
+    s->n++;
+}
+
+int summary_write(const summary_t *s, const char *path, err_t *e)
+{
+    atomic_file_t af;
+    if (atomic_open(&af, path, e) != 0)
+        return -1;
+    for (int i = 0; i < s->n; i++)
+        fprintf(af.fp, "%s\t%s\n", s->keys[i], s->values[i]);
+    return atomic_commit(&af, e);
+}
+
+void summary_free(summary_t *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        free(s->keys[i]);
+        free(s->values[i]);
+    }
+    free(s->keys);
+    free(s->values);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,43 @@
+/* Whitespace-separated text tables: summaries (`key value`) and expected
+ * numbers (`key value tolerance`).  '#' starts a comment; blank lines are
+ * skipped.  Each row keeps its line number so errors can point at it. */
+#ifndef NODE_TABLE_H
+#define NODE_TABLE_H
+
+#include "util.h"
+
+#define TABLE_MAX_COLS 8
+
+typedef struct {
+    int line;
+    int ncols;
+    char *col[TABLE_MAX_COLS];
+} table_row_t;
+
+typedef struct {
+    char *text; /* owns the strings the rows point into */
+    int nrows;
+    table_row_t *rows;
+} table_t;
+
+/* Every row must have between min_cols and max_cols fields. */
+int table_read(const char *path, int min_cols, int max_cols, table_t *t, err_t *e);
+void table_free(table_t *t);
+
+/* A summary being built: key/value pairs written as a TSV, atomically. */
+typedef struct {
+    int n, cap;
+    char **keys;
+    char **values;
+} summary_t;
+
+void summary_init(summary_t *s);
+void summary_add(summary_t *s, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int summary_write(const summary_t *s, const char *path, err_t *e);
+void summary_free(summary_t *s);
+
+/* True if key is a valid summary key: [A-Za-z][A-Za-z0-9_]*. */
+int key_is_valid(const char *key);
+
+#endif

@@ -1,0 +1,177 @@
+#define _POSIX_C_SOURCE 200809L
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *prog_name = "node-ode";
+
+void set_progname(const char *argv0)
+{
+    const char *slash = strrchr(argv0, '/');
+    prog_name = slash ? slash + 1 : argv0;
+}
+
+const char *progname(void) { return prog_name; }
+
+int err_set(err_t *e, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+void die(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog_name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+void *xmalloc_at(size_t n, const char *file, int line)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("%s:%d: out of memory allocating %zu bytes", file, line, n);
+    return p;
+}
+
+void *xcalloc_at(size_t n, size_t size, const char *file, int line)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        die("%s:%d: out of memory allocating %zu x %zu bytes", file, line, n, size);
+    return p;
+}
+
+int atomic_open(atomic_file_t *af, const char *path, err_t *e)
+{
+    size_t n = strlen(path);
+    af->fp = NULL;
+    af->path = xmalloc(n + 1);
+    memcpy(af->path, path, n + 1);
+    af->tmp_path = xmalloc(n + 16);
+    snprintf(af->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(af->tmp_path);
+    if (fd < 0) {
+        err_set(e, "%s: cannot create temporary file: %s", path, strerror(errno));
+        free(af->path);
+        free(af->tmp_path);
+        af->path = af->tmp_path = NULL;
+        return -1;
+    }
+    af->fp = fdopen(fd, "w");
+    if (!af->fp) {
+        close(fd);
+        unlink(af->tmp_path);
+        err_set(e, "%s: cannot open temporary file: %s", path, strerror(errno));
+        free(af->path);
+        free(af->tmp_path);
+        af->path = af->tmp_path = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int atomic_commit(atomic_file_t *af, err_t *e)
+{
+    int bad = ferror(af->fp);
+    if (fclose(af->fp) != 0)
+        bad = 1;
+    af->fp = NULL;
+    if (bad) {
+        unlink(af->tmp_path);
+        err_set(e, "%s: write failed: %s", af->path, strerror(errno));
+    } else if (rename(af->tmp_path, af->path) != 0) {
+        bad = 1;
+        err_set(e, "%s: cannot rename temporary file into place: %s", af->path,
+                strerror(errno));
+        unlink(af->tmp_path);
+    }
+    free(af->path);
+    free(af->tmp_path);
+    af->path = af->tmp_path = NULL;
+    return bad ? -1 : 0;
+}
+
+void atomic_abort(atomic_file_t *af)
+{
+    if (af->fp)
+        fclose(af->fp);
+    if (af->tmp_path)
+        unlink(af->tmp_path);
+    free(af->path);
+    free(af->tmp_path);
+    af->fp = NULL;
+    af->path = af->tmp_path = NULL;
+}
+
+int read_file(const char *path, char **out, size_t *len, err_t *e)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            char *grown = realloc(buf, cap);
+            if (!grown)
+                die("out of memory reading %s", path);
+            buf = grown;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        return err_set(e, "%s: read error", path);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    if (len)
+        *len = n;
+    return 0;
+}
+
+int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s)
+        return -1;
+    double v = strtod(s, &end);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int parse_long(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s)
+        return -1;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}

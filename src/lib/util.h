@@ -1,0 +1,56 @@
+/* Small shared helpers: error reporting, checked allocation, atomic output.
+ *
+ * Library code never exits: it returns a status and writes a message into a
+ * caller-owned `struct err`.  Executables turn that into one line on stderr
+ * naming the file and the problem, then exit non-zero (die()). */
+#ifndef NODE_UTIL_H
+#define NODE_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define ERR_MSG_LEN 512
+
+typedef struct {
+    char msg[ERR_MSG_LEN];
+} err_t;
+
+/* Formats into e->msg (if e is not NULL) and returns -1, so that callers can
+ * write `return err_set(e, "%s: truncated", path);`. */
+int err_set(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "prog: message" to stderr and exits with status 1. */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Program name used by die(); set once in main(). */
+void set_progname(const char *argv0);
+const char *progname(void);
+
+/* Allocation that dies with file:line on failure.  Every buffer has one
+ * owner that frees it. */
+#define xmalloc(n) xmalloc_at((n), __FILE__, __LINE__)
+#define xcalloc(n, s) xcalloc_at((n), (s), __FILE__, __LINE__)
+void *xmalloc_at(size_t n, const char *file, int line);
+void *xcalloc_at(size_t n, size_t size, const char *file, int line);
+
+/* Atomic output: write to "<path>.tmp.XXXXXX" in the same directory, then
+ * rename over <path> on commit.  Abort (or a crash) leaves <path> untouched,
+ * so Make never sees a half-written target. */
+typedef struct {
+    FILE *fp;
+    char *path;
+    char *tmp_path;
+} atomic_file_t;
+
+int atomic_open(atomic_file_t *af, const char *path, err_t *e);
+int atomic_commit(atomic_file_t *af, err_t *e);
+void atomic_abort(atomic_file_t *af);
+
+/* Reads a whole file into a malloc'd buffer (NUL-terminated). */
+int read_file(const char *path, char **out, size_t *len, err_t *e);
+
+/* Strict number parsing: the whole string must be consumed. */
+int parse_double(const char *s, double *out);
+int parse_long(const char *s, long *out);
+
+#endif
