@@ -1,0 +1,45 @@
+/* The MLP vector field of an ODE block, as an odefunc_t.
+ *
+ * First order: dh/dt = f([h, t]) with f an MLP D(+1) -> ... -> D; the time
+ * column is present only when time_dependent.
+ * Second order (Norcliffe et al. 2020; report 000's SONODE): the state of
+ * each example is [v, x], both of m = D/2 dims, and
+ *   dv/dt = g([x, t]),  dx/dt = v,
+ * with g an MLP m(+1) -> ... -> m.  The first half of the state is the
+ * velocity, as in report 000, whose classifier reads the velocity.
+ *
+ * The field's parameters are one contiguous slice of the model's flat
+ * vector; the odefunc_t sees only that slice (theta). */
+#ifndef NODE_FIELD_H
+#define NODE_FIELD_H
+
+#include "nn.h"
+#include "ode.h"
+
+typedef struct {
+    mlp_t mlp;          /* offset 0 within theta */
+    int dim;            /* D, state dims per example */
+    int half;           /* m: the MLP's output width (D, or D/2 second order) */
+    int time_dependent;
+    int second_order;
+    int max_batch;
+    int batch;
+    const double *theta; /* the field's parameter slice, set per solve */
+    mlp_ws_t ws;
+    double *inp;  /* (B, half + time_dependent) packed MLP input */
+    double *dout; /* (B, half) packed cotangent for the MLP output */
+    double *dinp; /* (B, half + time_dependent) */
+    odefunc_t f;
+} field_t;
+
+/* hidden: n_hidden widths; hidden layers use hidden_act, the last layer
+ * final_act. */
+int field_init(field_t *fd, int dim, int n_hidden, const int *hidden, act_t hidden_act,
+               act_t final_act, int time_dependent, int second_order, int max_batch,
+               err_t *e);
+void field_free(field_t *fd);
+size_t field_n_params(const field_t *fd);
+/* Batch size and parameter slice of the next solves. */
+void field_bind(field_t *fd, int batch, const double *theta);
+
+#endif

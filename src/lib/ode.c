@@ -1,0 +1,520 @@
+#include "ode.h"
+
+#include <arkode/arkode_erkstep.h>
+#include <math.h>
+#include <nvector/nvector_serial.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sundials/sundials_context.h>
+
+static const char *const method_names[] = {"dopri5", "tsit5", "bosh3", "verner6", "rk4", "euler"};
+
+int ode_method_parse(const char *name, ode_method_t *out)
+{
+    for (int i = 0; i < 6; i++)
+        if (strcmp(name, method_names[i]) == 0) {
+            *out = (ode_method_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *ode_method_name(ode_method_t m) { return method_names[m]; }
+int ode_method_is_fixed(ode_method_t m) { return m == ODE_RK4 || m == ODE_EULER; }
+
+ode_options_t ode_options_default(void)
+{
+    ode_options_t o = {.method = ODE_DOPRI5, .rtol = 1e-3, .atol = 1e-3, .max_steps = 10000,
+                       .fixed_steps = 10};
+    return o;
+}
+
+/* One ERKStep integrator for a given state length, reused across solves
+ * (ERKStepReInit) so that a training step allocates nothing. */
+typedef struct {
+    void *mem;
+    N_Vector y;
+    size_t n;
+} integrator_t;
+
+struct ode_solver {
+    ode_options_t opt;
+    SUNContext sunctx;
+    ARKodeButcherTable table;
+    integrator_t fwd, bwd;
+    const odefunc_t *f; /* the field of the solve in progress */
+    long nfe;           /* evaluations of the solve in progress */
+    double *tmp;        /* (n) scratch for the time derivatives */
+    size_t tmp_n;
+    ode_stats_t stats;
+    char arkode_msg[256]; /* ARKODE's last error message */
+};
+
+/* Tsitouras, "Runge-Kutta pairs of order 5(4) satisfying only the first
+ * column simplifying assumption", Comput. Math. Appl. 62 (2011) 770-775,
+ * Table 1: c, A and b (FSAL: the last row of A is b); the embedded 4th-order
+ * weights are b + e with the error coefficients e of the same paper. */
+static ARKodeButcherTable tsit5_table(void)
+{
+    double c[7] = {0.0, 0.161, 0.327, 0.9, 0.9800255409045097, 1.0, 1.0};
+    double A[49] = {0};
+    double rows[7][6] = {
+        {0},
+        {0.161},
+        {-0.008480655492356989, 0.335480655492357},
+        {2.897153057105493, -6.359448489975075, 4.3622954328695815},
+        {5.325864828439257, -11.748883564062828, 7.4955393428898365, -0.09249506636175525},
+        {5.86145544294642, -12.92096931784711, 8.159367898576159, -0.071584973281401,
+         -0.028269050394068383},
+        {0.09646076681806523, 0.01, 0.4798896504144996, 1.379008574103742, -3.290069515436081,
+         2.324710524099774},
+    };
+    for (int i = 0; i < 7; i++)
+        for (int j = 0; j < i; j++)
+            A[i * 7 + j] = rows[i][j];
+    double b[7] = {0.09646076681806523, 0.01, 0.4798896504144996, 1.379008574103742,
+                   -3.290069515436081, 2.324710524099774, 0.0};
+    double err[7] = {-0.00178001105222577714, -0.0008164344596567469, 0.007880878010261995,
+                     -0.1447110071732629, 0.5823571654525552, -0.45808210592918697,
+                     1.0 / 66.0};
+    double d[7];
+    for (int i = 0; i < 7; i++)
+        d[i] = b[i] + err[i];
+    return ARKodeButcherTable_Create(7, 5, 4, c, A, b, d);
+}
+
+static ARKodeButcherTable rk4_table(void)
+{
+    double c[4] = {0.0, 0.5, 0.5, 1.0};
+    double A[16] = {0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 1.0, 0};
+    double b[4] = {1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6};
+    return ARKodeButcherTable_Create(4, 4, 0, c, A, b, NULL);
+}
+
+static ARKodeButcherTable euler_table(void)
+{
+    double c[1] = {0.0}, A[1] = {0.0}, b[1] = {1.0};
+    return ARKodeButcherTable_Create(1, 1, 0, c, A, b, NULL);
+}
+
+/* SUNDIALS <= 6.5 ERKStep treats every table whose last node is c_s = 1 as
+ * first-same-as-last and reuses its last stage as the next step's first
+ * (LLNL/sundials issue #311, fixed in 6.6; Debian 12 ships 6.4.1).  For a
+ * table that is not really FSAL (classical RK4, Verner 6(5)) that silently
+ * drops the order.  Appending one stage at c = 1 whose row is b makes the
+ * table genuinely FSAL: the extra stage is f(y_{n+1}), which ARKODE then
+ * correctly reuses, so the cost per step is unchanged. */
+static ARKodeButcherTable make_fsal(ARKodeButcherTable B)
+{
+    if (!B || B->c[B->stages - 1] != 1.0)
+        return B;
+    int s = B->stages;
+    int fsal = 1;
+    for (int j = 0; j < s; j++)
+        if (B->A[s - 1][j] != B->b[j])
+            fsal = 0;
+    if (fsal)
+        return B;
+    int S = s + 1;
+    double *A = xcalloc((size_t)S * S, sizeof *A), *c = xcalloc(S, sizeof *c),
+           *b = xcalloc(S, sizeof *b), *d = B->d ? xcalloc(S, sizeof *d) : NULL;
+    for (int i = 0; i < s; i++) {
+        for (int j = 0; j < s; j++)
+            A[i * S + j] = B->A[i][j];
+        c[i] = B->c[i];
+        b[i] = B->b[i];
+        if (d)
+            d[i] = B->d[i];
+    }
+    for (int j = 0; j < s; j++)
+        A[s * S + j] = B->b[j];
+    c[s] = 1.0;
+    ARKodeButcherTable F = ARKodeButcherTable_Create(S, B->q, B->p, c, A, b, d);
+    ARKodeButcherTable_Free(B);
+    free(A);
+    free(c);
+    free(b);
+    free(d);
+    return F;
+}
+
+static ARKodeButcherTable method_table_raw(ode_method_t m)
+{
+    switch (m) {
+    case ODE_DOPRI5:
+        return ARKodeButcherTable_LoadERK(ARKODE_DORMAND_PRINCE_7_4_5);
+    case ODE_TSIT5:
+        return tsit5_table();
+    case ODE_BOSH3:
+        return ARKodeButcherTable_LoadERK(ARKODE_BOGACKI_SHAMPINE_4_2_3);
+    case ODE_VERNER6:
+        return ARKodeButcherTable_LoadERK(ARKODE_VERNER_8_5_6);
+    case ODE_RK4:
+        return rk4_table();
+    case ODE_EULER:
+        return euler_table();
+    }
+    return NULL;
+}
+
+static ARKodeButcherTable method_table(ode_method_t m) { return make_fsal(method_table_raw(m)); }
+
+int ode_solver_create(ode_solver_t **out, const ode_options_t *opt, err_t *e)
+{
+    *out = NULL;
+    int fixed = ode_method_is_fixed(opt->method);
+    if (!fixed && !(opt->rtol > 0 && opt->atol > 0))
+        return err_set(e, "ode: rtol and atol must be positive (got %g, %g)", opt->rtol,
+                       opt->atol);
+    if (fixed && opt->fixed_steps < 1)
+        return err_set(e, "ode: fixed_steps must be at least 1 (got %ld)", opt->fixed_steps);
+    if (opt->max_steps < 0)
+        return err_set(e, "ode: max_steps must not be negative");
+    ode_solver_t *s = xcalloc(1, sizeof *s);
+    s->opt = *opt;
+    if (s->opt.adjoint_rtol <= 0)
+        s->opt.adjoint_rtol = opt->rtol;
+    if (s->opt.adjoint_atol <= 0)
+        s->opt.adjoint_atol = opt->atol;
+    if (SUNContext_Create(NULL, &s->sunctx) != 0) {
+        free(s);
+        return err_set(e, "ode: SUNContext_Create failed");
+    }
+    s->table = method_table(opt->method);
+    if (!s->table) {
+        SUNContext_Free(&s->sunctx);
+        free(s);
+        return err_set(e, "ode: cannot build the Butcher table of %s",
+                       ode_method_name(opt->method));
+    }
+    *out = s;
+    return 0;
+}
+
+static void integrator_free(integrator_t *in)
+{
+    if (in->mem)
+        ERKStepFree(&in->mem);
+    if (in->y)
+        N_VDestroy(in->y);
+    memset(in, 0, sizeof *in);
+}
+
+void ode_solver_free(ode_solver_t *s)
+{
+    if (!s)
+        return;
+    integrator_free(&s->fwd);
+    integrator_free(&s->bwd);
+    ARKodeButcherTable_Free(s->table);
+    SUNContext_Free(&s->sunctx);
+    free(s->tmp);
+    free(s);
+}
+
+ode_stats_t ode_solver_stats(const ode_solver_t *s) { return s->stats; }
+
+/* ARKODE reports failures through this handler; keep the text for our own
+ * message instead of letting ARKODE print to stderr. */
+static void capture_error(int code, const char *module, const char *function, char *msg,
+                          void *data)
+{
+    ode_solver_t *s = data;
+    (void)code;
+    (void)module;
+    snprintf(s->arkode_msg, sizeof s->arkode_msg, "%s: %s", function, msg);
+}
+
+static int all_finite(const double *x, size_t n)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++)
+        acc += x[i] * 0.0; /* NaN or inf turns the sum into NaN */
+    return acc == 0.0;
+}
+
+static int fwd_rhs(sunrealtype t, N_Vector y, N_Vector ydot, void *data)
+{
+    ode_solver_t *s = data;
+    s->nfe++;
+    size_t n = s->f->n;
+    double *yd = N_VGetArrayPointer(ydot);
+    if (s->f->rhs(s->f->ctx, t, N_VGetArrayPointer(y), yd) != 0)
+        return -1;
+    /* A non-finite derivative is recoverable: ARKODE retries a smaller step;
+     * if that keeps failing the solve stops with an error. */
+    return all_finite(yd, n) ? 0 : 1;
+}
+
+/* Backward system in s = -t, state Y = [h, a, g] (n, n, n_params):
+ *   dh/ds = -f(t, h),  da/ds = a^T df/dh,  dg/ds = a^T df/dtheta
+ * (Chen et al. 2018, eqs. 4 and 5 with time reversed), so that after
+ * integrating from s = -t_K to s = -t0, a = dL/dh(t0) and g = dL/dtheta. */
+static int bwd_rhs(sunrealtype sv, N_Vector y, N_Vector ydot, void *data)
+{
+    ode_solver_t *s = data;
+    s->nfe++;
+    size_t n = s->f->n, np = s->f->n_params;
+    const double *Y = N_VGetArrayPointer(y);
+    double *D = N_VGetArrayPointer(ydot);
+    if (s->f->vjp(s->f->ctx, -sv, Y, Y + n, D, D + n, D + 2 * n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        D[i] = -D[i];
+    return all_finite(D, 2 * n + np) ? 0 : 1;
+}
+
+/* Error weights of the backward solve.  With the seminorm (Kidger, Chen &
+ * Lyons 2021) the parameter-gradient components get weight 0: they are pure
+ * quadratures, no other component depends on them, so their local error
+ * need not limit the step.  The other weights are scaled by sqrt(N / 2n) so
+ * that ARKODE's WRMS norm over all N components equals the RMS norm over the
+ * 2n components that are controlled. */
+static int bwd_ewt(N_Vector y, N_Vector ewt, void *data)
+{
+    ode_solver_t *s = data;
+    size_t n = s->f->n, N = 2 * n + s->f->n_params;
+    const double *Y = N_VGetArrayPointer(y);
+    double *W = N_VGetArrayPointer(ewt);
+    double rtol = s->opt.adjoint_rtol, atol = s->opt.adjoint_atol;
+    size_t controlled = s->opt.seminorm ? 2 * n : N;
+    double scale = sqrt((double)N / (double)controlled);
+    for (size_t i = 0; i < controlled; i++)
+        W[i] = scale / (rtol * fabs(Y[i]) + atol);
+    for (size_t i = controlled; i < N; i++)
+        W[i] = 0.0;
+    return 0;
+}
+
+static int check_flag(ode_solver_t *s, int flag, const char *what, err_t *e)
+{
+    if (flag >= 0)
+        return 0;
+    return err_set(e, "ode: %s failed (%s)%s%s", what, ERKStepGetReturnFlagName(flag),
+                   s->arkode_msg[0] ? ": " : "", s->arkode_msg);
+}
+
+/* (Re)initialises `in` for a state of length n at time t0 with y already
+ * holding the initial state (copied by the caller into in->y after this
+ * returns when a new vector is made, so callers fill the state afterwards
+ * and call ERKStepReset). */
+static int integrator_prepare(ode_solver_t *s, integrator_t *in, size_t n, ARKRhsFn rhs,
+                              int backward, double span, err_t *e)
+{
+    if (in->mem && in->n == n)
+        return 0;
+    integrator_free(in);
+    in->y = N_VNew_Serial((sunindextype)n, s->sunctx);
+    if (!in->y)
+        return err_set(e, "ode: cannot allocate a state of %zu values", n);
+    N_VConst(0.0, in->y);
+    in->n = n;
+    in->mem = ERKStepCreate(rhs, 0.0, in->y, s->sunctx);
+    if (!in->mem)
+        return err_set(e, "ode: ERKStepCreate failed");
+    int flag = ERKStepSetUserData(in->mem, s);
+    if (flag >= 0)
+        flag = ERKStepSetErrHandlerFn(in->mem, capture_error, s);
+    if (flag >= 0)
+        flag = ERKStepSetTable(in->mem, s->table);
+    if (flag >= 0 && s->opt.max_steps > 0)
+        flag = ERKStepSetMaxNumSteps(in->mem, s->opt.max_steps);
+    if (flag >= 0) {
+        if (ode_method_is_fixed(s->opt.method))
+            flag = ERKStepSetFixedStep(in->mem, span / (double)s->opt.fixed_steps);
+        else if (backward)
+            flag = ERKStepWFtolerances(in->mem, bwd_ewt);
+        else
+            flag = ERKStepSStolerances(in->mem, s->opt.rtol, s->opt.atol);
+    }
+    return check_flag(s, flag, "integrator set-up", e);
+}
+
+static int check_times(double t0, int K, const double *times, err_t *e)
+{
+    if (K < 1)
+        return err_set(e, "ode: need at least one output time");
+    if (!(times[0] >= t0))
+        return err_set(e, "ode: first output time %g is before t0 = %g", times[0], t0);
+    for (int k = 1; k < K; k++)
+        if (!(times[k] > times[k - 1]))
+            return err_set(e, "ode: output times must increase (t_%d = %g, t_%d = %g)", k,
+                           times[k - 1], k + 1, times[k]);
+    if (!(times[K - 1] > t0))
+        return err_set(e, "ode: the last output time must be after t0");
+    return 0;
+}
+
+int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0, int K,
+                const double *times, double *h_out, err_t *e)
+{
+    if (check_times(t0, K, times, e) != 0)
+        return -1;
+    size_t n = f->n;
+    s->f = f;
+    s->nfe = 0;
+    s->arkode_msg[0] = '\0';
+    s->stats.nfe_forward = s->stats.steps_forward = 0;
+    integrator_t *in = &s->fwd;
+    double span = times[K - 1] - t0;
+    /* The fixed step depends on the span, so re-create for a new span. */
+    if (ode_method_is_fixed(s->opt.method))
+        integrator_free(in);
+    if (integrator_prepare(s, in, n, fwd_rhs, 0, span, e) != 0)
+        return -1;
+    memcpy(N_VGetArrayPointer(in->y), h0, n * sizeof *h0);
+    int flag = ERKStepReInit(in->mem, fwd_rhs, t0, in->y);
+    if (check_flag(s, flag, "ERKStepReInit", e) != 0)
+        return -1;
+    double t = t0;
+    for (int k = 0; k < K; k++) {
+        if (times[k] > t) {
+            flag = ERKStepSetStopTime(in->mem, times[k]);
+            if (flag >= 0)
+                flag = ERKStepEvolve(in->mem, times[k], in->y, &t, ARK_NORMAL);
+            if (check_flag(s, flag, "forward solve", e) != 0) {
+                s->stats.nfe_forward = s->nfe;
+                return err_set(e, "ode: forward solve diverged or failed at t = %g of [%g, %g] "
+                                  "(%s)%s%s",
+                               t, t0, times[K - 1], ERKStepGetReturnFlagName(flag),
+                               s->arkode_msg[0] ? ": " : "", s->arkode_msg);
+            }
+            t = times[k];
+        }
+        memcpy(h_out + (size_t)k * n, N_VGetArrayPointer(in->y), n * sizeof *h_out);
+    }
+    long steps = 0;
+    ERKStepGetNumSteps(in->mem, &steps);
+    s->stats.nfe_forward = s->nfe;
+    s->stats.steps_forward = steps;
+    return 0;
+}
+
+static double *solver_tmp(ode_solver_t *s, size_t n)
+{
+    if (s->tmp_n < n) {
+        free(s->tmp);
+        s->tmp = xmalloc(n * sizeof(double));
+        s->tmp_n = n;
+    }
+    return s->tmp;
+}
+
+static double dot(const double *a, const double *b, size_t n)
+{
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++)
+        acc += a[i] * b[i];
+    return acc;
+}
+
+int ode_backward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0, int K,
+                 const double *times, const double *h_out, const double *dL_dh,
+                 double *dL_dh0, double *dL_dparams, double *dL_dtimes, err_t *e)
+{
+    if (check_times(t0, K, times, e) != 0)
+        return -1;
+    size_t n = f->n, np = f->n_params, N = 2 * n + np;
+    s->f = f;
+    s->nfe = 0;
+    s->arkode_msg[0] = '\0';
+    s->stats.nfe_backward = s->stats.steps_backward = 0;
+    integrator_t *in = &s->bwd;
+    double span = times[K - 1] - t0;
+    if (ode_method_is_fixed(s->opt.method))
+        integrator_free(in);
+    if (integrator_prepare(s, in, N, bwd_rhs, 1, span, e) != 0)
+        return -1;
+
+    /* dL/dt_k = dL/dh(t_k) . f(t_k, h(t_k)): moving an output time moves
+     * only where the trajectory is read. */
+    if (dL_dtimes) {
+        double *fy = solver_tmp(s, n);
+        for (int k = 0; k < K; k++) {
+            s->nfe++;
+            if (f->rhs(f->ctx, times[k], h_out + (size_t)k * n, fy) != 0)
+                return err_set(e, "ode: cannot evaluate f at t = %g", times[k]);
+            dL_dtimes[k + 1] = dot(dL_dh + (size_t)k * n, fy, n);
+        }
+    }
+
+    double *Y = N_VGetArrayPointer(in->y);
+    memcpy(Y, h_out + (size_t)(K - 1) * n, n * sizeof *Y);
+    memcpy(Y + n, dL_dh + (size_t)(K - 1) * n, n * sizeof *Y);
+    memset(Y + 2 * n, 0, np * sizeof *Y);
+    double sv = -times[K - 1];
+    int started = 0;
+    long steps_total = 0;
+    for (int k = K - 1; k >= 0; k--) {
+        double target = k > 0 ? times[k - 1] : t0;
+        if (-target > sv) {
+            int flag;
+            if (!started) {
+                flag = ERKStepReInit(in->mem, bwd_rhs, sv, in->y);
+                started = 1;
+            } else {
+                /* A jump in a: restart from the new state, carrying over the
+                 * last step size instead of estimating a first step again. */
+                double h_last = 0.0;
+                long steps = 0;
+                ERKStepGetNumSteps(in->mem, &steps);
+                steps_total += steps;
+                ERKStepGetLastStep(in->mem, &h_last);
+                flag = ERKStepReInit(in->mem, bwd_rhs, sv, in->y);
+                if (flag >= 0 && !ode_method_is_fixed(s->opt.method))
+                    flag = ERKStepSetInitStep(in->mem, h_last);
+            }
+            if (flag >= 0)
+                flag = ERKStepSetStopTime(in->mem, -target);
+            if (flag >= 0)
+                flag = ERKStepEvolve(in->mem, -target, in->y, &sv, ARK_NORMAL);
+            if (flag < 0) {
+                s->stats.nfe_backward = s->nfe;
+                return err_set(e, "ode: adjoint solve diverged or failed at t = %g of [%g, %g] "
+                                  "(%s)%s%s",
+                               -sv, t0, times[K - 1], ERKStepGetReturnFlagName(flag),
+                               s->arkode_msg[0] ? ": " : "", s->arkode_msg);
+            }
+            sv = -target;
+            Y = N_VGetArrayPointer(in->y);
+        }
+        if (k > 0) {
+            /* Restart h from the forward solution (the backward
+             * reconstruction drifts) and add the observation's gradient. */
+            memcpy(Y, h_out + (size_t)(k - 1) * n, n * sizeof *Y);
+            const double *g = dL_dh + (size_t)(k - 1) * n;
+            for (size_t i = 0; i < n; i++)
+                Y[n + i] += g[i];
+        }
+    }
+    if (started) {
+        long steps = 0;
+        ERKStepGetNumSteps(in->mem, &steps);
+        steps_total += steps;
+        ERKStepSetInitStep(in->mem, 0.0);
+    }
+    memcpy(dL_dh0, Y + n, n * sizeof *Y);
+    for (size_t i = 0; i < np; i++)
+        dL_dparams[i] += Y[2 * n + i];
+    if (dL_dtimes) {
+        double *fy = solver_tmp(s, n);
+        s->nfe++;
+        if (f->rhs(f->ctx, t0, h0, fy) != 0)
+            return err_set(e, "ode: cannot evaluate f at t0 = %g", t0);
+        dL_dtimes[0] = -dot(dL_dh0, fy, n);
+    }
+    s->stats.nfe_backward = s->nfe;
+    s->stats.steps_backward = steps_total;
+    return 0;
+}
+
+int ode_method_check_order(ode_method_t m, int *q, int *p)
+{
+    ARKodeButcherTable B = method_table(m);
+    if (!B)
+        return -1;
+    int flag = ARKodeButcherTable_CheckOrder(B, q, p, NULL);
+    ARKodeButcherTable_Free(B);
+    return flag;
+}
