@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "util.h"
 
 static const char *const act_names[] = {"identity", "tanh", "relu", "elu"};
@@ -57,8 +58,7 @@ void act_forward(double *x, size_t n, act_t a)
     case ACT_IDENTITY:
         break;
     case ACT_TANH:
-        for (size_t i = 0; i < n; i++)
-            x[i] = tanh(x[i]);
+        tanh_array(x, n);
         break;
     case ACT_RELU:
         for (size_t i = 0; i < n; i++)

@@ -35,6 +35,7 @@ ode_options_t ode_options_default(void)
 typedef struct {
     void *mem;
     N_Vector y;
+    N_Vector f0, y1, f1, ewt; /* first-step selection */
     size_t n;
 } integrator_t;
 
@@ -196,8 +197,10 @@ static void integrator_free(integrator_t *in)
 {
     if (in->mem)
         ERKStepFree(&in->mem);
-    if (in->y)
-        N_VDestroy(in->y);
+    N_Vector *vs[5] = {&in->y, &in->f0, &in->y1, &in->f1, &in->ewt};
+    for (int i = 0; i < 5; i++)
+        if (*vs[i])
+            N_VDestroy(*vs[i]);
     memset(in, 0, sizeof *in);
 }
 
@@ -309,6 +312,12 @@ static int integrator_prepare(ode_solver_t *s, integrator_t *in, size_t n, ARKRh
     if (!in->y)
         return err_set(e, "ode: cannot allocate a state of %zu values", n);
     N_VConst(0.0, in->y);
+    in->f0 = N_VClone(in->y);
+    in->y1 = N_VClone(in->y);
+    in->f1 = N_VClone(in->y);
+    in->ewt = N_VClone(in->y);
+    if (!in->f0 || !in->y1 || !in->f1 || !in->ewt)
+        return err_set(e, "ode: cannot allocate a state of %zu values", n);
     in->n = n;
     in->mem = ERKStepCreate(rhs, 0.0, in->y, s->sunctx);
     if (!in->mem)
@@ -346,6 +355,40 @@ static int check_times(double t0, int K, const double *times, err_t *e)
     return 0;
 }
 
+/* Starting step size of Hairer, Norsett & Wanner (Solving ODEs I, Sec. II.4),
+ * as used by torchdiffeq and DifferentialEquations.jl: ARKODE 6.4's own
+ * estimate here comes out near 1e-6 for a unit interval and then costs
+ * several extra steps to grow.  Norms are ARKODE's weighted RMS norms with
+ * the solve's own error weights; costs two evaluations. */
+static int initial_step(ode_solver_t *s, integrator_t *in, ARKRhsFn rhs, int backward,
+                        double t0, double span, double *h_out)
+{
+    size_t N = in->n;
+    int order = s->table->q;
+    if (backward)
+        bwd_ewt(in->y, in->ewt, s);
+    else {
+        const double *y = N_VGetArrayPointer(in->y);
+        double *w = N_VGetArrayPointer(in->ewt);
+        for (size_t i = 0; i < N; i++)
+            w[i] = 1.0 / (s->opt.rtol * fabs(y[i]) + s->opt.atol);
+    }
+    if (rhs(t0, in->y, in->f0, s) != 0)
+        return -1;
+    double d0 = N_VWrmsNorm(in->y, in->ewt), d1 = N_VWrmsNorm(in->f0, in->ewt);
+    double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
+    h0 = fmin(h0, span);
+    N_VLinearSum(1.0, in->y, h0, in->f0, in->y1);
+    if (rhs(t0 + h0, in->y1, in->f1, s) != 0)
+        return -1;
+    N_VLinearSum(1.0, in->f1, -1.0, in->f0, in->f1);
+    double d2 = N_VWrmsNorm(in->f1, in->ewt) / h0;
+    double dmax = fmax(d1, d2);
+    double h1 = dmax <= 1e-15 ? fmax(1e-6, h0 * 1e-3) : pow(0.01 / dmax, 1.0 / (order + 1));
+    *h_out = fmin(fmin(100.0 * h0, h1), span);
+    return 0;
+}
+
 int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0, int K,
                 const double *times, double *h_out, err_t *e)
 {
@@ -365,6 +408,12 @@ int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0
         return -1;
     memcpy(N_VGetArrayPointer(in->y), h0, n * sizeof *h0);
     int flag = ERKStepReInit(in->mem, fwd_rhs, t0, in->y);
+    if (flag >= 0 && !ode_method_is_fixed(s->opt.method)) {
+        double h_init;
+        if (initial_step(s, in, fwd_rhs, 0, t0, span, &h_init) != 0)
+            return err_set(e, "ode: cannot evaluate f at t0 = %g", t0);
+        flag = ERKStepSetInitStep(in->mem, h_init);
+    }
     if (check_flag(s, flag, "ERKStepReInit", e) != 0)
         return -1;
     double t = t0;
@@ -452,6 +501,12 @@ int ode_backward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h
             int flag;
             if (!started) {
                 flag = ERKStepReInit(in->mem, bwd_rhs, sv, in->y);
+                if (flag >= 0 && !ode_method_is_fixed(s->opt.method)) {
+                    double h_init;
+                    if (initial_step(s, in, bwd_rhs, 1, sv, span, &h_init) != 0)
+                        return err_set(e, "ode: cannot evaluate the adjoint at t = %g", -sv);
+                    flag = ERKStepSetInitStep(in->mem, h_init);
+                }
                 started = 1;
             } else {
                 /* A jump in a: restart from the new state, carrying over the
