@@ -67,6 +67,7 @@ $(BUILD)/obj/%.o: src/%.c | $(BUILD)/deps.ok
 # if-convert the selects (it changes no result, only assumptions about
 # floating-point exception flags, which nothing here reads).
 $(BUILD)/obj/lib/fastmath.o: ALL_CFLAGS += -ftree-vectorize -fno-trapping-math
+$(BUILD)/obj/lib/nvec_fast.o: ALL_CFLAGS += -ftree-vectorize
 
 $(BUILD)/libnodeode.a: $(LIB_OBJ)
 	@rm -f $@

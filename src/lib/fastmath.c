@@ -4,10 +4,14 @@
 #include <stdint.h>
 #include <string.h>
 
-/* exp(y) for y in [-40.5, 0]: y = k ln2 + r with |r| <= ln2 / 2 (Cody-Waite
- * split of ln2, the fdlibm constants), exp(r) by its Taylor polynomial to
- * r^13 (truncation below 2e-17), times 2^k built from the exponent bits. */
-static inline double exp_nonpositive(double y)
+/* expm1(y) for y in [-40, 0].  Write y = k ln2 + r with |r| <= ln2 / 2
+ * (Cody-Waite split of ln2 with the fdlibm constants); then
+ *   expm1(y) = 2^k expm1(r) + (2^k - 1),
+ * with expm1(r) from its Taylor polynomial to r^13 (truncation below
+ * 2e-17 relative).  For k = 0 this is the polynomial alone, so small
+ * arguments keep full relative accuracy; for k < 0 both terms have the same
+ * sign, so nothing cancels. */
+static inline double expm1_nonpositive(double y)
 {
     const double inv_ln2 = 1.44269504088896338700e+00;
     const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
@@ -31,14 +35,14 @@ static inline double exp_nonpositive(double y)
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
     p = p * r + 1.0;
-    p = p * r + 1.0;
+    double em = p * r;
     uint64_t kbits, shifter_bits;
     memcpy(&kbits, &shifted, sizeof kbits);
     memcpy(&shifter_bits, &shifter, sizeof shifter_bits);
     uint64_t bits = (kbits - shifter_bits + 1023) << 52;
     double scale;
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return scale * em + (scale - 1.0);
 }
 
 /* Compiled for AVX2 and for baseline x86-64 (chosen at load time).  Only
@@ -50,27 +54,10 @@ void tanh_array(double *x, size_t n)
     for (size_t i = 0; i < n; i++) {
         double v = x[i];
         double a = fabs(v);
-        /* Both branches are computed and one selected, so the loop
-         * vectorises. */
-        /* |x| < 0.25: Taylor series of tanh to x^21; the next term is
-         * below 1e-17 relative at |x| = 0.25. */
-        double z = a * a;
-        double p = 9.691537956929451e-05;
-        p = p * z - 0.00023912911424355248;
-        p = p * z + 0.000590027440945586;
-        p = p * z - 0.0014558343870513183;
-        p = p * z + 0.003592128036572481;
-        p = p * z - 0.008863235529902197;
-        p = p * z + 0.021869488536155203;
-        p = p * z - 0.05396825396825397;
-        p = p * z + 0.13333333333333333;
-        p = p * z - 0.3333333333333333;
-        double small = a + a * z * p;
-        /* Otherwise tanh a = (1 - e^{-2a}) / (1 + e^{-2a}); beyond a = 20
-         * this is 1 to double precision, so clamp to keep exp in range. */
-        double t = exp_nonpositive(-2.0 * (a < 20.0 ? a : 20.0));
-        double large = (1.0 - t) / (1.0 + t);
-        double out = a < 0.25 ? small : large;
-        x[i] = v < 0 ? -out : out;
+        /* tanh a = -q / (2 + q) with q = expm1(-2a); beyond a = 20 tanh is
+         * 1 to double precision, so clamp to keep the exponent in range. */
+        double q = expm1_nonpositive(-2.0 * (a < 20.0 ? a : 20.0));
+        double t = -q / (2.0 + q);
+        x[i] = v < 0 ? -t : t;
     }
 }
