@@ -9,7 +9,8 @@ struct CMUnitTest;
 #define TEST_GROUPS(X) \
     X(idx_tests) \
     X(ode_tests) \
-    X(grad_tests)
+    X(grad_tests) \
+    X(dataset_tests)
 
 #define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;
 TEST_GROUPS(DECLARE_GROUP)

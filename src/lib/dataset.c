@@ -167,10 +167,11 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
             case COL_T:
                 d->t[i] = v;
                 if (i > 0 && !(v > d->t[i - 1])) {
+                    double prev = d->t[i - 1];
                     free(vals);
                     dataset_free(d);
                     return err_set(e, "%s: row %d: times must increase (%g after %g)", path,
-                                   i + 1, v, d->t[i - 1]);
+                                   i + 1, v, prev);
                 }
                 break;
             }
