@@ -41,8 +41,8 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror
 # Recursively expanded, so pkg-config runs only after deps.sh installed it.
-DEP_CFLAGS = $(shell pkg-config --cflags openblas inih cmocka)
-DEP_LIBS = $(shell pkg-config --libs openblas inih) -llbfgs \
+DEP_CFLAGS = $(shell pkg-config --cflags openblas inih cmocka zlib)
+DEP_LIBS = $(shell pkg-config --libs openblas inih zlib) -llbfgs \
            -lsundials_arkode -lsundials_nvecserial -lm
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -Isrc/lib $(DEP_CFLAGS)
 
@@ -50,7 +50,7 @@ LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/obj/lib/%.o,$(wildcard src/lib/*.c))
 CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
 # Keep the command objects: they are intermediate files of the pattern rule.
 .SECONDARY: $(CMD_OBJ)
-COMMANDS := gen-data check-numbers tex-macros
+COMMANDS := gen-data check-numbers tex-macros train bench
 BINARIES := $(addprefix $(BIN)/,$(COMMANDS))
 
 # Installs the missing Debian packages (root) or says which (not root).
@@ -130,6 +130,12 @@ include tests/tests.mk
 check: test  ## unit tests, then the quick profile end to end and its numbers
 	$(MAKE) --no-print-directory PROFILE=quick paper
 	$(MAKE) --no-print-directory PROFILE=quick verify
+
+# A benchmark, not a test: prints timings of the ODE core on this machine and
+# writes them to build/bench.tsv.  Never part of `make check`.
+.PHONY: bench
+bench: $(BIN)/bench $(MNIST_FILES)  ## time the vector field, its VJP and training steps (build/bench.tsv)
+	$(BIN)/bench --mnist-dir $(MNIST_DIR) --out $(BUILD)/bench.tsv
 
 clean:  ## remove build products and every profile's outputs (keeps fetched MNIST)
 	rm -rf $(BUILD) data/quick data/paper data/full figures/quick figures/paper \

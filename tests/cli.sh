@@ -93,5 +93,68 @@ else
     echo "cli: $tgz not present (MNIST_DIR is not the fetched set): fetch cases skipped"
 fi
 
+# --- train: a small regression run, a trajectory run with L-BFGS, and bad
+# configs and data that must be refused without writing anything.
+awk 'BEGIN { print "x1\tx2\ty1"; for (i = 0; i < 64; i++) { a = (i % 8) / 4 - 1; b = int(i / 8) / 4 - 1; print a "\t" b "\t" a * b } }' > "$tmp/reg.tsv"
+cat > "$tmp/reg.ini" <<'T'
+[model]
+augment = 1
+hidden = 8
+loss = mse
+readout = 3
+output_dim = 1
+[ode]
+rtol = 1e-4
+atol = 1e-4
+[train]
+seed = 3
+batch_size = 16
+iterations = 40
+lr = 0.02
+T
+expect 0 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" --log "$tmp/reg.log" --model "$tmp/reg.ckpt"
+if [ "$(wc -l < "$tmp/reg.log")" -eq 41 ]; then ok; else bad "train log should have 40 rows and a header"; fi
+if head -1 "$tmp/reg.log" | grep -q '^iteration	loss	metric	nfe_forward	nfe_backward	seconds'; then ok; else bad "train log header"; fi
+# The loss must fall: mean of the last 8 batch losses below the first 8.
+awk -F '\t' 'NR > 1 && NR <= 9 { a += $2 } NR > 33 { b += $2 } END { exit !(b < 0.8 * a) }' "$tmp/reg.log" && ok || bad "regression loss did not fall"
+if head -c 8 "$tmp/reg.ckpt" | grep -q NODECKPT; then ok; else bad "checkpoint magic"; fi
+# Trajectory from zero (input_dim 0) with Adam then L-BFGS rows in the same log.
+awk 'BEGIN { print "t\ty1\ty2"; for (i = 0; i < 20; i++) { t = i / 19; print t "\t" t "\t" sin(6.28318 * t) } }' > "$tmp/traj.tsv"
+cat > "$tmp/traj.ini" <<'T'
+[model]
+state_dim = 2
+augment = 2
+hidden = 16
+loss = sse
+readout = 2
+[train]
+seed = 1
+batch_size = 1
+iterations = 20
+lr = 0.05
+lbfgs_iterations = 10
+T
+expect 0 "$bin/train" --config "$tmp/traj.ini" --data "$tmp/traj.tsv" --log "$tmp/traj.log" --model "$tmp/traj.ckpt"
+rows=$(($(wc -l < "$tmp/traj.log") - 1))
+if [ "$rows" -gt 20 ] && [ "$rows" -le 30 ]; then ok; else bad "trajectory log has $rows rows (want 21..30)"; fi
+# Refusals: nothing written.
+sed 's/^lr = 0.02/learning_rate = 0.02/' "$tmp/reg.ini" > "$tmp/typo.ini"
+expect 1 "$bin/train" --config "$tmp/typo.ini" --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "typo.ini:.*unknown key 'learning_rate' in section \[train\]"
+grep -v '^seed' "$tmp/reg.ini" > "$tmp/noseed.ini"
+expect 1 "$bin/train" --config "$tmp/noseed.ini" --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "noseed.ini: missing key 'seed' in section \[train\]"
+printf 'x1\tx2\ty1\n1\t2\t3\n4\tfive\t6\n' > "$tmp/badrow.tsv"
+expect 1 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/badrow.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "badrow.tsv:3: column 2: 'five' is not a number"
+sed 's/^loss = mse/loss = cross_entropy/' "$tmp/reg.ini" > "$tmp/ce.ini"
+expect 1 "$bin/train" --config "$tmp/ce.ini" --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "does not suit"
+# A solve that cannot finish within max_steps is a clear error, not a result.
+sed 's/^atol = 1e-4/atol = 1e-14\nmax_steps = 3/; s/^rtol = 1e-4/rtol = 1e-14/' "$tmp/reg.ini" > "$tmp/stiff.ini"
+expect 1 "$bin/train" --config "$tmp/stiff.ini" --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "forward solve diverged or failed"
+if ls "$tmp"/no.* > /dev/null 2>&1; then bad "a refused run left output"; ls "$tmp"/no.*; else ok; fi
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -10,7 +10,9 @@ struct CMUnitTest;
     X(idx_tests) \
     X(ode_tests) \
     X(grad_tests) \
-    X(dataset_tests)
+    X(dataset_tests) \
+    X(optim_tests) \
+    X(config_tests)
 
 #define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;
 TEST_GROUPS(DECLARE_GROUP)

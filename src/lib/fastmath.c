@@ -11,7 +11,7 @@
  * 2e-17 relative).  For k = 0 this is the polynomial alone, so small
  * arguments keep full relative accuracy; for k < 0 both terms have the same
  * sign, so nothing cancels. */
-static inline double expm1_nonpositive(double y)
+static inline __attribute__((always_inline)) double expm1_nonpositive(double y)
 {
     const double inv_ln2 = 1.44269504088896338700e+00;
     const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
@@ -45,11 +45,11 @@ static inline double expm1_nonpositive(double y)
     return scale * em + (scale - 1.0);
 }
 
-/* Compiled for AVX2 and for baseline x86-64 (chosen at load time).  Only
- * IEEE adds, multiplies and divides are used, never contracted into FMAs
- * (ISO C mode), so both versions give identical bits. */
-__attribute__((target_clones("avx2", "default")))
-void tanh_array(double *x, size_t n)
+/* The loop, written once: inlined into an AVX2 build and a baseline build,
+ * chosen at run time.  Only IEEE adds, multiplies and divides are used,
+ * never contracted into FMAs (ISO C mode, and FMA is not enabled), so both
+ * builds give identical bits. */
+static inline __attribute__((always_inline)) void tanh_loop(double *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         double v = x[i];
@@ -60,4 +60,21 @@ void tanh_array(double *x, size_t n)
         double t = -q / (2.0 + q);
         x[i] = v < 0 ? -t : t;
     }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static void tanh_avx2(double *x, size_t n) { tanh_loop(x, n); }
+#endif
+
+void tanh_array_baseline(double *x, size_t n) { tanh_loop(x, n); }
+
+void tanh_array(double *x, size_t n)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) {
+        tanh_avx2(x, n);
+        return;
+    }
+#endif
+    tanh_array_baseline(x, n);
 }

@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -71,6 +73,11 @@ int atomic_open(atomic_file_t *af, const char *path, err_t *e)
         af->path = af->tmp_path = NULL;
         return -1;
     }
+    /* mkstemp makes the file private (0600); give it the permissions an
+     * ordinary output file gets (0666 less the umask). */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     af->fp = fdopen(fd, "w");
     if (!af->fp) {
         close(fd);

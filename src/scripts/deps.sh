@@ -5,7 +5,7 @@
 set -eu
 
 packages="gcc make pkg-config libsundials-dev libopenblas-dev liblbfgs-dev
-libcmocka-dev libinih-dev gnuplot-nox latexmk texlive-latex-base
+libcmocka-dev libinih-dev zlib1g-dev gnuplot-nox latexmk texlive-latex-base
 texlive-latex-recommended texlive-fonts-recommended"
 
 missing=""

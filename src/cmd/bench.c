@@ -1,0 +1,389 @@
+/* bench: how fast the ODE core runs on this machine (a benchmark, not a
+ * test: it asserts nothing and its numbers are machine-dependent).
+ *
+ *   bench --mnist-dir DIR --out FILE.tsv [--steps N]
+ *
+ * Measures, on one OpenBLAS thread:
+ *   - this machine's dgemm rate (512^3), the yardstick for the rest;
+ *   - report 000's MNIST model (784 -> 20 -> ODE on 20 + 10 dims -> 10,
+ *     Tsit5, rtol = atol = 1e-3, batch 100, Adam): time per right-hand-side
+ *     evaluation, per vector-Jacobian product, per training step, NFE;
+ *   - a dense ODE of width 64 (f = 64 -> 64 -> 64 -> 64, tanh) at batch 512.
+ * Prints a table and writes the same rows as TSV. */
+#define _POSIX_C_SOURCE 200809L
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "idx.h"
+#include "model.h"
+#include "optim.h"
+#include "rng.h"
+#include "util.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct {
+    char name[64];
+    double value;
+    char unit[16];
+} row_t;
+
+static row_t rows[128];
+static int n_rows;
+
+static void add_row(const char *name, double value, const char *unit)
+{
+    if (n_rows >= 128)
+        return;
+    snprintf(rows[n_rows].name, sizeof rows[n_rows].name, "%s", name);
+    rows[n_rows].value = value;
+    snprintf(rows[n_rows].unit, sizeof rows[n_rows].unit, "%s", unit);
+    n_rows++;
+}
+
+static void report(const char *name, double value, const char *unit)
+{
+    if (n_rows >= 128)
+        return;
+    snprintf(rows[n_rows].name, sizeof rows[n_rows].name, "%s", name);
+    rows[n_rows].value = value;
+    snprintf(rows[n_rows].unit, sizeof rows[n_rows].unit, "%s", unit);
+    n_rows++;
+    printf("  %-34s %12.4g  %s\n", name, value, unit);
+}
+
+static double dgemm_rate(void)
+{
+    int n = 512;
+    double *a = xmalloc((size_t)n * n * sizeof *a), *b = xmalloc((size_t)n * n * sizeof *b),
+           *c = xmalloc((size_t)n * n * sizeof *c);
+    for (size_t i = 0; i < (size_t)n * n; i++) {
+        a[i] = 1.0 / (double)(i % 97 + 1);
+        b[i] = 1.0 / (double)(i % 89 + 1);
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+    int reps = 0;
+    double t0 = now(), t;
+    do {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        reps++;
+        t = now() - t0;
+    } while (t < 1.0);
+    free(a);
+    free(b);
+    free(c);
+    return 2.0 * n * n * (double)n * reps / t / 1e9;
+}
+
+/* Multiply-adds of one MLP forward pass over B rows, as flops. */
+static double mlp_flops(const mlp_t *m, int B)
+{
+    double f = 0.0;
+    for (int l = 0; l < m->n_layers; l++)
+        f += 2.0 * B * m->dims[l] * m->dims[l + 1];
+    return f;
+}
+
+/* Time per rhs and per vjp of a bound field, in seconds. */
+static void time_field(field_t *fd, const double *y, double *rhs_s, double *vjp_s)
+{
+    size_t n = fd->f.n, np = fd->f.n_params;
+    double *out = xmalloc(n * sizeof *out), *a = xmalloc(n * sizeof *a),
+           *vy = xmalloc(n * sizeof *vy), *vp = xmalloc(np * sizeof *vp);
+    for (size_t i = 0; i < n; i++)
+        a[i] = 0.01 * (double)(i % 7);
+    int reps = 0;
+    double t0 = now(), t;
+    do {
+        fd->f.rhs(fd->f.ctx, 0.5, y, out);
+        reps++;
+        t = now() - t0;
+    } while (t < 0.5);
+    *rhs_s = t / reps;
+    reps = 0;
+    t0 = now();
+    do {
+        fd->f.vjp(fd->f.ctx, 0.5, y, a, out, vy, vp);
+        reps++;
+        t = now() - t0;
+    } while (t < 0.5);
+    *vjp_s = t / reps;
+    free(out);
+    free(a);
+    free(vy);
+    free(vp);
+}
+
+/* Relative 2-norm error of a gradient against a reference. */
+static double grad_error(const double *g, const double *ref, size_t n)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        num += (g[i] - ref[i]) * (g[i] - ref[i]);
+        den += ref[i] * ref[i];
+    }
+    return sqrt(num / den);
+}
+
+/* For one model, batch and parameter vector: backward NFE and gradient
+ * error (against a 1e-10 reference) with and without the seminorm. */
+static void bench_seminorm(const char *tag, model_config_t c, const double *params,
+                           const double *x, const int *labels, const double *targets, int B)
+{
+    err_t e = {{0}};
+    double *ref = NULL, *g = NULL;
+    double tols[4] = {1e-10, 1e-3, 1e-5, 1e-7};
+    c.ode.max_steps = 100000;
+    printf("  %s, batch %d: tol, backward NFE and gradient error, full norm vs seminorm\n", tag, B);
+    for (int k = 0; k < 4; k++) {
+        long nfe[2] = {0, 0};
+        double err[2] = {0, 0};
+        for (int semi = 0; semi <= (k > 0); semi++) {
+            model_t m;
+            c.ode.rtol = c.ode.atol = tols[k];
+            c.ode.seminorm = semi;
+            if (model_create(&m, &c, B, 1, &e) != 0)
+                die("%s", e.msg);
+            if (!ref) {
+                ref = xmalloc(m.n_params * sizeof *ref);
+                g = xmalloc(m.n_params * sizeof *g);
+            }
+            model_result_t res;
+            if (model_run(&m, params, x, labels, targets, B, 1, NULL, k == 0 ? ref : g, &res,
+                          &e) != 0)
+                die("%s", e.msg);
+            if (k > 0) {
+                nfe[semi] = res.ode.nfe_backward;
+                err[semi] = grad_error(g, ref, m.n_params);
+            }
+            model_free(&m);
+        }
+        if (k == 0)
+            continue;
+        printf("    tol %.0e: NFE %ld -> %ld (%.0f%% saved), error %.2e -> %.2e\n", tols[k], nfe[0],
+               nfe[1], 100.0 * (double)(nfe[0] - nfe[1]) / (double)nfe[0], err[0], err[1]);
+        char name[64];
+        for (int semi = 0; semi <= 1; semi++) {
+            snprintf(name, sizeof name, "%s_tol%.0e_%s_nfe_backward", tag, tols[k],
+                     semi ? "seminorm" : "fullnorm");
+            for (char *p = name; *p; p++)
+                *p = *p == '-' ? 'm' : *p;
+            add_row(name, (double)nfe[semi], "per step");
+            snprintf(name, sizeof name, "%s_tol%.0e_%s_grad_error", tag, tols[k],
+                     semi ? "seminorm" : "fullnorm");
+            for (char *p = name; *p; p++)
+                *p = *p == '-' ? 'm' : *p;
+            add_row(name, err[semi], "relative");
+        }
+    }
+    free(ref);
+    free(g);
+}
+
+static void bench_mnist(const char *mnist_dir, int steps, double peak)
+{
+    idx_images_t im;
+    idx_labels_t lb;
+    err_t e = {{0}};
+    if (idx_load_set(mnist_dir, 1, 1000, &im, &lb, &e) != 0)
+        die("%s", e.msg);
+    int *labels = xmalloc((size_t)lb.count * sizeof *labels);
+    for (int i = 0; i < lb.count; i++)
+        labels[i] = lb.labels[i];
+    model_config_t c = model_config_default();
+    c.input_dim = 784;
+    c.input_layer = 20;
+    c.input_act = ACT_TANH;
+    c.augment = 10;
+    c.n_hidden = 2;
+    c.hidden[0] = 10;
+    c.hidden[1] = 10;
+    c.hidden_act = ACT_TANH;
+    c.final_act = ACT_TANH;
+    c.readout = 20;
+    c.output_dim = 10;
+    c.loss = LOSS_CE;
+    c.ode.method = ODE_TSIT5;
+    c.ode.rtol = c.ode.atol = 1e-3;
+    int B = 100;
+    model_t m;
+    if (model_create(&m, &c, B, 1, &e) != 0)
+        die("%s", e.msg);
+    rng_t rng;
+    rng_seed(&rng, 1);
+    double *params = xmalloc(m.n_params * sizeof *params),
+           *grad = xmalloc(m.n_params * sizeof *grad);
+    model_init_params(&m, params, &rng);
+    optimizer_t opt;
+    opt_config_t oc = {.kind = OPT_ADAM, .lr = 0.05, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    if (optimizer_init(&opt, &oc, m.n_params, &e) != 0)
+        die("%s", e.msg);
+
+    printf("MNIST model of report 000 (784 -> 20 -> ODE on 30 -> 10), batch %d, "
+           "Tsit5 1e-3, %zu parameters\n", B, m.n_params);
+    /* Field costs at a typical state: the ODE input of the first batch. */
+    model_result_t res;
+    if (model_run(&m, params, im.pixels, labels, NULL, B, 1, NULL, NULL, &res, &e) != 0)
+        die("%s", e.msg);
+    field_bind(&m.field, B, params + m.field_offset);
+    double rhs_s, vjp_s;
+    time_field(&m.field, m.h0, &rhs_s, &vjp_s);
+    double f_flops = mlp_flops(&m.field.mlp, B);
+    report("mnist_rhs_us", rhs_s * 1e6, "us");
+    report("mnist_vjp_us", vjp_s * 1e6, "us");
+    report("mnist_rhs_gflops", f_flops / rhs_s / 1e9, "GFLOP/s");
+    report("mnist_vjp_gflops", 3 * f_flops / vjp_s / 1e9, "GFLOP/s");
+
+    /* Training steps as in the report: 10 batches of 100, in order. */
+    long nfe_f = 0, nfe_b = 0;
+    double flops = 0.0;
+    double t0 = now();
+    for (int s = 0; s < steps; s++) {
+        const double *x = im.pixels + (size_t)(s % 10) * B * 784;
+        const int *y = labels + (s % 10) * B;
+        if (model_run(&m, params, x, y, NULL, B, 1, NULL, grad, &res, &e) != 0)
+            die("%s", e.msg);
+        optimizer_step(&opt, params, grad);
+        nfe_f += res.ode.nfe_forward;
+        nfe_b += res.ode.nfe_backward;
+        /* input layer fwd + bwd (dW only), output layer fwd + 2 bwd, the
+         * field: 1 pass per forward NFE, 3 per backward NFE. */
+        flops += 2.0 * B * 784 * 20 * 2 + 2.0 * B * 20 * 10 * 3 +
+                 f_flops * ((double)res.ode.nfe_forward + 3.0 * (double)res.ode.nfe_backward);
+    }
+    double step_s = (now() - t0) / steps;
+    report("mnist_step_ms", step_s * 1e3, "ms");
+    report("mnist_nfe_forward", (double)nfe_f / steps, "per step");
+    report("mnist_nfe_backward", (double)nfe_b / steps, "per step");
+    report("mnist_step_mflop", flops / steps / 1e6, "MFLOP");
+    report("mnist_step_gflops", flops / steps / step_s / 1e9, "GFLOP/s");
+    report("mnist_step_peak_fraction", flops / steps / step_s / 1e9 / peak, "of dgemm");
+    report("mnist_final_batch_loss", res.loss, "nats");
+    printf("Seminorm (Kidger et al. 2021) on the trained MNIST model, Tsit5:\n");
+    bench_seminorm("mnist_b100", c, params, im.pixels, labels, NULL, B);
+    bench_seminorm("mnist_b10", c, params, im.pixels, labels, NULL, 10);
+    optimizer_free(&opt);
+    free(params);
+    free(grad);
+    model_free(&m);
+    free(labels);
+    idx_free_images(&im);
+    idx_free_labels(&lb);
+}
+
+static void bench_dense(int steps, double peak)
+{
+    int B = 512, W = 64;
+    model_config_t c = model_config_default();
+    c.input_dim = W;
+    c.n_hidden = 2;
+    c.hidden[0] = W;
+    c.hidden[1] = W;
+    c.hidden_act = ACT_TANH;
+    c.final_act = ACT_TANH;
+    c.loss = LOSS_MSE;
+    c.ode.method = ODE_DOPRI5;
+    c.ode.rtol = c.ode.atol = 1e-3;
+    model_t m;
+    err_t e = {{0}};
+    if (model_create(&m, &c, B, 1, &e) != 0)
+        die("%s", e.msg);
+    rng_t rng;
+    rng_seed(&rng, 2);
+    double *params = xmalloc(m.n_params * sizeof *params),
+           *grad = xmalloc(m.n_params * sizeof *grad);
+    double *x = xmalloc((size_t)B * W * sizeof *x), *y = xmalloc((size_t)B * W * sizeof *y);
+    model_init_params(&m, params, &rng);
+    for (size_t i = 0; i < (size_t)B * W; i++) {
+        x[i] = 2.0 * rng_uniform(&rng) - 1.0;
+        y[i] = sin(3.0 * x[i]);
+    }
+    printf("Dense ODE of width %d (f = %d -> %d -> %d -> %d, tanh), batch %d, dopri5 1e-3\n", W,
+           W, W, W, W, B);
+    field_bind(&m.field, B, params + m.field_offset);
+    double rhs_s, vjp_s;
+    time_field(&m.field, x, &rhs_s, &vjp_s);
+    double f_flops = mlp_flops(&m.field.mlp, B);
+    report("dense_rhs_us", rhs_s * 1e6, "us");
+    report("dense_vjp_us", vjp_s * 1e6, "us");
+    report("dense_rhs_gflops", f_flops / rhs_s / 1e9, "GFLOP/s");
+    report("dense_vjp_gflops", 3 * f_flops / vjp_s / 1e9, "GFLOP/s");
+    optimizer_t opt;
+    opt_config_t oc = {.kind = OPT_ADAM, .lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    if (optimizer_init(&opt, &oc, m.n_params, &e) != 0)
+        die("%s", e.msg);
+    long nfe_f = 0, nfe_b = 0;
+    double flops = 0.0, t0 = now();
+    model_result_t res;
+    for (int s = 0; s < steps; s++) {
+        if (model_run(&m, params, x, NULL, y, B, 1, NULL, grad, &res, &e) != 0)
+            die("%s", e.msg);
+        optimizer_step(&opt, params, grad);
+        nfe_f += res.ode.nfe_forward;
+        nfe_b += res.ode.nfe_backward;
+        flops += f_flops * ((double)res.ode.nfe_forward + 3.0 * (double)res.ode.nfe_backward);
+    }
+    double step_s = (now() - t0) / steps;
+    report("dense_step_ms", step_s * 1e3, "ms");
+    report("dense_nfe_forward", (double)nfe_f / steps, "per step");
+    report("dense_nfe_backward", (double)nfe_b / steps, "per step");
+    report("dense_step_gflops", flops / steps / step_s / 1e9, "GFLOP/s");
+    report("dense_step_peak_fraction", flops / steps / step_s / 1e9 / peak, "of dgemm");
+    optimizer_free(&opt);
+    free(params);
+    free(grad);
+    free(x);
+    free(y);
+    model_free(&m);
+}
+
+int main(int argc, char **argv)
+{
+    set_progname(argv[0]);
+    const char *mnist_dir = NULL, *out = NULL;
+    long steps = 50;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            printf("usage: bench --mnist-dir DIR --out FILE.tsv [--steps N]\n");
+            return 0;
+        } else if (strcmp(argv[i], "--mnist-dir") == 0 && i + 1 < argc) {
+            mnist_dir = argv[++i];
+        } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) {
+            if (parse_long(argv[++i], &steps) != 0 || steps < 1)
+                die("--steps: '%s' is not a positive integer", argv[i]);
+        } else {
+            die("unknown argument '%s' (see --help)", argv[i]);
+        }
+    }
+    if (!mnist_dir || !out)
+        die("--mnist-dir and --out are required (see --help)");
+    openblas_set_num_threads(1);
+    printf("OpenBLAS: %s, 1 thread\n", openblas_get_config());
+    double peak = dgemm_rate();
+    report("dgemm_512_gflops", peak, "GFLOP/s");
+    bench_mnist(mnist_dir, (int)steps, peak);
+    bench_dense((int)steps, peak);
+
+    atomic_file_t af;
+    err_t e = {{0}};
+    if (atomic_open(&af, out, &e) != 0)
+        die("%s", e.msg);
+    fprintf(af.fp, "metric\tvalue\tunit\n");
+    for (int i = 0; i < n_rows; i++)
+        fprintf(af.fp, "%s\t%.6g\t%s\n", rows[i].name, rows[i].value, rows[i].unit);
+    if (atomic_commit(&af, &e) != 0)
+        die("%s", e.msg);
+    printf("wrote %s\n", out);
+    return 0;
+}

@@ -1,0 +1,267 @@
+/* Strict INI configs and checkpoints: good files load exactly, bad ones are
+ * refused with the file and the problem. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "config.h"
+#include "runcfg.h"
+#include "test_util.h"
+
+typedef struct {
+    double lr;
+    long steps;
+    char name[CFG_STR_MAX];
+    int flag;
+    double tol;
+} sample_t;
+
+#define SAMPLE_FIELDS(s)                                                                    \
+    {                                                                                       \
+        {"train", "lr", CFG_DOUBLE, NULL, &(s)->lr},                                        \
+        {"train", "steps", CFG_LONG, NULL, &(s)->steps},                                    \
+        {"train", "name", CFG_STRING, "anode", (s)->name},                                  \
+        {"ode", "seminorm", CFG_BOOL, "false", &(s)->flag},                                 \
+        {"ode", "tol", CFG_DOUBLE, "1e-3", &(s)->tol},                                      \
+    }
+
+static int load(const char *text, sample_t *s, err_t *e, char **path_out)
+{
+    cfg_field_t f[] = SAMPLE_FIELDS(s);
+    char *path = temp_path("cfg");
+    write_text(path, text);
+    int rc = config_load(path, f, sizeof f / sizeof f[0], e);
+    if (path_out)
+        *path_out = path;
+    else {
+        unlink(path);
+        free(path);
+    }
+    return rc;
+}
+
+static void valid_file_and_defaults(void **state)
+{
+    (void)state;
+    sample_t s;
+    err_t e = {{0}};
+    if (load("# run\n[train]\nlr = 0.05\nsteps = 50 ; fifty\n[ode]\nseminorm = yes\n", &s, &e,
+             NULL) != 0)
+        fail_msg("%s", e.msg);
+    assert_true(s.lr == 0.05);
+    assert_int_equal(s.steps, 50);
+    assert_string_equal(s.name, "anode");
+    assert_int_equal(s.flag, 1);
+    assert_true(s.tol == 1e-3);
+}
+
+static void expect_refused(const char *text, const char *fragment)
+{
+    sample_t s;
+    err_t e = {{0}};
+    char *path;
+    if (load(text, &s, &e, &path) == 0)
+        fail_msg("accepted a bad config; expected '%s'", fragment);
+    if (!strstr(e.msg, fragment) || !strstr(e.msg, path))
+        fail_msg("message '%s' lacks '%s' or the path", e.msg, fragment);
+    unlink(path);
+    free(path);
+}
+
+static void bad_files_refused(void **state)
+{
+    (void)state;
+    expect_refused("[train]\nlr = 0.1\nsteps = 5\nlearning_rate = 2\n",
+                   ":4: unknown key 'learning_rate' in section [train]");
+    expect_refused("[train]\nlr = 0.1\n", "missing key 'steps' in section [train]");
+    expect_refused("[train]\nlr = 0.1\nsteps = 5\nlr = 0.2\n", ":4: duplicate key 'lr'");
+    expect_refused("[train]\nlr = abc\nsteps = 5\n", ":2: 'lr': 'abc' is not a number");
+    expect_refused("[train]\nlr = 1e-3x\nsteps = 5\n", "is not a number");
+    expect_refused("[train]\nlr = 1\nsteps = 5.5\n", "'steps': '5.5' is not an integer");
+    expect_refused("[train]\nlr = 1\nsteps = 5\n[ode]\nseminorm = maybe\n",
+                   "is not true or false");
+    expect_refused("[train\nlr = 1\nsteps = 5\n", ":1: syntax error");
+    expect_refused("[model]\nlr = 1\n", "unknown key 'lr' in section [model]");
+    sample_t s;
+    err_t e = {{0}};
+    cfg_field_t f[] = SAMPLE_FIELDS(&s);
+    assert_int_equal(config_load("/nonexistent/run.ini", f, 5, &e), -1);
+    assert_non_null(strstr(e.msg, "/nonexistent/run.ini: cannot open"));
+}
+
+static void round_trip_is_exact(void **state)
+{
+    (void)state;
+    sample_t a = {.lr = 0.1 + 0.2, .steps = -7, .name = "x y", .flag = 1, .tol = 1.0 / 3.0};
+    cfg_field_t fa[] = SAMPLE_FIELDS(&a);
+    char *text = config_to_string(fa, 5);
+    sample_t b;
+    cfg_field_t fb[] = SAMPLE_FIELDS(&b);
+    err_t e = {{0}};
+    if (config_load_string("meta", text, fb, 5, &e) != 0)
+        fail_msg("%s\n%s", e.msg, text);
+    assert_memory_equal(&a.lr, &b.lr, sizeof a.lr);
+    assert_memory_equal(&a.tol, &b.tol, sizeof a.tol);
+    assert_int_equal(a.steps, b.steps);
+    assert_string_equal(a.name, b.name);
+    assert_int_equal(a.flag, b.flag);
+    free(text);
+}
+
+static void long_lists(void **state)
+{
+    (void)state;
+    long v[4];
+    int n = 0;
+    err_t e = {{0}};
+    assert_int_equal(parse_long_list("64,64", v, 4, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[1], 64);
+    assert_int_equal(parse_long_list("10 10, 20", v, 4, &n, &e), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(parse_long_list("1,2,3,4,5", v, 4, &n, &e), -1);
+    assert_int_equal(parse_long_list("", v, 4, &n, &e), -1);
+    assert_int_equal(parse_long_list("10,x", v, 4, &n, &e), -1);
+}
+
+/* The run configuration: a missing required key and an unknown activation
+ * are named. */
+static void run_config_validation(void **state)
+{
+    (void)state;
+    runcfg_t rc;
+    err_t e = {{0}};
+    const char *good = "[model]\nhidden = 10,10\nloss = cross_entropy\nfinal_act = tanh\n"
+                       "[ode]\nmethod = tsit5\n[train]\nseed = 1\nbatch_size = 100\n"
+                       "iterations = 50\nlr = 0.05\n";
+    if (runcfg_load_string("good.ini", good, &rc, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(rc.model.n_hidden, 2);
+    assert_int_equal(rc.model.ode.method, ODE_TSIT5);
+    char *text = runcfg_to_string(&rc);
+    runcfg_t back;
+    if (runcfg_load_string("meta", text, &back, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(back.batch_size, 100);
+    free(text);
+    assert_int_equal(runcfg_load_string("r.ini", "[model]\nhidden = 10\nloss = mse\n", &rc, &e), -1);
+    assert_non_null(strstr(e.msg, "missing key 'seed' in section [train]"));
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s", good);
+    char *p = strstr(bad, "final_act = tanh");
+    memcpy(p, "final_act = tahn", 16);
+    assert_int_equal(runcfg_load_string("r.ini", bad, &rc, &e), -1);
+    assert_non_null(strstr(e.msg, "final_act: unknown activation 'tahn'"));
+}
+
+/* ------------------------------------------------------------ checkpoints */
+
+static void write_sample(const char *path, double *params, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        params[i] = (double)i * 0.37 - 1.0 / (double)(i + 3);
+    err_t e = {{0}};
+    if (checkpoint_write(path, "[model]\nhidden = 10\n", params, n, &e) != 0)
+        fail_msg("%s", e.msg);
+}
+
+static void checkpoint_round_trip(void **state)
+{
+    (void)state;
+    char *path = temp_path("ckpt");
+    double p[17];
+    write_sample(path, p, 17);
+    char *meta;
+    double *q;
+    size_t n;
+    err_t e = {{0}};
+    if (checkpoint_read(path, &meta, &q, &n, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(n, 17);
+    assert_memory_equal(p, q, sizeof p);
+    assert_string_equal(meta, "[model]\nhidden = 10\n");
+    free(meta);
+    free(q);
+    unlink(path);
+    free(path);
+}
+
+static void expect_bad_checkpoint(const unsigned char *buf, size_t len, const char *fragment)
+{
+    char *path = temp_path("badckpt");
+    write_bytes(path, buf, len);
+    char *meta = (char *)1;
+    double *q = (double *)1;
+    size_t n;
+    err_t e = {{0}};
+    if (checkpoint_read(path, &meta, &q, &n, &e) == 0)
+        fail_msg("accepted a bad checkpoint (%zu bytes); expected '%s'", len, fragment);
+    if (!strstr(e.msg, fragment) || !strstr(e.msg, path))
+        fail_msg("message '%s' lacks '%s' or the path", e.msg, fragment);
+    assert_null(meta);
+    assert_null(q);
+    unlink(path);
+    free(path);
+}
+
+static void checkpoint_damage_refused(void **state)
+{
+    (void)state;
+    char *path = temp_path("ckpt");
+    double p[6];
+    write_sample(path, p, 6);
+    FILE *fp = fopen(path, "rb");
+    unsigned char buf[256];
+    size_t len = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    unlink(path);
+    free(path);
+    /* 8 magic + 8 header + 20 meta + 8 count + 48 params + 4 crc = 96 */
+    assert_int_equal(len, 96);
+    size_t cuts[] = {4, 12, 20, 38, 50, 90, 94};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
+        expect_bad_checkpoint(buf, cuts[i], "truncated");
+    unsigned char copy[256];
+    memcpy(copy, buf, len);
+    copy[60] ^= 0x10;
+    expect_bad_checkpoint(copy, len, "checksum");
+    memcpy(copy, buf, len);
+    copy[0] = 'X';
+    expect_bad_checkpoint(copy, len, "not a checkpoint");
+    memcpy(copy, buf, len);
+    copy[8] = 2;
+    expect_bad_checkpoint(copy, len, "unsupported checkpoint version 2");
+    memcpy(copy, buf, len);
+    copy[len] = 0;
+    expect_bad_checkpoint(copy, len + 1, "trailing data");
+}
+
+static void checkpoint_write_failure_leaves_nothing(void **state)
+{
+    (void)state;
+    double p[2] = {1, 2};
+    err_t e = {{0}};
+    assert_int_equal(checkpoint_write("/nonexistent-dir/model.ckpt", "x", p, 2, &e), -1);
+    assert_int_equal(access("/nonexistent-dir/model.ckpt", F_OK), -1);
+}
+
+const struct CMUnitTest config_tests[] = {
+    cmocka_unit_test(valid_file_and_defaults),
+    cmocka_unit_test(bad_files_refused),
+    cmocka_unit_test(round_trip_is_exact),
+    cmocka_unit_test(long_lists),
+    cmocka_unit_test(run_config_validation),
+    cmocka_unit_test(checkpoint_round_trip),
+    cmocka_unit_test(checkpoint_damage_refused),
+    cmocka_unit_test(checkpoint_write_failure_leaves_nothing),
+};
+const size_t config_tests_count = sizeof config_tests / sizeof config_tests[0];
