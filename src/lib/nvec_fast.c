@@ -1,6 +1,7 @@
 #include "nvec_fast.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <nvector/nvector_serial.h>
@@ -107,4 +108,105 @@ int all_finite(const double *x, size_t n)
         bad |= ((b >> 52) & 0x7ff) == 0x7ff;
     }
     return bad == 0;
+}
+
+/* ----------------------------------------------------------------------
+ * Block norms for the adjoint state [h, a, dL/dtheta].  The serial content
+ * is extended with the block lengths (the serial operations read only the
+ * leading serial part); clones inherit them. */
+typedef struct {
+    struct _N_VectorContent_Serial serial; /* first: serial ops see only this */
+    sunindextype block_len[NVEC_MAX_BLOCKS];
+    int n_blocks;
+} blocked_content_t;
+
+static int attach_blocks(N_Vector v, const sunindextype *len, int n_blocks)
+{
+    blocked_content_t *b = malloc(sizeof *b);
+    if (!b)
+        return -1;
+    b->serial = *(N_VectorContent_Serial)v->content;
+    memcpy(b->block_len, len, (size_t)n_blocks * sizeof *len);
+    b->n_blocks = n_blocks;
+    free(v->content);
+    v->content = b;
+    return 0;
+}
+
+static N_Vector blocked_clone(N_Vector w)
+{
+    const blocked_content_t *b = w->content;
+    N_Vector v = N_VClone_Serial(w);
+    if (v && attach_blocks(v, b->block_len, b->n_blocks) != 0) {
+        N_VDestroy_Serial(v);
+        return NULL;
+    }
+    return v;
+}
+
+static N_Vector blocked_clone_empty(N_Vector w)
+{
+    const blocked_content_t *b = w->content;
+    N_Vector v = N_VCloneEmpty_Serial(w);
+    if (v && attach_blocks(v, b->block_len, b->n_blocks) != 0) {
+        N_VDestroy_Serial(v);
+        return NULL;
+    }
+    return v;
+}
+
+static double block_sqrsum(const double *restrict x, const double *restrict w, sunindextype n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    sunindextype i = 0;
+    for (; i + 3 < n; i += 4) {
+        double p0 = x[i] * w[i], p1 = x[i + 1] * w[i + 1], p2 = x[i + 2] * w[i + 2],
+               p3 = x[i + 3] * w[i + 3];
+        s0 += p0 * p0;
+        s1 += p1 * p1;
+        s2 += p2 * p2;
+        s3 += p3 * p3;
+    }
+    for (; i < n; i++) {
+        double p = x[i] * w[i];
+        s0 += p * p;
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* max over blocks of each block's weighted RMS norm */
+static sunrealtype blocked_wrmsnorm(N_Vector x, N_Vector w)
+{
+    const blocked_content_t *b = x->content;
+    const double *xd = data(x), *wd = data(w);
+    double worst = 0.0;
+    sunindextype off = 0;
+    for (int k = 0; k < b->n_blocks; k++) {
+        sunindextype len = b->block_len[k];
+        if (len > 0) {
+            double rms = sqrt(block_sqrsum(xd + off, wd + off, len) / (double)len);
+            if (rms > worst || rms != rms)
+                worst = rms;
+        }
+        off += len;
+    }
+    return worst;
+}
+
+int nvec_blocked_install(N_Vector v, const sunindextype *block_len, int n_blocks)
+{
+    if (n_blocks < 1 || n_blocks > NVEC_MAX_BLOCKS)
+        return -1;
+    sunindextype total = 0;
+    for (int k = 0; k < n_blocks; k++)
+        total += block_len[k];
+    if (total != length(v))
+        return -1;
+    nvec_fast_install(v);
+    if (attach_blocks(v, block_len, n_blocks) != 0)
+        return -1;
+    v->ops->nvclone = blocked_clone;
+    v->ops->nvcloneempty = blocked_clone_empty;
+    v->ops->nvwrmsnorm = blocked_wrmsnorm;
+    return 0;
 }

@@ -14,6 +14,14 @@
 /* Installs the operations into v's ops (clones inherit them). */
 void nvec_fast_install(N_Vector v);
 
+/* Makes v's weighted RMS norm the maximum over consecutive blocks of each
+ * block's own weighted RMS norm (torchdiffeq's "mixed" norm for the adjoint
+ * state [h, a, dL/dtheta]); a block whose weights are all zero drops out,
+ * which is the seminorm.  Clones keep the blocks.  Returns -1 if the
+ * lengths do not add up to v's. */
+#define NVEC_MAX_BLOCKS 4
+int nvec_blocked_install(N_Vector v, const sunindextype *block_len, int n_blocks);
+
 /* 1 if no element is NaN or infinite (an integer test on the exponent bits,
  * so it vectorises). */
 int all_finite(const double *x, size_t n);

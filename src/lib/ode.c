@@ -38,6 +38,7 @@ typedef struct {
     N_Vector y;
     N_Vector f0, y1, f1, ewt; /* first-step selection */
     size_t n;
+    size_t n_state; /* backward: length of the h block */
 } integrator_t;
 
 struct ode_solver {
@@ -261,12 +262,13 @@ static int bwd_rhs(sunrealtype sv, N_Vector y, N_Vector ydot, void *data)
     return all_finite(D, 2 * n + np) ? 0 : 1;
 }
 
-/* Error weights of the backward solve.  With the seminorm (Kidger, Chen &
- * Lyons 2021) the parameter-gradient components get weight 0: they are pure
- * quadratures, no other component depends on them, so their local error
- * need not limit the step.  The other weights are scaled by sqrt(N / 2n) so
- * that ARKODE's WRMS norm over all N components equals the RMS norm over the
- * 2n components that are controlled. */
+/* Error weights of the backward solve, the usual 1 / (rtol |y| + atol).
+ * The backward state's norm is the maximum of the RMS norms of its three
+ * blocks h, a and dL/dtheta (nvec_blocked_install; torchdiffeq's default
+ * for the adjoint).  With the seminorm (Kidger, Chen & Lyons 2021) the
+ * parameter-gradient block gets weight 0 and drops out: it is a pure
+ * quadrature that no other component depends on, so its local error need
+ * not limit the step. */
 static int bwd_ewt(N_Vector y, N_Vector ewt, void *data)
 {
     ode_solver_t *s = data;
@@ -275,9 +277,8 @@ static int bwd_ewt(N_Vector y, N_Vector ewt, void *data)
     double *W = N_VGetArrayPointer(ewt);
     double rtol = s->opt.adjoint_rtol, atol = s->opt.adjoint_atol;
     size_t controlled = s->opt.seminorm ? 2 * n : N;
-    double scale = sqrt((double)N / (double)controlled);
     for (size_t i = 0; i < controlled; i++)
-        W[i] = scale / (rtol * fabs(Y[i]) + atol);
+        W[i] = 1.0 / (rtol * fabs(Y[i]) + atol);
     for (size_t i = controlled; i < N; i++)
         W[i] = 0.0;
     return 0;
@@ -298,7 +299,7 @@ static int check_flag(ode_solver_t *s, int flag, const char *what, err_t *e)
 static int integrator_prepare(ode_solver_t *s, integrator_t *in, size_t n, ARKRhsFn rhs,
                               int backward, double span, err_t *e)
 {
-    if (in->mem && in->n == n)
+    if (in->mem && in->n == n && (!backward || in->n_state == s->f->n))
         return 0;
     integrator_free(in);
     in->y = N_VNew_Serial((sunindextype)n, s->sunctx);
@@ -310,7 +311,15 @@ static int integrator_prepare(ode_solver_t *s, integrator_t *in, size_t n, ARKRh
      * vector, so the setting reaches all its workspace. */
     if (N_VEnableFusedOps_Serial(in->y, SUNTRUE) != 0)
         return err_set(e, "ode: cannot enable fused vector operations");
-    nvec_fast_install(in->y);
+    if (backward) {
+        sunindextype blocks[3] = {(sunindextype)s->f->n, (sunindextype)s->f->n,
+                                  (sunindextype)s->f->n_params};
+        if (nvec_blocked_install(in->y, blocks, 3) != 0)
+            return err_set(e, "ode: cannot set up the adjoint state's block norm");
+        in->n_state = s->f->n;
+    } else {
+        nvec_fast_install(in->y);
+    }
     N_VConst(0.0, in->y);
     in->f0 = N_VClone(in->y);
     in->y1 = N_VClone(in->y);
