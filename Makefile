@@ -50,7 +50,7 @@ LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/obj/lib/%.o,$(wildcard src/lib/*.c))
 CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
 # Keep the command objects: they are intermediate files of the pattern rule.
 .SECONDARY: $(CMD_OBJ)
-COMMANDS := gen-data check-numbers tex-macros train bench
+COMMANDS := gen-data check-numbers tex-macros train eval features bench
 BINARIES := $(addprefix $(BIN)/,$(COMMANDS))
 
 # Installs the missing Debian packages (root) or says which (not root).

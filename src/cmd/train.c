@@ -1,6 +1,16 @@
 /* train: fits an MLP-ODE model (src/lib/model.h) to a dataset.
  *
  *   train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt [--test TEST.tsv]
+ *         [--set section.key=value ...] [--summary S.tsv --prefix KEY]
+ *
+ * --summary writes KEY_iterations, KEY_final_loss (the last logged loss),
+ * KEY_train_loss (the whole training set's loss after training),
+ * KEY_nfe_forward and KEY_nfe_backward (totals over training) and
+ * KEY_seconds (training time, not counting the per-iteration evaluations).
+ *
+ * --set overrides one key of the INI file (the Makefile uses it to scale a
+ * run to a profile, e.g. fewer iterations for `quick`); the checkpoint
+ * records the effective values.
  *
  * DATA is a TSV file (src/lib/dataset.h) or an MNIST idx directory (train
  * and test sets read in place).  Every iteration appends one log row:
@@ -30,6 +40,7 @@
 #include "optim.h"
 #include "rng.h"
 #include "runcfg.h"
+#include "table.h"
 #include "util.h"
 
 static double now(void)
@@ -42,7 +53,7 @@ static double now(void)
 static void usage(FILE *fp)
 {
     fprintf(fp, "usage: train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt "
-                "[--test TEST.tsv]\n"
+                "[--test TEST.tsv] [--set section.key=value ...]\n"
                 "  DATA: a TSV dataset, or an MNIST directory of idx files\n");
 }
 
@@ -171,6 +182,8 @@ typedef struct {
     long nfe_f, nfe_b;
     double t_start;
     err_t *e;
+    long *nfe_f_total, *nfe_b_total, *rows;
+    double *seconds_total, *last_loss;
 } lbfgs_ctx_t;
 
 static int lbfgs_objective(void *ctx, const double *x, size_t n, double *f, double *grad)
@@ -196,6 +209,11 @@ static int lbfgs_progress(void *ctx, int iteration, double f, const double *x, s
     if (metrics(c->r, f, NAN, &v, c->e) != 0)
         return 1;
     log_row(c->log, ++c->iteration, f, c->nfe_f, c->nfe_b, seconds, &v);
+    *c->nfe_f_total += c->nfe_f;
+    *c->nfe_b_total += c->nfe_b;
+    *c->seconds_total += seconds;
+    *c->last_loss = f;
+    (*c->rows)++;
     c->nfe_f = c->nfe_b = 0;
     c->t_start = now();
     return 0;
@@ -233,7 +251,13 @@ static void load_data(run_t *r, const char *data, const char *test)
 int main(int argc, char **argv)
 {
     set_progname(argv[0]);
-    const char *config = NULL, *data = NULL, *test = NULL, *log_path = NULL, *model_path = NULL;
+    const char *config = NULL, *data = NULL, *test = NULL, *log_path = NULL, *model_path = NULL,
+               *summary_path = NULL, *prefix = NULL;
+    char *overrides = NULL;
+    size_t overrides_len = 0;
+    FILE *ov = open_memstream(&overrides, &overrides_len);
+    if (!ov)
+        die("out of memory");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0) {
@@ -252,18 +276,34 @@ int main(int argc, char **argv)
             log_path = argv[++i];
         else if (strcmp(a, "--model") == 0)
             model_path = argv[++i];
-        else
+        else if (strcmp(a, "--summary") == 0)
+            summary_path = argv[++i];
+        else if (strcmp(a, "--prefix") == 0)
+            prefix = argv[++i];
+        else if (strcmp(a, "--set") == 0) {
+            const char *kv = argv[++i], *dot = strchr(kv, '.'), *eq = strchr(kv, '=');
+            if (!dot || !eq || dot > eq || dot == kv || eq == dot + 1)
+                die("--set '%s': expected section.key=value", kv);
+            fprintf(ov, "[%.*s]\n%.*s = %s\n", (int)(dot - kv), kv, (int)(eq - dot - 1), dot + 1,
+                    eq + 1);
+        } else
             die("unknown argument '%s' (see --help)", a);
     }
-    if (!config || !data || !log_path || !model_path) {
+    if (!config || !data || !log_path || !model_path || !summary_path != !prefix) {
         usage(stderr);
         return 2;
     }
+    if (prefix && !key_is_valid(prefix))
+        die("--prefix '%s' is not a valid key", prefix);
     static run_t run;
     run_t *r = &run;
     err_t e = {{0}};
     if (runcfg_load(config, &r->rc, &e) != 0)
         die("%s", e.msg);
+    fclose(ov);
+    if (overrides_len && runcfg_override(&r->rc, "--set", overrides, &e) != 0)
+        die("%s (config %s)", e.msg, config);
+    free(overrides);
     openblas_set_num_threads((int)r->rc.threads);
     load_data(r, data, test);
 
@@ -316,6 +356,8 @@ int main(int argc, char **argv)
                     "test_accuracy\ttrain_loss\ttrain_accuracy\n");
 
     int batches = trajectory ? 1 : (d->count + B - 1) / B;
+    long nfe_f_total = 0, nfe_b_total = 0, rows = 0;
+    double seconds_total = 0.0, last_loss = NAN;
     for (long it = 1; it <= r->rc.iterations; it++) {
         int b = (int)((it - 1) % batches);
         if (b == 0 && r->rc.shuffle && !trajectory)
@@ -354,6 +396,11 @@ int main(int argc, char **argv)
             die("%s: iteration %ld, evaluation: %s", config, it, e.msg);
         }
         log_row(log.fp, it, res.loss, res.ode.nfe_forward, res.ode.nfe_backward, seconds, &v);
+        nfe_f_total += res.ode.nfe_forward;
+        nfe_b_total += res.ode.nfe_backward;
+        seconds_total += seconds;
+        last_loss = res.loss;
+        rows++;
         if (!isfinite(res.loss)) {
             atomic_abort(&log);
             die("%s: iteration %ld: the loss is not finite (training diverged)", config, it);
@@ -365,7 +412,9 @@ int main(int argc, char **argv)
         lbfgs_config_t lc = lbfgs_config_default();
         lc.max_iterations = (int)r->rc.lbfgs_iterations;
         lbfgs_ctx_t ctx = {.r = r, .log = log.fp, .iteration = r->rc.iterations, .e = &e,
-                           .t_start = now()};
+                           .t_start = now(), .nfe_f_total = &nfe_f_total,
+                           .nfe_b_total = &nfe_b_total, .seconds_total = &seconds_total,
+                           .last_loss = &last_loss, .rows = &rows};
         double fx;
         int iters = 0;
         err_t le = {{0}};
@@ -376,6 +425,28 @@ int main(int argc, char **argv)
         }
     }
 
+    summary_t sum;
+    summary_init(&sum);
+    if (summary_path) {
+        score_t final;
+        if (score(r, &r->train, r->params, r->rc.eval_batch, NULL, &final, &e) != 0) {
+            atomic_abort(&log);
+            die("%s: final evaluation: %s", config, e.msg);
+        }
+        char key[160];
+#define ADD(name, ...)                                                                      \
+    do {                                                                                    \
+        snprintf(key, sizeof key, "%s_%s", prefix, name);                                   \
+        summary_add(&sum, key, __VA_ARGS__);                                                \
+    } while (0)
+        ADD("iterations", "%ld", rows);
+        ADD("final_loss", "%.6g", last_loss);
+        ADD("train_loss", "%.6g", final.loss);
+        ADD("nfe_forward", "%ld", nfe_f_total);
+        ADD("nfe_backward", "%ld", nfe_b_total);
+        ADD("seconds", "%.3f", seconds_total);
+#undef ADD
+    }
     runcfg_t *rc = &r->rc;
     char *meta = runcfg_to_string(rc);
     if (checkpoint_write(model_path, meta, r->params, np, &e) != 0) {
@@ -384,6 +455,9 @@ int main(int argc, char **argv)
     }
     if (atomic_commit(&log, &e) != 0)
         die("%s", e.msg);
+    if (summary_path && summary_write(&sum, summary_path, &e) != 0)
+        die("%s", e.msg);
+    summary_free(&sum);
     free(meta);
     model_free(&r->model);
     dataset_free(&r->train);

@@ -106,7 +106,11 @@ static int handler(void *user, const char *section, const char *key, const char 
     return 0;
 }
 
-static int finish(parse_t *p, int rc, err_t *e)
+static int finish_common(parse_t *p, int rc, int apply_defaults, err_t *e);
+
+static int finish(parse_t *p, int rc, err_t *e) { return finish_common(p, rc, 1, e); }
+
+static int finish_common(parse_t *p, int rc, int apply_defaults, err_t *e)
 {
     if (rc == -1) {
         free(p->seen);
@@ -120,7 +124,7 @@ static int finish(parse_t *p, int rc, err_t *e)
             return err_set(e, "%s:%d: %s", p->name, rc, p->msg);
         return err_set(e, "%s:%d: syntax error", p->name, rc);
     }
-    for (size_t i = 0; i < p->nfields; i++) {
+    for (size_t i = 0; apply_defaults && i < p->nfields; i++) {
         const cfg_field_t *f = &p->fields[i];
         if (p->seen[i])
             continue;
@@ -161,6 +165,14 @@ int config_load_string(const char *name, const char *text, const cfg_field_t *fi
     parse_t p = {.name = name, .fields = fields, .nfields = nfields,
                  .seen = xcalloc(nfields ? nfields : 1, 1), .text = text};
     return finish(&p, ini_parse_stream(reader, &p, handler, &p), e);
+}
+
+int config_apply_string(const char *name, const char *text, const cfg_field_t *fields,
+                        size_t nfields, err_t *e)
+{
+    parse_t p = {.name = name, .fields = fields, .nfields = nfields,
+                 .seen = xcalloc(nfields ? nfields : 1, 1), .text = text};
+    return finish_common(&p, ini_parse_stream(reader, &p, handler, &p), 0, e);
 }
 
 char *config_to_string(const cfg_field_t *fields, size_t nfields)

@@ -31,6 +31,10 @@ int config_load(const char *path, const cfg_field_t *fields, size_t nfields, err
 /* The same from text in memory; `name` is used in messages. */
 int config_load_string(const char *name, const char *text, const cfg_field_t *fields,
                        size_t nfields, err_t *e);
+/* Overrides: sets only the keys present in text (same checks, no defaults,
+ * nothing required). */
+int config_apply_string(const char *name, const char *text, const cfg_field_t *fields,
+                        size_t nfields, err_t *e);
 /* The effective values as INI text (malloc'd; doubles with %.17g, so that
  * loading it back gives identical values). */
 char *config_to_string(const cfg_field_t *fields, size_t nfields);

@@ -69,9 +69,9 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
             return err_set(e, "%s:1: more than 256 columns", path);
         }
         if (column_role(tok, &roles[ncol]) != 0) {
+            err_set(e, "%s:1: unknown column '%s' (expected x1.., y1.., label or t)", path, tok);
             free(text);
-            return err_set(e, "%s:1: unknown column '%s' (expected x1.., y1.., label or t)",
-                           path, tok);
+            return -1;
         }
         nx += roles[ncol] == COL_X;
         ny += roles[ncol] == COL_Y;
@@ -112,13 +112,14 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
         char *rsave = NULL;
         for (char *tok = strtok_r(row, "\t \r", &rsave); tok; tok = strtok_r(NULL, "\t \r", &rsave)) {
             if (c == ncol || parse_double(tok, &vals[(size_t)n * ncol + c]) != 0) {
-                int bad = c < ncol;
+                if (c < ncol)
+                    err_set(e, "%s:%d: column %d: '%s' is not a number", path, line_no, c + 1,
+                            tok);
+                else
+                    err_set(e, "%s:%d: more than the header's %d fields", path, line_no, ncol);
                 free(vals);
                 free(text);
-                if (bad)
-                    return err_set(e, "%s:%d: column %d: '%s' is not a number", path, line_no,
-                                   c + 1, tok);
-                return err_set(e, "%s:%d: more than the header's %d fields", path, line_no, ncol);
+                return -1;
             }
             c++;
         }

@@ -159,3 +159,11 @@ char *runcfg_to_string(runcfg_t *rc)
     cfg_field_t fields[] = FIELDS(rc);
     return config_to_string(fields, sizeof fields / sizeof fields[0]);
 }
+
+int runcfg_override(runcfg_t *rc, const char *name, const char *text, err_t *e)
+{
+    cfg_field_t fields[] = FIELDS(rc);
+    if (config_apply_string(name, text, fields, sizeof fields / sizeof fields[0], e) != 0)
+        return -1;
+    return resolve(name, rc, e);
+}

@@ -37,6 +37,9 @@ typedef struct {
  * value (the error names the source and the key). */
 int runcfg_load(const char *path, runcfg_t *rc, err_t *e);
 int runcfg_load_string(const char *name, const char *text, runcfg_t *rc, err_t *e);
+/* Applies overrides given as INI text (the command line's --set), then
+ * resolves and validates again. */
+int runcfg_override(runcfg_t *rc, const char *name, const char *text, err_t *e);
 /* The effective configuration as INI text (malloc'd), input_dim included. */
 char *runcfg_to_string(runcfg_t *rc);
 
