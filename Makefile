@@ -20,7 +20,12 @@ endif
 
 BUILD := build
 BIN := $(BUILD)/bin
-DATA := data/$(PROFILE)
+# DATA_ROOT and RUN_SET let a study rerun everything elsewhere with changed
+# settings, e.g. another seed for every run:
+#   make PROFILE=quick DATA_ROOT=/tmp/seed2 RUN_SET='--set train.seed=2' sines
+DATA_ROOT ?= data
+RUN_SET ?=
+DATA := $(DATA_ROOT)/$(PROFILE)
 FIG := figures/$(PROFILE)
 GEN := paper/gen/$(PROFILE)
 PAPER_PDF := paper/paper-$(PROFILE).pdf
@@ -48,8 +53,9 @@ ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -Isrc/lib $(DEP_CFLAGS)
 
 LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/obj/lib/%.o,$(wildcard src/lib/*.c))
 CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
-# Keep the command objects: they are intermediate files of the pattern rule.
-.SECONDARY: $(CMD_OBJ)
+# Never delete intermediate files (objects, checkpoints made by pattern
+# rules): they are results, and deleting them would force reruns.
+.SECONDARY:
 COMMANDS := gen-data check-numbers tex-macros train eval features bench
 BINARIES := $(addprefix $(BIN)/,$(COMMANDS))
 
@@ -129,6 +135,7 @@ include tests/tests.mk
 # (paper included) and its numbers checked.  Ends with `N passed, N failed`.
 check: test  ## unit tests, then the quick profile end to end and its numbers
 	$(MAKE) --no-print-directory PROFILE=quick paper
+	tests/incremental.sh
 	$(MAKE) --no-print-directory PROFILE=quick verify
 
 # A benchmark, not a test: prints timings of the ODE core on this machine and

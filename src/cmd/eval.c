@@ -3,7 +3,8 @@
  *   eval --model M.ckpt --data DATA --summary S.tsv --prefix KEY
  *        [--predictions P.tsv] [--grid G.tsv --grid-range LO,HI --grid-n N]
  *
- * Writes KEY_loss (mean over the examples, or the trajectory's loss),
+ * Writes KEY_loss (the model's loss over the whole set: a mean for
+ * cross-entropy and mse, a sum for sse),
  * KEY_accuracy (classification: argmax; a single output against +-1
  * targets: sign agreement) and KEY_nfe_forward (forward evaluations per
  * solve) to the summary.  --predictions writes the model's outputs next to
@@ -139,7 +140,8 @@ int main(int argc, char **argv)
             const double *y = d.y ? d.y + (size_t)first * d.n_targets : NULL;
             if (model_run(m, sm.params, x, lab, y, nb, 1, NULL, NULL, &res, &e) != 0)
                 die("%s: %s", model_path, e.msg);
-            loss += res.loss * nb;
+            /* Summed losses add up; mean losses are weighted by batch size. */
+            loss += m->cfg.loss == LOSS_SSE ? res.loss : res.loss * nb;
             hits += res.correct;
             memcpy(pred + (size_t)first * O, m->pred, (size_t)nb * O * sizeof *pred);
             if (sign_accuracy)
@@ -148,7 +150,8 @@ int main(int argc, char **argv)
             nfe += res.ode.nfe_forward;
             solves++;
         }
-        loss /= d.count;
+        if (m->cfg.loss != LOSS_SSE)
+            loss /= d.count;
     }
 
     /* Optional grid for contour maps. */

@@ -6,10 +6,12 @@
  *       (summary) and a `digit train test` table (counts, for the figure).
  *
  *   gen-data sines --function sin|sin_plus_x --points N --noise SIGMA --seed S --out F
+ *                  [--format map|trajectory]
  *       Report 000's time series: x_i equally spaced on [0, 2 pi], y = sin x
- *       (or sin x + x) plus Gaussian noise; written as one trajectory with
- *       columns t y1 y2 = x_i / (2 pi), x_i, y_i (the ODE state's first two
- *       components are fitted to (x, y) at time t).
+ *       (or sin x + x) plus Gaussian noise.  map (default): columns x1 y1,
+ *       a regression of y on x through the flow; trajectory: columns
+ *       t y1 y2 = x_i / (2 pi), x_i, y_i, one path of the state through the
+ *       plane.
  *
  *   gen-data circles --points N --seed S --out F
  *       Nested circles: half the points uniform (by area) in the disc r <= 1
@@ -35,7 +37,7 @@ static void usage(FILE *fp)
     fprintf(fp, "usage: gen-data mnist-summary --mnist-dir DIR --summary OUT.tsv "
                 "--counts OUT.tsv\n"
                 "       gen-data sines --function sin|sin_plus_x --points N --noise SIGMA "
-                "--seed S --out F.tsv\n"
+                "--seed S --out F.tsv [--format map|trajectory]\n"
                 "       gen-data circles --points N --seed S --out F.tsv\n");
 }
 
@@ -80,8 +82,26 @@ static void parse_toy(const char *what, int argc, char **argv, toy_opts_t *o)
 
 static int sines(int argc, char **argv)
 {
+    /* --format map (default): x1 y1, the flow maps x to y;
+     * --format trajectory: t y1 y2, the state's path through (x, y). */
+    int map = 1;
+    char **rest = xmalloc((size_t)(argc + 1) * sizeof *rest);
+    int nrest = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+            if (!strcmp(argv[i + 1], "map"))
+                map = 1;
+            else if (!strcmp(argv[i + 1], "trajectory"))
+                map = 0;
+            else
+                die("sines: --format: '%s' is neither map nor trajectory", argv[i + 1]);
+            i++;
+        } else
+            rest[nrest++] = argv[i];
+    }
     toy_opts_t o;
-    parse_toy("sines", argc, argv, &o);
+    parse_toy("sines", nrest, rest, &o);
+    free(rest);
     if (!o.function || !o.has_noise)
         die("sines: --function and --noise are required");
     int plus_x;
@@ -98,11 +118,14 @@ static int sines(int argc, char **argv)
     err_t e;
     if (atomic_open(&af, o.out, &e) != 0)
         die("%s", e.msg);
-    fprintf(af.fp, "t\ty1\ty2\n");
+    fprintf(af.fp, map ? "x1\ty1\n" : "t\ty1\ty2\n");
     for (long i = 0; i < o.points; i++) {
         double x = two_pi * (double)i / (double)(o.points - 1);
         double y = sin(x) + (plus_x ? x : 0.0) + o.noise * rng_normal(&rng);
-        fprintf(af.fp, "%.17g\t%.17g\t%.17g\n", x / two_pi, x, y);
+        if (map)
+            fprintf(af.fp, "%.17g\t%.17g\n", x, y);
+        else
+            fprintf(af.fp, "%.17g\t%.17g\t%.17g\n", x / two_pi, x, y);
     }
     if (atomic_commit(&af, &e) != 0)
         die("%s", e.msg);

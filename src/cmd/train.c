@@ -91,8 +91,8 @@ typedef struct {
     long nfe_forward, nfe_backward;
 } score_t;
 
-/* Loss (and gradient, if grad) over a whole dataset in chunks of `chunk`;
- * the gradient is that of the example-weighted mean loss. */
+/* Loss (and gradient, if grad) over a whole dataset in chunks of `chunk`:
+ * the mean over examples (cross-entropy, mse) or the sum (sse). */
 static int score(run_t *r, const dataset_t *d, const double *params, long chunk, double *grad,
                  score_t *s, err_t *e)
 {
@@ -121,19 +121,22 @@ static int score(run_t *r, const dataset_t *d, const double *params, long chunk,
             free(g);
             return -1;
         }
-        s->loss += res.loss * B;
+        /* Summed losses (sse) add up over chunks; means are weighted. */
+        double w = r->rc.model.loss == LOSS_SSE ? 1.0 : (double)B;
+        s->loss += res.loss * w;
         correct += res.correct;
         s->nfe_forward += res.ode.nfe_forward;
         s->nfe_backward += res.ode.nfe_backward;
         if (g)
             for (size_t i = 0; i < r->model.n_params; i++)
-                grad[i] += g[i] * B;
+                grad[i] += g[i] * w;
     }
-    s->loss /= d->count;
+    double norm = r->rc.model.loss == LOSS_SSE ? 1.0 : (double)d->count;
+    s->loss /= norm;
     s->accuracy = (double)correct / d->count;
     if (grad)
         for (size_t i = 0; i < r->model.n_params; i++)
-            grad[i] /= d->count;
+            grad[i] /= norm;
     free(g);
     return 0;
 }

@@ -1,0 +1,87 @@
+# Report 000, Sec. 4.2: nested circles (Figs 7, 8, 9, 10).
+#
+# train.tsv, test.tsv   gen-data circles (two seeds)
+# pP/model.ckpt ...     train, one INI per run in stages/circles/pP.ini
+# pP/eval.tsv           test loss and accuracy; pP/grid.tsv for the contours
+# pP/features.tsv       h(T) of the test points (NODE and p = 10, Fig 10)
+
+CIRCLES_DIR := $(DATA)/circles
+CIRCLES_P := 0 2 5 10
+CIRCLES_RUNS := $(addprefix p,$(CIRCLES_P))
+# Profiles: dataset size and iterations (paper: 20 epochs of 4000 / 64).
+CIRCLES_TRAIN_N_quick := 1000
+CIRCLES_TRAIN_N_paper := 4000
+CIRCLES_TRAIN_N_full := 4000
+CIRCLES_TEST_N_quick := 500
+CIRCLES_TEST_N_paper := 1000
+CIRCLES_TEST_N_full := 1000
+CIRCLES_SET_quick := --set train.iterations=300
+CIRCLES_SET_paper :=
+CIRCLES_SET_full := --set train.iterations=3125
+CIRCLES_GRID_quick := 61
+CIRCLES_GRID_paper := 121
+CIRCLES_GRID_full := 201
+
+$(CIRCLES_DIR)/train.tsv: $(BIN)/gen-data
+	@mkdir -p $(@D)
+	$(BIN)/gen-data circles --points $(CIRCLES_TRAIN_N_$(PROFILE)) --seed 21 --out $@
+
+$(CIRCLES_DIR)/test.tsv: $(BIN)/gen-data
+	@mkdir -p $(@D)
+	$(BIN)/gen-data circles --points $(CIRCLES_TEST_N_$(PROFILE)) --seed 22 --out $@
+
+$(CIRCLES_DIR)/%/model.ckpt $(CIRCLES_DIR)/%/log.tsv $(CIRCLES_DIR)/%/train.tsv: \
+    stages/circles/%.ini $(CIRCLES_DIR)/train.tsv $(BIN)/train
+	@mkdir -p $(@D)
+	$(BIN)/train --config $< --data $(CIRCLES_DIR)/train.tsv $(CIRCLES_SET_$(PROFILE)) $(RUN_SET) \
+	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv \
+	  --prefix circles_$*
+
+$(CIRCLES_DIR)/%/eval.tsv $(CIRCLES_DIR)/%/grid.tsv: $(CIRCLES_DIR)/%/model.ckpt \
+    $(CIRCLES_DIR)/test.tsv $(BIN)/eval
+	$(BIN)/eval --model $< --data $(CIRCLES_DIR)/test.tsv --summary $(@D)/eval.tsv \
+	  --prefix circles_$*_test --grid $(@D)/grid.tsv --grid-range -4,4 \
+	  --grid-n $(CIRCLES_GRID_$(PROFILE))
+
+$(CIRCLES_DIR)/%/features.tsv: $(CIRCLES_DIR)/%/model.ckpt $(CIRCLES_DIR)/test.tsv $(BIN)/features
+	$(BIN)/features --model $< --data $(CIRCLES_DIR)/test.tsv --out $@
+
+# The report's claim that augmentation helps, as a number.
+$(CIRCLES_DIR)/claims.tsv: $(CIRCLES_DIR)/p0/train.tsv $(CIRCLES_DIR)/p10/train.tsv stages/circles/claims.sh
+	stages/circles/claims.sh $(CIRCLES_DIR) $@.tmp && mv $@.tmp $@
+
+CIRCLES_SUMMARIES := $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/train.tsv $(CIRCLES_DIR)/$(r)/eval.tsv) \
+                     $(CIRCLES_DIR)/claims.tsv
+
+$(FIG)/fig7.pdf $(FIG)/fig7.png: $(FIG)/fig7.%: stages/circles/fig7.gp $(CIRCLES_DIR)/train.tsv
+	@mkdir -p $(@D)
+	gnuplot -e "dir='$(CIRCLES_DIR)'; out='$@.tmp'; fmt='$*'" stages/circles/fig7.gp
+	mv $@.tmp $@
+
+$(FIG)/fig8.pdf $(FIG)/fig8.png: $(FIG)/fig8.%: stages/circles/fig8.gp \
+    $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/grid.tsv)
+	@mkdir -p $(@D)
+	gnuplot -e "dir='$(CIRCLES_DIR)'; out='$@.tmp'; fmt='$*'" stages/circles/fig8.gp
+	mv $@.tmp $@
+
+$(FIG)/fig9.pdf $(FIG)/fig9.png: $(FIG)/fig9.%: stages/circles/fig9.gp \
+    $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/log.tsv)
+	@mkdir -p $(@D)
+	gnuplot -e "dir='$(CIRCLES_DIR)'; out='$@.tmp'; fmt='$*'" stages/circles/fig9.gp
+	mv $@.tmp $@
+
+$(FIG)/fig10.pdf $(FIG)/fig10.png: $(FIG)/fig10.%: stages/circles/fig10.gp \
+    $(CIRCLES_DIR)/p0/features.tsv $(CIRCLES_DIR)/p10/features.tsv
+	@mkdir -p $(@D)
+	gnuplot -e "dir='$(CIRCLES_DIR)'; out='$@.tmp'; fmt='$*'" stages/circles/fig10.gp
+	mv $@.tmp $@
+
+.PHONY: circles fig7 fig8 fig9 fig10
+circles: $(CIRCLES_SUMMARIES)  ## train and score every circles run of this profile
+fig7: $(FIG)/fig7.pdf $(FIG)/fig7.png  ## Fig 7: the nested-circles data
+fig8: $(FIG)/fig8.pdf $(FIG)/fig8.png  ## Fig 8: predicted value over the plane, one panel per p
+fig9: $(FIG)/fig9.pdf $(FIG)/fig9.png  ## Fig 9: circles training loss
+fig10: $(FIG)/fig10.pdf $(FIG)/fig10.png  ## Fig 10: learned features h(T), NODE and p = 10
+
+SUMMARIES += $(CIRCLES_SUMMARIES)
+FIGURES += $(foreach n,7 8 9 10,$(FIG)/fig$(n).pdf $(FIG)/fig$(n).png)

@@ -1,0 +1,15 @@
+# Fig 6 of report 000: training loss for y = sin(x) + x, one curve per p
+# (Adam, then L-BFGS fine-tuning on the same axis).
+if (fmt eq 'pdf') {
+    set terminal pdfcairo size 5in,3.2in font 'Helvetica,10'
+} else {
+    set terminal pngcairo size 800,500 font 'Helvetica,11'
+}
+set output out
+set logscale y
+set xlabel 'iteration'
+set ylabel 'loss (sum of squared errors)'
+set key top right
+set title 'Training loss, y = sin(x) + x'
+label(p) = (p eq '0') ? 'NODE' : sprintf('ANODE, p = %s', p)
+plot for [p in '0 1 2 5 10'] dir.'/sin_plus_x-p'.p.'/log.tsv' skip 1 using 1:2 with lines lw 1.5 title label(p)

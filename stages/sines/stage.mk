@@ -1,0 +1,71 @@
+# Report 000, Sec. 4.1: time series y = sin(x) and y = sin(x) + x (Figs 5, 6).
+#
+# data-F.tsv           gen-data sines (100 points, noise 0.05, one seed per F)
+# RUN/model.ckpt ...   train, one INI per run in stages/sines/RUN.ini
+# RUN/eval.tsv         eval on the same points (fit loss) + predictions
+# claims.tsv           numbers derived from the logs for the report's claims
+# fig5, fig6           gnuplot
+
+SINES_DIR := $(DATA)/sines
+SINES_FUNCS := sin sin_plus_x
+SINES_P := 0 1 2 5 10
+SINES_RUNS := $(foreach f,$(SINES_FUNCS),$(foreach p,$(SINES_P),$(f)-p$(p))) traj-p0 traj-p10
+SINES_SEED_sin := 11
+SINES_SEED_sin_plus_x := 12
+# Profiles scale the optimisation only: Adam iterations, then L-BFGS.
+SINES_SET_quick := --set train.iterations=300 --set train.lbfgs_iterations=100
+SINES_SET_paper :=
+SINES_SET_full := --set train.iterations=2000 --set train.lbfgs_iterations=500
+
+$(SINES_DIR)/data-sin.tsv $(SINES_DIR)/data-sin_plus_x.tsv: $(SINES_DIR)/data-%.tsv: $(BIN)/gen-data
+	@mkdir -p $(@D)
+	$(BIN)/gen-data sines --function $* --points 100 --noise 0.05 --seed $(SINES_SEED_$*) --out $@
+
+$(SINES_DIR)/data-traj.tsv: $(BIN)/gen-data
+	@mkdir -p $(@D)
+	$(BIN)/gen-data sines --function sin_plus_x --points 100 --noise 0.05 \
+	  --seed $(SINES_SEED_sin_plus_x) --format trajectory --out $@
+
+# The data file of a run: sin-p5 -> data-sin.tsv, traj-p10 -> data-traj.tsv.
+sines_data = $(SINES_DIR)/data-$(firstword $(subst -, ,$(1))).tsv
+sines_key = sines_$(subst -,_,$(1))
+
+$(SINES_DIR)/%/model.ckpt $(SINES_DIR)/%/log.tsv $(SINES_DIR)/%/train.tsv: \
+    stages/sines/%.ini $$(call sines_data,$$*) $(BIN)/train
+	@mkdir -p $(@D)
+	$(BIN)/train --config $< --data $(call sines_data,$*) $(SINES_SET_$(PROFILE)) $(RUN_SET) \
+	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv \
+	  --prefix $(call sines_key,$*)
+
+$(SINES_DIR)/%/eval.tsv $(SINES_DIR)/%/pred.tsv: $(SINES_DIR)/%/model.ckpt $$(call sines_data,$$*) $(BIN)/eval
+	$(BIN)/eval --model $< --data $(call sines_data,$*) --summary $(@D)/eval.tsv \
+	  --predictions $(@D)/pred.tsv --prefix $(call sines_key,$*)_fit
+
+# The report's claims as numbers: loss after 100 Adam iterations per run,
+# and its ratio between p = 1 and p = 10 (larger p converges faster).
+$(SINES_DIR)/claims.tsv: $(foreach r,$(SINES_RUNS),$(SINES_DIR)/$(r)/log.tsv) stages/sines/claims.sh
+	stages/sines/claims.sh $(SINES_DIR) $@.tmp $(SINES_FUNCS) && mv $@.tmp $@
+
+SINES_SUMMARIES := $(foreach r,$(SINES_RUNS),$(SINES_DIR)/$(r)/train.tsv $(SINES_DIR)/$(r)/eval.tsv) \
+                   $(SINES_DIR)/claims.tsv
+SINES_PREDS := $(foreach r,$(SINES_RUNS),$(SINES_DIR)/$(r)/pred.tsv)
+
+$(FIG)/fig5.pdf $(FIG)/fig5.png: $(FIG)/fig5.%: stages/sines/fig5.gp $(SINES_PREDS) \
+    $(SINES_DIR)/data-sin.tsv $(SINES_DIR)/data-sin_plus_x.tsv
+	@mkdir -p $(@D)
+	gnuplot -e "dir='$(SINES_DIR)'; out='$@.tmp'; fmt='$*'" stages/sines/fig5.gp
+	mv $@.tmp $@
+
+$(FIG)/fig6.pdf $(FIG)/fig6.png: $(FIG)/fig6.%: stages/sines/fig6.gp \
+    $(foreach p,$(SINES_P),$(SINES_DIR)/sin_plus_x-p$(p)/log.tsv)
+	@mkdir -p $(@D)
+	gnuplot -e "dir='$(SINES_DIR)'; out='$@.tmp'; fmt='$*'" stages/sines/fig6.gp
+	mv $@.tmp $@
+
+.PHONY: sines fig5 fig6
+sines: $(SINES_SUMMARIES)  ## train and score every sines run of this profile
+fig5: $(FIG)/fig5.pdf $(FIG)/fig5.png  ## Fig 5: sines data and learned functions
+fig6: $(FIG)/fig6.pdf $(FIG)/fig6.png  ## Fig 6: training loss for sin(x) + x
+
+SUMMARIES += $(SINES_SUMMARIES)
+FIGURES += $(FIG)/fig5.pdf $(FIG)/fig5.png $(FIG)/fig6.pdf $(FIG)/fig6.png
