@@ -91,6 +91,12 @@ static void bad_files_refused(void **state)
                    "is not true or false");
     expect_refused("[train\nlr = 1\nsteps = 5\n", ":1: syntax error");
     expect_refused("[model]\nlr = 1\n", "unknown key 'lr' in section [model]");
+    char longline[600];
+    memset(longline, 'x', sizeof longline);
+    memcpy(longline, "# ", 2);
+    memcpy(longline + 400, "\n[train]\nlr = 1\nsteps = 2\n", 27);
+    longline[427] = '\0';
+    expect_refused(longline, ":1: line longer than");
     sample_t s;
     err_t e = {{0}};
     cfg_field_t f[] = SAMPLE_FIELDS(&s);

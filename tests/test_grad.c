@@ -412,6 +412,22 @@ static void model_second_order(void **state)
     run_case(&mc);
 }
 
+/* Second order read out from the position half (readout_offset). */
+static void model_second_order_position(void **state)
+{
+    (void)state;
+    model_case_t mc = {.name = "second order, position", .B = 3, .K = 1};
+    mc.cfg = base_config();
+    mc.cfg.input_dim = 5;
+    mc.cfg.input_layer = 4;
+    mc.cfg.second_order = 1;
+    mc.cfg.readout = 2;
+    mc.cfg.readout_offset = 2;
+    mc.cfg.output_dim = 3;
+    mc.cfg.loss = LOSS_CE;
+    run_case(&mc);
+}
+
 static void model_trajectory_from_zero(void **state)
 {
     (void)state;
@@ -451,6 +467,7 @@ const struct CMUnitTest grad_tests[] = {
     cmocka_unit_test(model_time_dependent_several_times),
     cmocka_unit_test(model_input_layer_augmentation),
     cmocka_unit_test(model_second_order),
+    cmocka_unit_test(model_second_order_position),
     cmocka_unit_test(model_trajectory_from_zero),
     cmocka_unit_test(seminorm_keeps_accuracy),
 };

@@ -41,8 +41,20 @@ static char *reader(char *str, int num, void *stream)
         p->text += i;
         out = str;
     }
-    if (out)
+    if (out) {
         p->line++;
+        /* inih reads lines into a fixed buffer; a longer line would be
+         * split and its tail parsed as a line of its own.  Refuse it. */
+        size_t len = strlen(out);
+        int more = p->fp ? !feof(p->fp) : *p->text != '\0';
+        if (len == (size_t)num - 1 && out[len - 1] != '\n' && more) {
+            if (!p->msg[0]) {
+                snprintf(p->msg, sizeof p->msg, "line longer than %d characters", num - 2);
+                p->msg_line = p->line;
+            }
+            return NULL;
+        }
+    }
     return out;
 }
 
@@ -115,6 +127,10 @@ static int finish_common(parse_t *p, int rc, int apply_defaults, err_t *e)
     if (rc == -1) {
         free(p->seen);
         return err_set(e, "%s: cannot open", p->name);
+    }
+    if (rc == 0 && p->msg[0]) { /* the reader stopped the parse */
+        free(p->seen);
+        return err_set(e, "%s:%d: %s", p->name, p->msg_line, p->msg);
     }
     if (rc != 0) {
         free(p->seen);

@@ -38,7 +38,7 @@ int model_create(model_t *m, const model_config_t *cfg, int max_batch, int max_t
     m->cfg = *cfg;
     const model_config_t *c = &m->cfg;
     if (c->input_dim < 0 || c->input_layer < 0 || c->augment < 0 || c->output_dim < 0 ||
-        c->readout < 0 || c->state_dim < 0)
+        c->readout < 0 || c->state_dim < 0 || c->readout_offset < 0)
         return err_set(e, "model: dimensions must not be negative");
     if (c->input_dim == 0 && c->input_layer > 0)
         return err_set(e, "model: an input layer needs input_dim > 0");
@@ -50,9 +50,10 @@ int model_create(model_t *m, const model_config_t *cfg, int max_batch, int max_t
     if (m->d < 1)
         return err_set(e, "model: state_dim must be positive when input_dim = 0");
     m->D = m->d + c->augment;
-    m->R = c->readout ? c->readout : m->D;
-    if (m->R > m->D)
-        return err_set(e, "model: readout %d exceeds the state dimension %d", m->R, m->D);
+    m->R = c->readout ? c->readout : m->D - c->readout_offset;
+    if (m->R < 1 || c->readout_offset + m->R > m->D)
+        return err_set(e, "model: readout of %d from component %d exceeds the state dimension %d",
+                       m->R, c->readout_offset, m->D);
     m->O = c->output_dim ? c->output_dim : m->R;
     if (c->loss == LOSS_CE && (max_times != 1 || m->O < 2))
         return err_set(e, "model: cross-entropy needs one output time and >= 2 classes");
@@ -207,7 +208,8 @@ int model_run(model_t *m, const double *params, const double *x, const int *labe
 
     /* Readout (K*B, R) and output layer. */
     for (size_t r = 0; r < (size_t)K * B; r++)
-        memcpy(m->readout + r * R, m->h_out + r * D, (size_t)R * sizeof(double));
+        memcpy(m->readout + r * R, m->h_out + r * D + c->readout_offset,
+               (size_t)R * sizeof(double));
     const double *pred = m->readout;
     if (c->output_dim)
         pred = mlp_forward(&m->output_mlp, params, m->readout, K * B, &m->output_ws);
@@ -247,7 +249,7 @@ int model_run(model_t *m, const double *params, const double *x, const int *labe
     }
     memset(m->dL_dh, 0, (size_t)K * n * sizeof *m->dL_dh);
     for (size_t r = 0; r < (size_t)K * B; r++)
-        memcpy(m->dL_dh + r * D, dread + r * R, (size_t)R * sizeof(double));
+        memcpy(m->dL_dh + r * D + c->readout_offset, dread + r * R, (size_t)R * sizeof(double));
     if (ode_backward(m->solver, &m->field.f, c->t0, m->h0, K, times, m->h_out, m->dL_dh,
                      m->dL_dh0, grad + m->field_offset, m->dtimes, e) != 0)
         return -1;

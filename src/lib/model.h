@@ -5,7 +5,7 @@
  *   x (B, input_dim) -> [Dense(input_dim -> d, input_act)] -> z0 (B, d)
  *   ANODE: h0 = [z0, 0_p]        IL-ANODE: the input layer is d + p wide
  *   h(t_k) = ODE block (B, D), D = d + p, k = 1..K
- *   r_k = h(t_k)[:, :readout]  -> [Dense(readout -> output_dim)] -> y_k
+ *   r_k = h(t_k)[:, off:off+readout] -> [Dense(readout -> output_dim)] -> y_k
  *   loss: cross-entropy (K = 1), mean or summed squared error.
  * With input_dim = 0 the state starts at zero (trajectory fitting, the
  * sines of report 000) and d = state_dim.
@@ -36,7 +36,8 @@ typedef struct {
     act_t hidden_act, final_act;
     int time_dependent, second_order;
     double t0, t1;
-    int readout;    /* components of h read out; 0 = all D */
+    int readout;        /* components of h read out; 0 = all D */
+    int readout_offset; /* first component read (second order: D/2 = position) */
     int output_dim; /* 0 = no output layer */
     loss_t loss;
     ode_options_t ode;

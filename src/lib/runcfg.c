@@ -24,6 +24,7 @@
         {"model", "t0", CFG_DOUBLE, "0", &(rc)->t0},                                        \
         {"model", "t1", CFG_DOUBLE, "1", &(rc)->t1},                                        \
         {"model", "readout", CFG_LONG, "0", &(rc)->readout},                                \
+        {"model", "readout_offset", CFG_LONG, "0", &(rc)->readout_offset},                  \
         {"model", "output_dim", CFG_LONG, "0", &(rc)->output_dim},                          \
         {"model", "loss", CFG_STRING, NULL, (rc)->loss},                                    \
         {"ode", "method", CFG_STRING, "dopri5", (rc)->method},                              \
@@ -60,13 +61,14 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
             return err_set(e, __VA_ARGS__);                                                 \
     } while (0)
     NEED(rc->input_dim >= 0 && rc->input_layer >= 0 && rc->augment >= 0 && rc->state_dim >= 0 &&
-             rc->readout >= 0 && rc->output_dim >= 0,
+             rc->readout >= 0 && rc->readout_offset >= 0 && rc->output_dim >= 0,
          "%s: [model] dimensions must not be negative", name);
     m->input_dim = (int)rc->input_dim;
     m->input_layer = (int)rc->input_layer;
     m->augment = (int)rc->augment;
     m->state_dim = (int)rc->state_dim;
     m->readout = (int)rc->readout;
+    m->readout_offset = (int)rc->readout_offset;
     m->output_dim = (int)rc->output_dim;
     NEED(act_parse(rc->input_act, &m->input_act) == 0,
          "%s: [model] input_act: unknown activation '%s'", name, rc->input_act);

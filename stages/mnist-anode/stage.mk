@@ -1,0 +1,86 @@
+# Report 000, Sec. 4.3: small ODE models on MNIST (Figs 12-16, Table 1).
+#
+# RUN/sSEED/log.tsv   train on the first 1000 MNIST images (MNIST_DIR), one
+#                     INI per run in stages/mnist-anode/RUN.ini
+# RUN/curves.tsv      mean and spread over seeds per iteration (aggregate.sh)
+# RUN/summary.tsv     final accuracies (seed 1, mean, spread), NFE, time
+# table1.tsv          Table 1 beside the report's values (table1.sh)
+
+MA_DIR := $(DATA)/mnist-anode
+MA_RUNS := node anode-p10 anode-p25 anode-p40 ilanode-p10 ilanode-p25 ilanode-p40 \
+           treg-b02 treg-b03 treg-b06 sonode sonode-position sonode-both
+# Seeds per run: seed 1 is the report's single run, the others give the
+# spread.  Override with MNIST_SEEDS=N.
+MNIST_SEEDS_quick := 2
+MNIST_SEEDS_paper := 5
+MNIST_SEEDS_full := 10
+MNIST_SEEDS ?= $(MNIST_SEEDS_$(PROFILE))
+MA_SEEDS := $(shell seq 1 $(MNIST_SEEDS))
+
+# RUN/sN: the INI is the first path component, the seed the second.
+$(MA_DIR)/%/log.tsv $(MA_DIR)/%/model.ckpt: \
+    stages/mnist-anode/$$(firstword $$(subst /, ,$$*)).ini $(MNIST_FILES) $(BIN)/train
+	@mkdir -p $(@D)
+	$(BIN)/train --config $< --data $(MNIST_DIR) \
+	  --set train.seed=$(patsubst s%,%,$(notdir $*)) $(RUN_SET) \
+	  --log $(@D)/log.tsv --model $(@D)/model.ckpt
+
+$(MA_DIR)/%/summary.tsv $(MA_DIR)/%/curves.tsv: \
+    $(foreach s,$(MA_SEEDS),$(MA_DIR)/%/s$(s)/log.tsv) stages/mnist-anode/aggregate.sh
+	stages/mnist-anode/aggregate.sh $(subst -,_,$*) $(@D)/curves.tsv.tmp $(@D)/summary.tsv.tmp \
+	  $(filter %/log.tsv,$^)
+	mv $(@D)/curves.tsv.tmp $(@D)/curves.tsv
+	mv $(@D)/summary.tsv.tmp $(@D)/summary.tsv
+
+MA_SUMMARIES := $(foreach r,$(MA_RUNS),$(MA_DIR)/$(r)/summary.tsv)
+MA_TABLE_RUNS := node anode-p10 ilanode-p10 treg-b02 sonode
+
+$(MA_DIR)/table1.tsv $(GEN)/table1.tex &: stages/mnist-anode/table1.sh \
+    stages/mnist-anode/report-values.tsv $(foreach r,$(MA_TABLE_RUNS),$(MA_DIR)/$(r)/summary.tsv)
+	@mkdir -p $(GEN)
+	stages/mnist-anode/table1.sh stages/mnist-anode/report-values.tsv $(MA_DIR) \
+	  $(MA_DIR)/table1.tsv $(GEN)/table1.tex
+
+# Figures: which runs, their legend names, test or training curves.
+MA_FIG12 := node anode-p10 anode-p25 anode-p40
+MA_NAMES12 := NODE;ANODE, p = 10;ANODE, p = 25;ANODE, p = 40
+MA_SET12 := test
+MA_TITLE12 := Zero-padding ANODE, test set
+MA_FIG13 := node ilanode-p10 ilanode-p25 ilanode-p40
+MA_NAMES13 := NODE;IL-ANODE, p = 10;IL-ANODE, p = 25;IL-ANODE, p = 40
+MA_SET13 := test
+MA_TITLE13 := Input-layer augmentation, test set
+MA_FIG14 := anode-p10 treg-b02 treg-b03 treg-b06
+MA_NAMES14 := ANODE, p = 10;b = 0.2;b = 0.3;b = 0.6
+MA_SET14 := train
+MA_TITLE14 := Time-regularised ANODE (p = 10), training set
+MA_FIG15 := $(MA_FIG14)
+MA_NAMES15 := $(MA_NAMES14)
+MA_SET15 := test
+MA_TITLE15 := Time-regularised ANODE (p = 10), test set
+MA_FIG16 := node anode-p10 sonode sonode-position sonode-both
+MA_NAMES16 := NODE;ANODE, p = 10;second order (velocity);second order (position);second order (both)
+MA_SET16 := test
+MA_TITLE16 := Second-order NODE, test set
+
+MA_FIGS := 12 13 14 15 16
+define ma_figure
+$(FIG)/fig$(1).pdf $(FIG)/fig$(1).png: $(FIG)/fig$(1).%: stages/mnist-anode/curves.gp \
+    $(foreach r,$(MA_FIG$(1)),$(MA_DIR)/$(r)/curves.tsv)
+	@mkdir -p $$(@D)
+	gnuplot -e "dir='$(MA_DIR)'; out='$$@.tmp'; fmt='$$*'; runs='$(MA_FIG$(1))'; names='$(MA_NAMES$(1))'; set='$(MA_SET$(1))'; heading='$(MA_TITLE$(1))'" stages/mnist-anode/curves.gp
+	mv $$@.tmp $$@
+.PHONY: fig$(1)
+fig$(1): $(FIG)/fig$(1).pdf $(FIG)/fig$(1).png
+endef
+$(foreach n,$(MA_FIGS),$(eval $(call ma_figure,$(n))))
+
+.PHONY: mnist-anode table1
+mnist-anode: $(MA_SUMMARIES)  ## train every MNIST run of report 000 (all seeds)
+table1: $(MA_DIR)/table1.tsv $(GEN)/table1.tex  ## regenerate and print Table 1 of report 000 beside its values
+	@awk -F '\t' 'NR == 1 { printf "%-34s %7s %7s %15s %7s\n", "Table 1 (test accuracy, %)", "report", "seed 1", "mean +- sd", "diff" ; next } \
+	  { printf "%-34s %7s %7s %8s +- %4s %7s\n", $$1, $$2, $$3, $$4, $$5, $$7 }' $(MA_DIR)/table1.tsv
+
+SUMMARIES += $(MA_SUMMARIES)
+PAPER_INPUTS += $(GEN)/table1.tex
+FIGURES += $(foreach n,$(MA_FIGS),$(FIG)/fig$(n).pdf $(FIG)/fig$(n).png)
