@@ -12,7 +12,8 @@ struct CMUnitTest;
     X(grad_tests) \
     X(dataset_tests) \
     X(optim_tests) \
-    X(config_tests)
+    X(config_tests) \
+    X(conv_tests)
 
 #define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;
 TEST_GROUPS(DECLARE_GROUP)

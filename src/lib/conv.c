@@ -1,0 +1,212 @@
+#include "conv.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+int conv_shape(conv_shape_t *s, int ci, int co, int k, int stride, int pad, int h, int w)
+{
+    if (ci < 1 || co < 1 || k < 1 || stride < 1 || pad < 0 || h < 1 || w < 1)
+        return -1;
+    s->ci = ci;
+    s->co = co;
+    s->kh = s->kw = k;
+    s->stride = stride;
+    s->pad = pad;
+    s->h = h;
+    s->w = w;
+    s->ho = (h + 2 * pad - k) / stride + 1;
+    s->wo = (w + 2 * pad - k) / stride + 1;
+    return s->ho >= 1 && s->wo >= 1 ? 0 : -1;
+}
+
+size_t conv_col_size(const conv_shape_t *s, int B)
+{
+    return (size_t)s->ci * s->kh * s->kw * B * s->ho * s->wo;
+}
+
+/* col (ci*kh*kw, B*ho*wo): row r = (c, i, j) holds input pixel
+ * (c, b, oy*stride + i - pad, ox*stride + j - pad), 0 outside. */
+static void im2col(const conv_shape_t *s, const double *inp, int B, double *col)
+{
+    size_t npix = (size_t)B * s->ho * s->wo;
+    for (int c = 0; c < s->ci; c++)
+        for (int i = 0; i < s->kh; i++)
+            for (int j = 0; j < s->kw; j++) {
+                double *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * npix;
+                for (int b = 0; b < B; b++) {
+                    const double *img = inp + ((size_t)c * B + b) * s->h * s->w;
+                    for (int oy = 0; oy < s->ho; oy++) {
+                        int y = oy * s->stride + i - s->pad;
+                        double *dst = row + ((size_t)b * s->ho + oy) * s->wo;
+                        if (y < 0 || y >= s->h) {
+                            memset(dst, 0, (size_t)s->wo * sizeof *dst);
+                            continue;
+                        }
+                        const double *src = img + (size_t)y * s->w;
+                        for (int ox = 0; ox < s->wo; ox++) {
+                            int x = ox * s->stride + j - s->pad;
+                            dst[ox] = (x >= 0 && x < s->w) ? src[x] : 0.0;
+                        }
+                    }
+                }
+            }
+}
+
+/* The adjoint of im2col: adds every column entry back to its pixel. */
+static void col2im(const conv_shape_t *s, const double *col, int B, double *inp)
+{
+    size_t npix = (size_t)B * s->ho * s->wo;
+    memset(inp, 0, (size_t)s->ci * B * s->h * s->w * sizeof *inp);
+    for (int c = 0; c < s->ci; c++)
+        for (int i = 0; i < s->kh; i++)
+            for (int j = 0; j < s->kw; j++) {
+                const double *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * npix;
+                for (int b = 0; b < B; b++) {
+                    double *img = inp + ((size_t)c * B + b) * s->h * s->w;
+                    for (int oy = 0; oy < s->ho; oy++) {
+                        int y = oy * s->stride + i - s->pad;
+                        if (y < 0 || y >= s->h)
+                            continue;
+                        const double *src = row + ((size_t)b * s->ho + oy) * s->wo;
+                        double *dst = img + (size_t)y * s->w;
+                        for (int ox = 0; ox < s->wo; ox++) {
+                            int x = ox * s->stride + j - s->pad;
+                            if (x >= 0 && x < s->w)
+                                dst[x] += src[ox];
+                        }
+                    }
+                }
+            }
+}
+
+void conv_forward(const conv_shape_t *s, double *out, const double *inp, const double *w,
+                  const double *b, int B, double *col)
+{
+    int K = s->ci * s->kh * s->kw;
+    int N = B * s->ho * s->wo;
+    im2col(s, inp, B, col);
+    for (int o = 0; o < s->co; o++) {
+        double bias = b ? b[o] : 0.0;
+        double *row = out + (size_t)o * N;
+        for (int n = 0; n < N; n++)
+            row[n] = bias;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->co, N, K, 1.0, w, K, col, N, 1.0,
+                out, N);
+}
+
+void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
+                   const double *dout, const double *w, int B, const double *col, double *dcol)
+{
+    int K = s->ci * s->kh * s->kw;
+    int N = B * s->ho * s->wo;
+    /* dw (co, K) += dout (co, N) col^T (N, K) */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->co, K, N, 1.0, dout, N, col, N, 1.0,
+                dw, K);
+    if (db)
+        for (int o = 0; o < s->co; o++) {
+            const double *row = dout + (size_t)o * N;
+            double acc = 0.0;
+            for (int n = 0; n < N; n++)
+                acc += row[n];
+            db[o] += acc;
+        }
+    if (dinp) {
+        /* dcol (K, N) = w^T (K, co) dout (co, N) */
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, s->co, 1.0, w, K, dout, N,
+                    0.0, dcol, N);
+        col2im(s, dcol, B, dinp);
+    }
+}
+
+void groupnorm_forward(double *y, const double *x, const double *gamma, const double *beta,
+                       int C, int B, int HW, int G, double *mean, double *rstd)
+{
+    int cg = C / G;
+    for (int b = 0; b < B; b++)
+        for (int g = 0; g < G; g++) {
+            double sum = 0.0, sum2 = 0.0;
+            for (int c = g * cg; c < (g + 1) * cg; c++) {
+                const double *p = x + ((size_t)c * B + b) * HW;
+                for (int i = 0; i < HW; i++) {
+                    sum += p[i];
+                    sum2 += p[i] * p[i];
+                }
+            }
+            double n = (double)cg * HW, mu = sum / n;
+            double var = sum2 / n - mu * mu;
+            double r = 1.0 / sqrt((var > 0 ? var : 0) + 1e-5);
+            mean[b * G + g] = mu;
+            rstd[b * G + g] = r;
+            for (int c = g * cg; c < (g + 1) * cg; c++) {
+                const double *p = x + ((size_t)c * B + b) * HW;
+                double *q = y + ((size_t)c * B + b) * HW;
+                double a = gamma[c] * r, shift = beta[c] - mu * a;
+                for (int i = 0; i < HW; i++)
+                    q[i] = p[i] * a + shift;
+            }
+        }
+}
+
+void groupnorm_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
+                        const double *x, const double *gamma, int C, int B, int HW, int G,
+                        const double *mean, const double *rstd)
+{
+    int cg = C / G;
+    double n = (double)cg * HW;
+    for (int b = 0; b < B; b++)
+        for (int g = 0; g < G; g++) {
+            double mu = mean[b * G + g], r = rstd[b * G + g];
+            /* With xhat = (x - mu) r and dxhat = dy gamma:
+             * dx = r (dxhat - mean(dxhat) - xhat mean(dxhat xhat)). */
+            double s1 = 0.0, s2 = 0.0;
+            for (int c = g * cg; c < (g + 1) * cg; c++) {
+                const double *p = x + ((size_t)c * B + b) * HW;
+                const double *d = dy + ((size_t)c * B + b) * HW;
+                double dg = 0.0, dbt = 0.0;
+                for (int i = 0; i < HW; i++) {
+                    double xh = (p[i] - mu) * r;
+                    dg += d[i] * xh;
+                    dbt += d[i];
+                    s1 += d[i] * gamma[c];
+                    s2 += d[i] * gamma[c] * xh;
+                }
+                dgamma[c] += dg;
+                dbeta[c] += dbt;
+            }
+            double m1 = s1 / n, m2 = s2 / n;
+            for (int c = g * cg; c < (g + 1) * cg; c++) {
+                const double *p = x + ((size_t)c * B + b) * HW;
+                const double *d = dy + ((size_t)c * B + b) * HW;
+                double *q = dx + ((size_t)c * B + b) * HW;
+                for (int i = 0; i < HW; i++) {
+                    double xh = (p[i] - mu) * r;
+                    q[i] = r * (d[i] * gamma[c] - m1 - xh * m2);
+                }
+            }
+        }
+}
+
+void avgpool_forward(double *out, const double *x, int C, int B, int HW)
+{
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            const double *p = x + ((size_t)c * B + b) * HW;
+            double acc = 0.0;
+            for (int i = 0; i < HW; i++)
+                acc += p[i];
+            out[(size_t)b * C + c] = acc / HW;
+        }
+}
+
+void avgpool_backward(double *dx, const double *dout, int C, int B, int HW)
+{
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            double g = dout[(size_t)b * C + c] / HW;
+            double *q = dx + ((size_t)c * B + b) * HW;
+            for (int i = 0; i < HW; i++)
+                q[i] = g;
+        }
+}

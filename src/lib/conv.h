@@ -1,0 +1,54 @@
+/* Convolutional layers for Chen et al.'s MNIST ODE-Net and its ResNet
+ * baseline, forward and backward side by side (backward overwrites the
+ * input gradient, adds into parameter gradients).
+ *
+ * Layout: channel-major over the batch, "CBHW": a tensor of C channels for
+ * B examples of H x W pixels is x[((c * B + b) * H + y) * W + x].  With this
+ * layout a convolution over the whole batch is one gemm,
+ *   out (Co, B*Ho*Wo) = w (Co, Ci*kh*kw) . col (Ci*kh*kw, B*Ho*Wo),
+ * where col is the im2col lowering of the input; a batch of single-channel
+ * images (B, 1, H, W) is already in this layout. */
+#ifndef NODE_CONV_H
+#define NODE_CONV_H
+
+#include <stddef.h>
+
+typedef struct {
+    int ci, co, kh, kw, stride, pad;
+    int h, w;   /* input size */
+    int ho, wo; /* output size */
+} conv_shape_t;
+
+/* Fills the output size; -1 if the shape is impossible. */
+int conv_shape(conv_shape_t *s, int ci, int co, int k, int stride, int pad, int h, int w);
+/* Doubles of im2col workspace for a batch of B. */
+size_t conv_col_size(const conv_shape_t *s, int B);
+
+/* out (co, B, ho, wo) = w (co, ci, kh, kw) * inp (ci, B, h, w) + b (co).
+ * col: workspace of conv_col_size doubles; it keeps the lowered input for
+ * the backward pass. */
+void conv_forward(const conv_shape_t *s, double *out, const double *inp, const double *w,
+                  const double *b, int B, double *col);
+/* After conv_forward with the same col: dinp = the input gradient (if not
+ * NULL, overwritten), dw += ..., db += ...  dcol: workspace of the same
+ * size as col. */
+void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
+                   const double *dout, const double *w, int B, const double *col, double *dcol);
+
+/* GroupNorm (Wu & He 2018) over x (C, B, H*W): per example and group of
+ * C/G channels, normalise to zero mean and unit variance (eps 1e-5), then
+ * scale and shift per channel with gamma, beta.  mean and rstd (B*G) are
+ * kept for the backward pass. */
+void groupnorm_forward(double *y, const double *x, const double *gamma, const double *beta,
+                       int C, int B, int HW, int G, double *mean, double *rstd);
+/* dx (overwritten), dgamma += , dbeta += */
+void groupnorm_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
+                        const double *x, const double *gamma, int C, int B, int HW, int G,
+                        const double *mean, const double *rstd);
+
+/* Global average pooling: out (B, C) (example-major, for the linear head)
+ * = mean over H*W of x (C, B, HW); backward spreads the gradient evenly. */
+void avgpool_forward(double *out, const double *x, int C, int B, int HW);
+void avgpool_backward(double *dx, const double *dout, int C, int B, int HW);
+
+#endif

@@ -1,0 +1,198 @@
+/* Convolution, GroupNorm and pooling: forward against direct formulas,
+ * backward against central finite differences (relative error <= 1e-7;
+ * these are polynomial or smooth maps, so differences are exact to
+ * round-off). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv.h"
+#include "rng.h"
+
+static void fill(rng_t *r, double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = 2.0 * rng_uniform(r) - 1.0;
+}
+
+static double dot(const double *a, const double *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+static double rel_err(const double *g, const double *fd, size_t n)
+{
+    double scale = 0.0, worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        scale = fmax(scale, fabs(fd[i]));
+        worst = fmax(worst, fabs(g[i] - fd[i]));
+    }
+    return worst / fmax(scale, 1e-300);
+}
+
+/* Direct convolution, for the forward check. */
+static double direct(const conv_shape_t *s, const double *inp, const double *w, const double *b,
+                     int B, int o, int bi, int oy, int ox)
+{
+    double acc = b[o];
+    for (int c = 0; c < s->ci; c++)
+        for (int i = 0; i < s->kh; i++)
+            for (int j = 0; j < s->kw; j++) {
+                int y = oy * s->stride + i - s->pad, x = ox * s->stride + j - s->pad;
+                if (y < 0 || y >= s->h || x < 0 || x >= s->w)
+                    continue;
+                acc += w[((o * s->ci + c) * s->kh + i) * s->kw + j] *
+                       inp[(((size_t)c * B + bi) * s->h + y) * s->w + x];
+            }
+    return acc;
+}
+
+static void check_conv(int ci, int co, int k, int stride, int pad, int h, int B)
+{
+    rng_t r;
+    rng_seed(&r, (uint64_t)(ci * 100 + k * 10 + stride));
+    conv_shape_t s;
+    assert_int_equal(conv_shape(&s, ci, co, k, stride, pad, h, h), 0);
+    size_t nin = (size_t)ci * B * h * h, nout = (size_t)co * B * s.ho * s.wo,
+           nw = (size_t)co * ci * k * k;
+    double *inp = malloc(nin * sizeof *inp), *w = malloc(nw * sizeof *w), *b = malloc(co * sizeof *b);
+    double *out = malloc(nout * sizeof *out), *c = malloc(nout * sizeof *c);
+    double *col = malloc(conv_col_size(&s, B) * sizeof *col), *dcol = malloc(conv_col_size(&s, B) * sizeof *dcol);
+    double *din = malloc(nin * sizeof *din), *dw = calloc(nw, sizeof *dw), *db = calloc(co, sizeof *db);
+    fill(&r, inp, nin);
+    fill(&r, w, nw);
+    fill(&r, b, co);
+    fill(&r, c, nout);
+    conv_forward(&s, out, inp, w, b, B, col);
+    for (int o = 0; o < co; o++)
+        for (int bi = 0; bi < B; bi++)
+            for (int oy = 0; oy < s.ho; oy++)
+                for (int ox = 0; ox < s.wo; ox++) {
+                    double want = direct(&s, inp, w, b, B, o, bi, oy, ox);
+                    double got = out[(((size_t)o * B + bi) * s.ho + oy) * s.wo + ox];
+                    assert_true(fabs(got - want) < 1e-12);
+                }
+    conv_backward(&s, din, dw, db, c, w, B, col, dcol);
+    const double h_fd = 1e-6;
+    double *fd = malloc((nin > nw ? nin : nw) * sizeof *fd);
+    double *arrays[3] = {inp, w, b}, *grads[3] = {din, dw, db};
+    size_t lens[3] = {nin, nw, (size_t)co};
+    for (int a = 0; a < 3; a++) {
+        for (size_t i = 0; i < lens[a]; i++) {
+            double keep = arrays[a][i];
+            arrays[a][i] = keep + h_fd;
+            conv_forward(&s, out, inp, w, b, B, col);
+            double lp = dot(c, out, nout);
+            arrays[a][i] = keep - h_fd;
+            conv_forward(&s, out, inp, w, b, B, col);
+            double lm = dot(c, out, nout);
+            arrays[a][i] = keep;
+            fd[i] = (lp - lm) / (2 * h_fd);
+        }
+        double e = rel_err(grads[a], fd, lens[a]);
+        if (e > 1e-7)
+            fail_msg("conv %d->%d k%d s%d p%d: gradient %d error %.3g", ci, co, k, stride, pad, a, e);
+    }
+    free(inp); free(w); free(b); free(out); free(c); free(col); free(dcol);
+    free(din); free(dw); free(db); free(fd);
+}
+
+static void conv_matches_direct_and_fd(void **state)
+{
+    (void)state;
+    check_conv(3, 4, 3, 1, 1, 5, 2);  /* the ODE block's 3x3, padding 1 */
+    check_conv(2, 3, 4, 2, 1, 6, 2);  /* the 4x4 stride-2 downsampling */
+    check_conv(1, 2, 3, 1, 0, 7, 3);  /* the first layer: 3x3, no padding */
+}
+
+static double gn_loss(const double *x, const double *g, const double *bt, const double *c,
+                      int C, int B, int HW, int G, double *y, double *mu, double *rs)
+{
+    groupnorm_forward(y, x, g, bt, C, B, HW, G, mu, rs);
+    return dot(c, y, (size_t)C * B * HW);
+}
+
+static void groupnorm_matches_fd(void **state)
+{
+    (void)state;
+    int C = 4, B = 2, HW = 5, G = 2;
+    size_t n = (size_t)C * B * HW;
+    rng_t r;
+    rng_seed(&r, 7);
+    double x[40], y[40], c[40], dx[40], fd[40], g[4], bt[4], dg[4] = {0}, dbt[4] = {0};
+    double mu[4], rs[4];
+    fill(&r, x, n);
+    fill(&r, c, n);
+    fill(&r, g, 4);
+    fill(&r, bt, 4);
+    groupnorm_forward(y, x, g, bt, C, B, HW, G, mu, rs);
+    /* With gamma = 1, beta = 0 each group has mean 0 and variance ~1. */
+    double ones[4] = {1, 1, 1, 1}, zeros[4] = {0};
+    double yn[40];
+    groupnorm_forward(yn, x, ones, zeros, C, B, HW, G, mu, rs);
+    double s = 0, s2 = 0;
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < HW; i++) { /* group 0 of example 0: channels 0, 1 */
+            double v = yn[((size_t)k * B + 0) * HW + i];
+            s += v;
+            s2 += v * v;
+        }
+    assert_true(fabs(s / 10) < 1e-12);
+    assert_true(fabs(s2 / 10 - 1.0) < 1e-3);
+    groupnorm_forward(y, x, g, bt, C, B, HW, G, mu, rs);
+    groupnorm_backward(dx, dg, dbt, c, x, g, C, B, HW, G, mu, rs);
+    const double h = 1e-6;
+    double *arrays[3] = {x, g, bt}, *grads[3] = {dx, dg, dbt};
+    size_t lens[3] = {n, 4, 4};
+    for (int a = 0; a < 3; a++) {
+        for (size_t i = 0; i < lens[a]; i++) {
+            double keep = arrays[a][i];
+            arrays[a][i] = keep + h;
+            double lp = gn_loss(x, g, bt, c, C, B, HW, G, y, mu, rs);
+            arrays[a][i] = keep - h;
+            double lm = gn_loss(x, g, bt, c, C, B, HW, G, y, mu, rs);
+            arrays[a][i] = keep;
+            fd[i] = (lp - lm) / (2 * h);
+        }
+        double e = rel_err(grads[a], fd, lens[a]);
+        if (e > 1e-7)
+            fail_msg("groupnorm gradient %d error %.3g", a, e);
+    }
+}
+
+static void avgpool_matches_fd(void **state)
+{
+    (void)state;
+    int C = 3, B = 2, HW = 4;
+    rng_t r;
+    rng_seed(&r, 9);
+    double x[24], c[6], out[6], dx[24];
+    fill(&r, x, 24);
+    fill(&r, c, 6);
+    avgpool_forward(out, x, C, B, HW);
+    /* example 1, channel 2 is the mean of its 4 pixels */
+    double m = (x[(2 * B + 1) * HW] + x[(2 * B + 1) * HW + 1] + x[(2 * B + 1) * HW + 2] +
+                x[(2 * B + 1) * HW + 3]) / 4;
+    assert_true(fabs(out[1 * C + 2] - m) < 1e-15);
+    avgpool_backward(dx, c, C, B, HW);
+    for (int i = 0; i < 24; i++) {
+        int ch = i / (B * HW), b = (i / HW) % B;
+        assert_true(fabs(dx[i] - c[b * C + ch] / HW) < 1e-15);
+    }
+}
+
+const struct CMUnitTest conv_tests[] = {
+    cmocka_unit_test(conv_matches_direct_and_fd),
+    cmocka_unit_test(groupnorm_matches_fd),
+    cmocka_unit_test(avgpool_matches_fd),
+};
+const size_t conv_tests_count = sizeof conv_tests / sizeof conv_tests[0];
