@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "conv.h"
+#include "convfield.h"
 #include "rng.h"
 
 static void fill(rng_t *r, double *x, size_t n)
@@ -190,7 +191,73 @@ static void avgpool_matches_fd(void **state)
     }
 }
 
+/* The ODE-Net vector field: a^T f against finite differences in the
+ * state, the parameters and t (the time channel's gradient). */
+static void convfield_vjp_matches_fd(void **state)
+{
+    (void)state;
+    convfield_t cf;
+    err_t e = {{0}};
+    int C = 4, H = 3, W = 3, G = 2, B = 2;
+    if (convfield_init(&cf, C, H, W, G, B, &e) != 0)
+        fail_msg("%s", e.msg);
+    rng_t r;
+    rng_seed(&r, 31);
+    size_t np = cf.n_params, n = (size_t)C * B * H * W;
+    double *th = malloc(np * sizeof *th), *gp = malloc(np * sizeof *gp), *fdp = malloc(np * sizeof *fdp);
+    double y[72], a[72], gy[72], fdy[72], f0[72], tmp[72];
+    convfield_init_params(&cf, th, &r);
+    /* Perturb gamma and beta away from 1 and 0 so their paths count. */
+    for (size_t i = 0; i < np; i++)
+        th[i] += 0.3 * (2.0 * rng_uniform(&r) - 1.0);
+    fill(&r, y, n);
+    fill(&r, a, n);
+    convfield_bind(&cf, B, th);
+    double t = 0.4;
+    assert_int_equal(cf.f.vjp(cf.f.ctx, t, y, a, f0, gy, gp), 0);
+    double gt = cf.last_dt;
+    cf.f.rhs(cf.f.ctx, t, y, tmp);
+    for (size_t i = 0; i < n; i++)
+        assert_true(fabs(tmp[i] - f0[i]) < 1e-14);
+    const double h = 1e-6;
+    for (size_t i = 0; i < np; i++) {
+        double keep = th[i];
+        th[i] = keep + h;
+        cf.f.rhs(cf.f.ctx, t, y, tmp);
+        double lp = dot(a, tmp, n);
+        th[i] = keep - h;
+        cf.f.rhs(cf.f.ctx, t, y, tmp);
+        double lm = dot(a, tmp, n);
+        th[i] = keep;
+        fdp[i] = (lp - lm) / (2 * h);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double keep = y[i];
+        y[i] = keep + h;
+        cf.f.rhs(cf.f.ctx, t, y, tmp);
+        double lp = dot(a, tmp, n);
+        y[i] = keep - h;
+        cf.f.rhs(cf.f.ctx, t, y, tmp);
+        double lm = dot(a, tmp, n);
+        y[i] = keep;
+        fdy[i] = (lp - lm) / (2 * h);
+    }
+    cf.f.rhs(cf.f.ctx, t + h, y, tmp);
+    double lp = dot(a, tmp, n);
+    cf.f.rhs(cf.f.ctx, t - h, y, tmp);
+    double fdt = (lp - dot(a, tmp, n)) / (2 * h);
+    double ep = rel_err(gp, fdp, np), ey = rel_err(gy, fdy, n);
+    double et = fabs(gt - fdt) / fmax(fabs(fdt), 1e-12);
+    if (ep > 1e-6 || ey > 1e-6 || et > 1e-6)
+        fail_msg("conv field: parameter error %.3g, state error %.3g, time error %.3g", ep, ey, et);
+    convfield_free(&cf);
+    free(th);
+    free(gp);
+    free(fdp);
+}
+
 const struct CMUnitTest conv_tests[] = {
+    cmocka_unit_test(convfield_vjp_matches_fd),
     cmocka_unit_test(conv_matches_direct_and_fd),
     cmocka_unit_test(groupnorm_matches_fd),
     cmocka_unit_test(avgpool_matches_fd),

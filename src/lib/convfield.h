@@ -1,0 +1,41 @@
+/* The convolutional vector field of Chen et al.'s MNIST ODE-Net (their
+ * ODEfunc), as an odefunc_t over a state h (C, B, H, W) in CBHW layout:
+ *   f(t, h) = GN3(conv2([t, ReLU(GN2(conv1([t, ReLU(GN1(h))])))]))
+ * where [t, x] appends a channel filled with t (the time-concatenating
+ * convolution) and conv1, conv2 are 3x3, padding 1, C + 1 -> C channels.
+ * GroupNorm has G groups.  Parameters, one slice of the model's vector:
+ *   gn1 gamma, beta (C each) | conv1 w (C, C+1, 3, 3), b (C) | gn2 | conv2 | gn3 */
+#ifndef NODE_CONVFIELD_H
+#define NODE_CONVFIELD_H
+
+#include <stddef.h>
+
+#include "conv.h"
+#include "ode.h"
+#include "rng.h"
+#include "util.h"
+
+typedef struct {
+    int C, H, W, G, max_batch, batch;
+    conv_shape_t shape; /* C + 1 -> C, 3x3, pad 1 */
+    size_t n_params;
+    size_t off_gn1, off_conv1, off_gn2, off_conv2, off_gn3; /* within theta */
+    const double *theta;
+    /* Workspace, sized for max_batch (HW = H * W):
+     *   a1, r1 (C,B,HW); x1, x2 (C+1,B,HW); c1, a2, r2, c2 (C,B,HW);
+     *   col1, col2 (im2col); stats (3 x 2 x B*G); gradient buffers. */
+    double *a1, *r1, *x1, *col1, *c1, *a2, *r2, *x2, *col2, *c2;
+    double *mean, *rstd;
+    double *g1, *g2, *gx, *dcol;
+    double last_dt; /* a^T df/dt of the last vjp (for tests) */
+    odefunc_t f;
+} convfield_t;
+
+int convfield_init(convfield_t *cf, int C, int H, int W, int G, int max_batch, err_t *e);
+void convfield_free(convfield_t *cf);
+/* PyTorch-style uniform initialisation of the convolutions (bound
+ * 1/sqrt(fan_in)), GroupNorm gamma = 1, beta = 0. */
+void convfield_init_params(const convfield_t *cf, double *theta, rng_t *rng);
+void convfield_bind(convfield_t *cf, int batch, const double *theta);
+
+#endif
