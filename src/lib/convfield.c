@@ -4,25 +4,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-int convfield_init(convfield_t *cf, int C, int H, int W, int G, int max_batch, err_t *e)
+static int init_common(convfield_t *cf, int C, int H, int W, int G, int max_batch,
+                       int time_channel, int final_norm, err_t *e)
 {
     memset(cf, 0, sizeof *cf);
     if (C < 1 || G < 1 || C % G != 0)
         return err_set(e, "convfield: %d channels cannot form %d groups", C, G);
-    if (conv_shape(&cf->shape, C + 1, C, 3, 1, 1, H, W) != 0 || max_batch < 1)
+    cf->time_channel = time_channel;
+    cf->final_norm = final_norm;
+    if (conv_shape(&cf->shape, C + time_channel, C, 3, 1, 1, H, W) != 0 || max_batch < 1)
         return err_set(e, "convfield: bad shape %dx%dx%d", C, H, W);
     cf->C = C;
     cf->H = H;
     cf->W = W;
     cf->G = G;
     cf->max_batch = max_batch;
-    size_t conv = (size_t)C * (C + 1) * 9 + C;
+    size_t conv = (size_t)C * (C + time_channel) * 9 + C;
     cf->off_gn1 = 0;
     cf->off_conv1 = 2 * (size_t)C;
     cf->off_gn2 = cf->off_conv1 + conv;
     cf->off_conv2 = cf->off_gn2 + 2 * (size_t)C;
     cf->off_gn3 = cf->off_conv2 + conv;
-    cf->n_params = cf->off_gn3 + 2 * (size_t)C;
+    cf->n_params = cf->off_gn3 + (final_norm ? 2 * (size_t)C : 0);
     size_t n = (size_t)C * max_batch * H * W, n1 = (size_t)(C + 1) * max_batch * H * W;
     size_t col = conv_col_size(&cf->shape, max_batch);
     double **bufs[] = {&cf->a1, &cf->r1, &cf->c1, &cf->a2, &cf->r2, &cf->c2, &cf->g1, &cf->g2};
@@ -37,6 +40,17 @@ int convfield_init(convfield_t *cf, int C, int H, int W, int G, int max_batch, e
     cf->mean = xmalloc((size_t)3 * max_batch * G * sizeof(double));
     cf->rstd = xmalloc((size_t)3 * max_batch * G * sizeof(double));
     return 0;
+}
+
+int convfield_init(convfield_t *cf, int C, int H, int W, int G, int max_batch, err_t *e)
+{
+    return init_common(cf, C, H, W, G, max_batch, 1, 1, e);
+}
+
+int convfield_init_resblock(convfield_t *cf, int C, int H, int W, int G, int max_batch,
+                            err_t *e)
+{
+    return init_common(cf, C, H, W, G, max_batch, 0, 0, e);
 }
 
 void convfield_free(convfield_t *cf)
@@ -67,11 +81,13 @@ static void init_gn(double *p, int C)
 void convfield_init_params(const convfield_t *cf, double *theta, rng_t *rng)
 {
     int C = cf->C;
+    int ci = C + cf->time_channel;
     init_gn(theta + cf->off_gn1, C);
-    init_conv(theta + cf->off_conv1, C, C + 1, 3, rng);
+    init_conv(theta + cf->off_conv1, C, ci, 3, rng);
     init_gn(theta + cf->off_gn2, C);
-    init_conv(theta + cf->off_conv2, C, C + 1, 3, rng);
-    init_gn(theta + cf->off_gn3, C);
+    init_conv(theta + cf->off_conv2, C, ci, 3, rng);
+    if (cf->final_norm)
+        init_gn(theta + cf->off_gn3, C);
 }
 
 /* [x, t]: the C channels of x followed by one channel filled with t (in
@@ -100,16 +116,28 @@ static void field_forward(convfield_t *cf, double t, const double *h, double *ou
     double *mean = cf->mean, *rstd = cf->rstd;
     size_t st = (size_t)B * G;
     groupnorm_forward(cf->a1, h, th + cf->off_gn1, th + cf->off_gn1 + C, C, B, HW, G, mean, rstd);
+    int ci = C + cf->time_channel;
     relu(cf->r1, cf->a1, n);
-    concat_time(cf->x1, cf->r1, t, block, C);
-    const double *w1 = th + cf->off_conv1, *b1 = w1 + (size_t)C * (C + 1) * 9;
-    conv_forward(&cf->shape, cf->c1, cf->x1, w1, b1, B, cf->col1);
+    const double *in1 = cf->r1, *in2 = cf->r2;
+    if (cf->time_channel) {
+        concat_time(cf->x1, cf->r1, t, block, C);
+        in1 = cf->x1;
+    }
+    const double *w1 = th + cf->off_conv1, *b1 = w1 + (size_t)C * ci * 9;
+    conv_forward(&cf->shape, cf->c1, in1, w1, b1, B, cf->col1);
     groupnorm_forward(cf->a2, cf->c1, th + cf->off_gn2, th + cf->off_gn2 + C, C, B, HW, G,
                       mean + st, rstd + st);
     relu(cf->r2, cf->a2, n);
-    concat_time(cf->x2, cf->r2, t, block, C);
-    const double *w2 = th + cf->off_conv2, *b2 = w2 + (size_t)C * (C + 1) * 9;
-    conv_forward(&cf->shape, cf->c2, cf->x2, w2, b2, B, cf->col2);
+    if (cf->time_channel) {
+        concat_time(cf->x2, cf->r2, t, block, C);
+        in2 = cf->x2;
+    }
+    const double *w2 = th + cf->off_conv2, *b2 = w2 + (size_t)C * ci * 9;
+    if (!cf->final_norm) {
+        conv_forward(&cf->shape, out, in2, w2, b2, B, cf->col2);
+        return;
+    }
+    conv_forward(&cf->shape, cf->c2, in2, w2, b2, B, cf->col2);
     groupnorm_forward(out, cf->c2, th + cf->off_gn3, th + cf->off_gn3 + C, C, B, HW, G,
                       mean + 2 * st, rstd + 2 * st);
 }
@@ -131,14 +159,20 @@ static int cf_vjp(void *ctx, double t, const double *y, const double *a, double 
     field_forward(cf, t, y, out);
     memset(vjp_p, 0, cf->n_params * sizeof *vjp_p);
     double dt = 0.0;
+    int ci = C + cf->time_channel;
     /* gn3 */
-    groupnorm_backward(cf->g1, vjp_p + cf->off_gn3, vjp_p + cf->off_gn3 + C, a, cf->c2,
-                       th + cf->off_gn3, C, B, HW, G, cf->mean + 2 * st, cf->rstd + 2 * st);
-    /* conv2: input gradient over C + 1 channels; the last is t's */
+    const double *dc2 = a;
+    if (cf->final_norm) {
+        groupnorm_backward(cf->g1, vjp_p + cf->off_gn3, vjp_p + cf->off_gn3 + C, a, cf->c2,
+                           th + cf->off_gn3, C, B, HW, G, cf->mean + 2 * st,
+                           cf->rstd + 2 * st);
+        dc2 = cf->g1;
+    }
+    /* conv2: input gradient over C (+ 1) channels; the last is t's */
     const double *w2 = th + cf->off_conv2;
-    double *dw2 = vjp_p + cf->off_conv2, *db2 = dw2 + (size_t)C * (C + 1) * 9;
-    conv_backward(&cf->shape, cf->gx, dw2, db2, cf->g1, w2, B, cf->col2, cf->dcol);
-    for (size_t i = 0; i < block; i++)
+    double *dw2 = vjp_p + cf->off_conv2, *db2 = dw2 + (size_t)C * ci * 9;
+    conv_backward(&cf->shape, cf->gx, dw2, db2, dc2, w2, B, cf->col2, cf->dcol);
+    for (size_t i = 0; cf->time_channel && i < block; i++)
         dt += cf->gx[n + i];
     /* relu2 then gn2 */
     for (size_t i = 0; i < n; i++)
@@ -147,9 +181,9 @@ static int cf_vjp(void *ctx, double t, const double *y, const double *a, double 
                        th + cf->off_gn2, C, B, HW, G, cf->mean + st, cf->rstd + st);
     /* conv1 */
     const double *w1 = th + cf->off_conv1;
-    double *dw1 = vjp_p + cf->off_conv1, *db1 = dw1 + (size_t)C * (C + 1) * 9;
+    double *dw1 = vjp_p + cf->off_conv1, *db1 = dw1 + (size_t)C * ci * 9;
     conv_backward(&cf->shape, cf->gx, dw1, db1, cf->g2, w1, B, cf->col1, cf->dcol);
-    for (size_t i = 0; i < block; i++)
+    for (size_t i = 0; cf->time_channel && i < block; i++)
         dt += cf->gx[n + i];
     /* relu1 then gn1 -> dh */
     for (size_t i = 0; i < n; i++)

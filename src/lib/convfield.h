@@ -4,7 +4,8 @@
  * where [t, x] appends a channel filled with t (the time-concatenating
  * convolution) and conv1, conv2 are 3x3, padding 1, C + 1 -> C channels.
  * GroupNorm has G groups.  Parameters, one slice of the model's vector:
- *   gn1 gamma, beta (C each) | conv1 w (C, C+1, 3, 3), b (C) | gn2 | conv2 | gn3 */
+ *   gn1 gamma, beta (C each) | conv1 w (C, C+1, 3, 3), b (C) | gn2 | conv2 | gn3
+ * (a ResNet block has no time channel and no gn3). */
 #ifndef NODE_CONVFIELD_H
 #define NODE_CONVFIELD_H
 
@@ -17,7 +18,9 @@
 
 typedef struct {
     int C, H, W, G, max_batch, batch;
-    conv_shape_t shape; /* C + 1 -> C, 3x3, pad 1 */
+    int time_channel; /* 1: convolutions see [x, t] (ODE-Net); 0: plain (ResNet block) */
+    int final_norm;   /* 1: gn3 at the end (ODE-Net); 0: none (ResNet block) */
+    conv_shape_t shape; /* C + time_channel -> C, 3x3, pad 1 */
     size_t n_params;
     size_t off_gn1, off_conv1, off_gn2, off_conv2, off_gn3; /* within theta */
     const double *theta;
@@ -32,6 +35,10 @@ typedef struct {
 } convfield_t;
 
 int convfield_init(convfield_t *cf, int C, int H, int W, int G, int max_batch, err_t *e);
+/* The same map without the time channel and the last GroupNorm: the
+ * residual branch of Chen et al.'s ResNet block, GN ReLU conv GN ReLU conv. */
+int convfield_init_resblock(convfield_t *cf, int C, int H, int W, int G, int max_batch,
+                            err_t *e);
 void convfield_free(convfield_t *cf);
 /* PyTorch-style uniform initialisation of the convolutions (bound
  * 1/sqrt(fan_in)), GroupNorm gamma = 1, beta = 0. */

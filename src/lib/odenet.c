@@ -1,0 +1,288 @@
+#include "odenet.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+
+static size_t conv_params(const conv_shape_t *s)
+{
+    return (size_t)s->co * s->ci * s->kh * s->kw + s->co;
+}
+
+int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const ode_options_t *ode,
+                  err_t *e)
+{
+    memset(net, 0, sizeof *net);
+    net->kind = kind;
+    net->C = C;
+    net->G = C < 32 ? C / 2 > 0 ? C / 2 : 1 : 32;
+    net->max_batch = max_batch;
+    if (conv_shape(&net->s0, 1, C, 3, 1, 0, 28, 28) || conv_shape(&net->s1, C, C, 4, 2, 1, 26, 26) ||
+        conv_shape(&net->s2, C, C, 4, 2, 1, 13, 13) || max_batch < 1)
+        return err_set(e, "odenet: bad sizes");
+    int rc = kind == NET_ODE ? convfield_init(&net->field, C, 6, 6, net->G, max_batch, e)
+                             : convfield_init_resblock(&net->field, C, 6, 6, net->G, max_batch, e);
+    if (rc != 0)
+        return -1;
+    net->block_params = net->field.n_params;
+    size_t off = 0;
+    net->off_conv0 = off;
+    off += conv_params(&net->s0);
+    net->off_gn0 = off;
+    off += 2 * (size_t)C;
+    net->off_conv1 = off;
+    off += conv_params(&net->s1);
+    net->off_gn1 = off;
+    off += 2 * (size_t)C;
+    net->off_conv2 = off;
+    off += conv_params(&net->s2);
+    net->off_gn2 = off;
+    off += 2 * (size_t)C;
+    net->off_block = off;
+    off += net->block_params * (kind == NET_ODE ? 1 : ODENET_RES_BLOCKS);
+    net->off_gnh = off;
+    off += 2 * (size_t)C;
+    net->off_fc = off;
+    off += 10 * (size_t)C + 10;
+    net->n_params = off;
+    if (kind == NET_ODE && ode_solver_create(&net->solver, ode, e) != 0) {
+        odenet_free(net);
+        return -1;
+    }
+    size_t B = (size_t)max_batch, n0 = (size_t)C * B * 26 * 26, n1 = (size_t)C * B * 13 * 13,
+           n2 = (size_t)C * B * 36;
+    size_t col_max = conv_col_size(&net->s1, max_batch);
+    if (conv_col_size(&net->s0, max_batch) > col_max)
+        col_max = conv_col_size(&net->s0, max_batch);
+    net->col0 = xmalloc(conv_col_size(&net->s0, max_batch) * sizeof(double));
+    net->col1 = xmalloc(conv_col_size(&net->s1, max_batch) * sizeof(double));
+    net->col2 = xmalloc(conv_col_size(&net->s2, max_batch) * sizeof(double));
+    net->dcol = xmalloc(col_max * sizeof(double));
+    net->c0 = xmalloc(n0 * sizeof(double));
+    net->a0 = xmalloc(n0 * sizeof(double));
+    net->r0 = xmalloc(n0 * sizeof(double));
+    net->d_big = xmalloc(n0 * sizeof(double));
+    net->d_big2 = xmalloc(n0 * sizeof(double));
+    net->c1 = xmalloc(n1 * sizeof(double));
+    net->a1 = xmalloc(n1 * sizeof(double));
+    net->r1 = xmalloc(n1 * sizeof(double));
+    net->c2 = xmalloc(n2 * sizeof(double));
+    net->a2 = xmalloc(n2 * sizeof(double));
+    net->h = xmalloc(n2 * (ODENET_RES_BLOCKS + 1) * sizeof(double));
+    net->ah = xmalloc(n2 * sizeof(double));
+    net->rh = xmalloc(n2 * sizeof(double));
+    net->d_small = xmalloc(n2 * sizeof(double));
+    net->d_small2 = xmalloc(n2 * sizeof(double));
+    net->pool = xmalloc(B * C * sizeof(double));
+    net->dpool = xmalloc(B * C * sizeof(double));
+    net->logits = xmalloc(B * 10 * sizeof(double));
+    net->dlogits = xmalloc(B * 10 * sizeof(double));
+    net->vp = xmalloc(net->block_params * sizeof(double));
+    size_t st = B * net->G;
+    double **stats[] = {&net->m0, &net->s0d, &net->m1, &net->s1d, &net->m2, &net->s2d, &net->mh,
+                        &net->shd};
+    for (int i = 0; i < 8; i++)
+        *stats[i] = xmalloc(st * sizeof(double));
+    return 0;
+}
+
+void odenet_free(odenet_t *net)
+{
+    double *bufs[] = {net->col0, net->c0, net->a0, net->r0, net->col1, net->c1, net->a1,
+                      net->r1, net->col2, net->c2, net->a2, net->h, net->ah, net->rh, net->pool,
+                      net->logits, net->m0, net->s0d, net->m1, net->s1d, net->m2, net->s2d,
+                      net->mh, net->shd, net->d_big, net->d_big2, net->dcol, net->d_small,
+                      net->d_small2, net->dpool, net->dlogits, net->vp};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        free(bufs[i]);
+    if (net->field.a1)
+        convfield_free(&net->field);
+    ode_solver_free(net->solver);
+    memset(net, 0, sizeof *net);
+}
+
+static void init_conv(double *w, const conv_shape_t *s, rng_t *rng)
+{
+    double bound = 1.0 / sqrt((double)s->ci * s->kh * s->kw);
+    size_t n = conv_params(s);
+    for (size_t i = 0; i < n; i++)
+        w[i] = bound * (2.0 * rng_uniform(rng) - 1.0);
+}
+
+static void init_gn(double *p, int C)
+{
+    for (int c = 0; c < C; c++) {
+        p[c] = 1.0;
+        p[C + c] = 0.0;
+    }
+}
+
+void odenet_init_params(const odenet_t *net, double *p, rng_t *rng)
+{
+    int C = net->C;
+    init_conv(p + net->off_conv0, &net->s0, rng);
+    init_gn(p + net->off_gn0, C);
+    init_conv(p + net->off_conv1, &net->s1, rng);
+    init_gn(p + net->off_gn1, C);
+    init_conv(p + net->off_conv2, &net->s2, rng);
+    init_gn(p + net->off_gn2, C);
+    int blocks = net->kind == NET_ODE ? 1 : ODENET_RES_BLOCKS;
+    for (int k = 0; k < blocks; k++)
+        convfield_init_params(&net->field, p + net->off_block + (size_t)k * net->block_params, rng);
+    init_gn(p + net->off_gnh, C);
+    /* Linear head: PyTorch's default uniform bound 1/sqrt(fan_in). */
+    double bound = 1.0 / sqrt((double)C);
+    for (size_t i = 0; i < 10 * (size_t)C + 10; i++)
+        p[net->off_fc + i] = bound * (2.0 * rng_uniform(rng) - 1.0);
+}
+
+static void relu_fwd(double *y, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] > 0.0 ? x[i] : 0.0;
+}
+
+/* dx = dy where y > 0 (in place allowed) */
+static void relu_bwd(double *dx, const double *dy, const double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dx[i] = y[i] > 0.0 ? dy[i] : 0.0;
+}
+
+/* conv -> GN -> ReLU, keeping everything for the backward pass. */
+static void stage_fwd(const conv_shape_t *s, const double *p, size_t off_conv, size_t off_gn,
+                      int G, const double *in, int B, double *col, double *c, double *a, double *r,
+                      double *mean, double *rstd)
+{
+    int C = s->co, HW = s->ho * s->wo;
+    const double *w = p + off_conv, *b = w + (size_t)s->co * s->ci * s->kh * s->kw;
+    conv_forward(s, c, in, w, b, B, col);
+    groupnorm_forward(a, c, p + off_gn, p + off_gn + C, C, B, HW, G, mean, rstd);
+    relu_fwd(r, a, (size_t)C * B * HW);
+}
+
+/* dr (gradient of the stage's output r) -> dinp (if not NULL); tmp has the
+ * size of c. */
+static void stage_bwd(const conv_shape_t *s, const double *p, double *g, size_t off_conv,
+                      size_t off_gn, int G, int B, const double *col, const double *c,
+                      const double *r, const double *mean, const double *rstd, const double *dr,
+                      double *tmp, double *dinp, double *dcol)
+{
+    int C = s->co, HW = s->ho * s->wo;
+    size_t n = (size_t)C * B * HW;
+    relu_bwd(tmp, dr, r, n);
+    /* GN backward into tmp's partner: reuse dr's storage is not allowed
+     * (caller's), so write the conv-output gradient back into tmp via a
+     * second buffer: groupnorm_backward reads tmp (dy) and c (x). */
+    double *dc = xmalloc(n * sizeof(double));
+    groupnorm_backward(dc, g + off_gn, g + off_gn + C, tmp, c, p + off_gn, C, B, HW, G, mean, rstd);
+    double *dw = g + off_conv, *db = dw + (size_t)s->co * s->ci * s->kh * s->kw;
+    conv_backward(s, dinp, dw, db, dc, p + off_conv, B, col, dcol);
+    free(dc);
+}
+
+int odenet_run(odenet_t *net, const double *p, const double *x, const int *labels, int B,
+               double *grad, model_result_t *res, err_t *e)
+{
+    if (B < 1 || B > net->max_batch)
+        return err_set(e, "odenet: batch %d exceeds the workspace (%d)", B, net->max_batch);
+    memset(res, 0, sizeof *res);
+    int C = net->C, G = net->G;
+    size_t n2 = (size_t)C * B * 36;
+    stage_fwd(&net->s0, p, net->off_conv0, net->off_gn0, G, x, B, net->col0, net->c0, net->a0,
+              net->r0, net->m0, net->s0d);
+    stage_fwd(&net->s1, p, net->off_conv1, net->off_gn1, G, net->r0, B, net->col1, net->c1,
+              net->a1, net->r1, net->m1, net->s1d);
+    stage_fwd(&net->s2, p, net->off_conv2, net->off_gn2, G, net->r1, B, net->col2, net->c2,
+              net->a2, net->h, net->m2, net->s2d);
+    int blocks = net->kind == NET_ODE ? 1 : ODENET_RES_BLOCKS;
+    double T = 1.0;
+    if (net->kind == NET_ODE) {
+        convfield_bind(&net->field, B, p + net->off_block);
+        if (ode_forward(net->solver, &net->field.f, 0.0, net->h, 1, &T, net->h + n2, e) != 0)
+            return -1;
+        res->ode.nfe_forward = ode_solver_stats(net->solver).nfe_forward;
+    } else {
+        for (int k = 0; k < blocks; k++) {
+            convfield_bind(&net->field, B, p + net->off_block + (size_t)k * net->block_params);
+            double *hk = net->h + (size_t)k * n2, *hn = hk + n2;
+            net->field.f.rhs(net->field.f.ctx, 0.0, hk, hn);
+            for (size_t i = 0; i < n2; i++)
+                hn[i] += hk[i];
+        }
+    }
+    const double *hend = net->h + (size_t)blocks * n2;
+    groupnorm_forward(net->ah, hend, p + net->off_gnh, p + net->off_gnh + C, C, B, 36, G, net->mh,
+                      net->shd);
+    relu_fwd(net->rh, net->ah, n2);
+    avgpool_forward(net->pool, net->rh, C, B, 36);
+    const double *W = p + net->off_fc, *bias = W + 10 * (size_t)C;
+    dense_forward(net->logits, net->pool, W, bias, B, C, 10);
+    /* cross-entropy, mean over the batch */
+    double loss = 0.0;
+    for (int i = 0; i < B; i++) {
+        const double *z = net->logits + (size_t)i * 10;
+        int best = 0;
+        for (int o = 1; o < 10; o++)
+            if (z[o] > z[best])
+                best = o;
+        res->correct += best == labels[i];
+        double sum = 0.0;
+        for (int o = 0; o < 10; o++)
+            sum += exp(z[o] - z[best]);
+        double lse = z[best] + log(sum);
+        loss += lse - z[labels[i]];
+        if (grad)
+            for (int o = 0; o < 10; o++)
+                net->dlogits[(size_t)i * 10 + o] = (exp(z[o] - lse) - (o == labels[i])) / B;
+    }
+    res->loss = loss / B;
+    res->count = B;
+    if (!isfinite(res->loss))
+        return err_set(e, "odenet: the loss is not finite");
+    if (!grad)
+        return 0;
+
+    memset(grad, 0, net->n_params * sizeof *grad);
+    dense_backward(net->dpool, grad + net->off_fc, grad + net->off_fc + 10 * (size_t)C,
+                   net->dlogits, net->pool, W, B, C, 10);
+    avgpool_backward(net->d_small, net->dpool, C, B, 36);
+    relu_bwd(net->d_small, net->d_small, net->rh, n2);
+    groupnorm_backward(net->d_small2, grad + net->off_gnh, grad + net->off_gnh + C, net->d_small,
+                       hend, p + net->off_gnh, C, B, 36, G, net->mh, net->shd);
+    /* d_small2 = dL/dh_end */
+    if (net->kind == NET_ODE) {
+        if (ode_backward(net->solver, &net->field.f, 0.0, net->h, 1, &T, net->h + n2,
+                         net->d_small2, net->d_small, grad + net->off_block, NULL, e) != 0)
+            return -1;
+        res->ode.nfe_backward = ode_solver_stats(net->solver).nfe_backward;
+        memcpy(net->d_small2, net->d_small, n2 * sizeof(double));
+    } else {
+        for (int k = blocks - 1; k >= 0; k--) {
+            convfield_bind(&net->field, B, p + net->off_block + (size_t)k * net->block_params);
+            net->field.f.vjp(net->field.f.ctx, 0.0, net->h + (size_t)k * n2, net->d_small2, NULL,
+                             net->d_small, net->vp);
+            double *gk = grad + net->off_block + (size_t)k * net->block_params;
+            for (size_t i = 0; i < net->block_params; i++)
+                gk[i] += net->vp[i];
+            for (size_t i = 0; i < n2; i++)
+                net->d_small2[i] += net->d_small[i];
+        }
+    }
+    /* d_small2 = dL/dh0: back through the three downsampling stages. */
+    double *dr1 = net->d_big2; /* (C, B, 13, 13) fits in the big buffers */
+    stage_bwd(&net->s2, p, grad, net->off_conv2, net->off_gn2, G, B, net->col2, net->c2, net->h,
+              net->m2, net->s2d, net->d_small2, net->d_small, dr1, net->dcol);
+    double *dr0 = net->d_big;
+    double *tmp1 = xmalloc((size_t)C * B * 169 * sizeof(double));
+    stage_bwd(&net->s1, p, grad, net->off_conv1, net->off_gn1, G, B, net->col1, net->c1, net->r1,
+              net->m1, net->s1d, dr1, tmp1, dr0, net->dcol);
+    free(tmp1);
+    double *tmp0 = xmalloc((size_t)C * B * 676 * sizeof(double));
+    stage_bwd(&net->s0, p, grad, net->off_conv0, net->off_gn0, G, B, net->col0, net->c0, net->r0,
+              net->m0, net->s0d, dr0, tmp0, NULL, net->dcol);
+    free(tmp0);
+    return 0;
+}

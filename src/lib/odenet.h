@@ -1,0 +1,53 @@
+/* Chen et al.'s MNIST classifiers (2018, Sec. 7.1 and their code): the
+ * ODE-Net and its ResNet baseline.
+ *
+ *   image (1, 28, 28)
+ *   -> conv 3x3 (1 -> C) GN ReLU            26 x 26
+ *   -> conv 4x4 /2 pad 1 (C -> C) GN ReLU   13 x 13
+ *   -> conv 4x4 /2 pad 1 (C -> C) GN ReLU    6 x 6     = h0
+ *   ODE-Net: h(1) of dh/dt = f(t, h) (convfield.h) by ARKODE + our adjoint
+ *   ResNet:  h_{k+1} = h_k + g_k(h_k), k = 0..5 (GN ReLU conv GN ReLU conv)
+ *   -> GN ReLU, global average pool, Linear(C -> 10), cross-entropy.
+ * GroupNorm has min(32, C) groups; C = 64 in the paper.
+ * Parameters: conv0 | gn0 | conv1 | gn1 | conv2 | gn2 | block(s) | gnH | fc. */
+#ifndef NODE_ODENET_H
+#define NODE_ODENET_H
+
+#include "conv.h"
+#include "convfield.h"
+#include "model.h"
+#include "ode.h"
+#include "rng.h"
+
+typedef enum { NET_ODE, NET_RESNET } net_kind_t;
+
+#define ODENET_RES_BLOCKS 6
+
+typedef struct {
+    net_kind_t kind;
+    int C, G, max_batch;
+    conv_shape_t s0, s1, s2;
+    convfield_t field; /* the ODE's f, or the residual branch shared by all blocks */
+    ode_solver_t *solver;
+    size_t n_params;
+    size_t off_conv0, off_gn0, off_conv1, off_gn1, off_conv2, off_gn2, off_block, off_gnh,
+        off_fc;
+    size_t block_params; /* per block */
+    /* workspace (CBHW) */
+    double *col0, *c0, *a0, *r0, *col1, *c1, *a1, *r1, *col2, *c2, *a2;
+    double *h;    /* (blocks + 1) states of (C, B, 36): h0 .. h_end */
+    double *ah, *rh, *pool, *logits;
+    double *m0, *s0d, *m1, *s1d, *m2, *s2d, *mh, *shd; /* GroupNorm statistics */
+    double *d_big, *d_big2, *dcol, *d_small, *d_small2, *dpool, *dlogits, *vp;
+} odenet_t;
+
+int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const ode_options_t *ode,
+                  err_t *e);
+void odenet_free(odenet_t *net);
+void odenet_init_params(const odenet_t *net, double *params, rng_t *rng);
+/* Forward (and backward if grad != NULL, overwritten) on B images of
+ * 28 x 28 (example-major, which is CBHW with one channel). */
+int odenet_run(odenet_t *net, const double *params, const double *x, const int *labels, int B,
+               double *grad, model_result_t *res, err_t *e);
+
+#endif
