@@ -156,5 +156,16 @@ expect 1 "$bin/train" --config "$tmp/stiff.ini" --data "$tmp/reg.tsv" --log "$tm
 has "forward solve diverged or failed"
 if ls "$tmp"/no.* > /dev/null 2>&1; then bad "a refused run left output"; ls "$tmp"/no.*; else ok; fi
 
+# --- conv training resumes after an interruption and matches an
+# uninterrupted run exactly (ResNet on 256 images, 2 epochs of 2 steps).
+rn="--config stages/odenet/resnet.ini --data $mnist --set train.epochs=2 --set data.train_count=256 --set data.test_count=128 --set train.threads=1"
+expect 0 "$bin/train" $rn --log "$tmp/rn-full.log" --model "$tmp/rn-full.ckpt"
+expect 3 "$bin/train" $rn --log "$tmp/rn.log" --model "$tmp/rn.ckpt" --stop-after-epoch 1
+if [ -f "$tmp/rn.ckpt.resume" ] && [ ! -e "$tmp/rn.log" ] && [ ! -e "$tmp/rn.ckpt" ]; then ok; else bad "an interrupted run must leave only its resume file"; fi
+expect 0 "$bin/train" $rn --log "$tmp/rn.log" --model "$tmp/rn.ckpt"
+has "resuming after epoch 1"
+if cut -f1-8 "$tmp/rn.log" | cmp -s - "$(cut -f1-8 "$tmp/rn-full.log" > "$tmp/a"; echo "$tmp/a")"; then ok; else bad "resumed run differs from the uninterrupted one"; fi
+if [ ! -e "$tmp/rn.ckpt.resume" ]; then ok; else bad "resume file left after a finished run"; fi
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,6 +2,13 @@
  *
  *   train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt [--test TEST.tsv]
  *         [--set section.key=value ...] [--summary S.tsv --prefix KEY]
+ *         [--stop-after-epoch N]
+ *
+ * [model] kind = odenet or resnet trains Chen et al.'s convolutional
+ * classifiers on an MNIST directory by epochs (src/lib/convtrain.h): one
+ * log row per epoch, a progress line on a terminal, and MODEL.resume after
+ * every epoch, from which an interrupted run continues.  --stop-after-epoch
+ * stops there on purpose (exit status 3), leaving only MODEL.resume.
  *
  * --summary writes KEY_iterations, KEY_final_loss (the last logged loss),
  * KEY_train_loss (the whole training set's loss after training),
@@ -35,6 +42,7 @@
 #include <time.h>
 
 #include "checkpoint.h"
+#include "convtrain.h"
 #include "dataset.h"
 #include "model.h"
 #include "optim.h"
@@ -256,6 +264,7 @@ int main(int argc, char **argv)
     set_progname(argv[0]);
     const char *config = NULL, *data = NULL, *test = NULL, *log_path = NULL, *model_path = NULL,
                *summary_path = NULL, *prefix = NULL;
+    long stop_after = 0;
     char *overrides = NULL;
     size_t overrides_len = 0;
     FILE *ov = open_memstream(&overrides, &overrides_len);
@@ -279,7 +288,10 @@ int main(int argc, char **argv)
             log_path = argv[++i];
         else if (strcmp(a, "--model") == 0)
             model_path = argv[++i];
-        else if (strcmp(a, "--summary") == 0)
+        else if (strcmp(a, "--stop-after-epoch") == 0) {
+            if (parse_long(argv[++i], &stop_after) != 0 || stop_after < 1)
+                die("--stop-after-epoch: '%s' is not a positive integer", argv[i]);
+        } else if (strcmp(a, "--summary") == 0)
             summary_path = argv[++i];
         else if (strcmp(a, "--prefix") == 0)
             prefix = argv[++i];
@@ -308,6 +320,16 @@ int main(int argc, char **argv)
         die("%s (config %s)", e.msg, config);
     free(overrides);
     openblas_set_num_threads((int)r->rc.threads);
+    if (!strcmp(r->rc.kind, "odenet") || !strcmp(r->rc.kind, "resnet")) {
+        /* Chen et al.'s convolutional classifiers: epochs over MNIST. */
+        if (test)
+            die("--test is for TSV data; %s trains on an MNIST directory", r->rc.kind);
+        int rc = convtrain_run(&r->rc, config, data, log_path, model_path, summary_path, prefix,
+                               (int)stop_after, &e);
+        if (rc < 0)
+            die("%s", e.msg);
+        return rc == 1 ? 3 : 0;
+    }
     load_data(r, data, test);
 
     /* The data fixes the input width; a config that names one must agree. */

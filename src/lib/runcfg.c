@@ -10,13 +10,15 @@
         {"data", "test_count", CFG_LONG, "0", &(rc)->test_count},                           \
         {"data", "eval_batch", CFG_LONG, "1000", &(rc)->eval_batch},                        \
         {"data", "eval_train", CFG_BOOL, "false", &(rc)->eval_train},                       \
+        {"model", "kind", CFG_STRING, "mlp", (rc)->kind},                                   \
+        {"model", "channels", CFG_LONG, "64", &(rc)->channels},                             \
         {"model", "input_dim", CFG_LONG, "0", &(rc)->input_dim},                            \
         {"model", "input_layer", CFG_LONG, "0", &(rc)->input_layer},                        \
         {"model", "input_act", CFG_STRING, "tanh", (rc)->input_act},                        \
         {"model", "augment", CFG_LONG, "0", &(rc)->augment},                                \
         {"model", "augment_mode", CFG_STRING, "zeros", (rc)->augment_mode},                 \
         {"model", "state_dim", CFG_LONG, "0", &(rc)->state_dim},                            \
-        {"model", "hidden", CFG_STRING, NULL, (rc)->hidden},                                \
+        {"model", "hidden", CFG_STRING, "", (rc)->hidden},                                  \
         {"model", "hidden_act", CFG_STRING, "tanh", (rc)->hidden_act},                      \
         {"model", "final_act", CFG_STRING, "identity", (rc)->final_act},                    \
         {"model", "time_dependent", CFG_BOOL, "false", &(rc)->time_dependent},              \
@@ -26,7 +28,7 @@
         {"model", "readout", CFG_LONG, "0", &(rc)->readout},                                \
         {"model", "readout_offset", CFG_LONG, "0", &(rc)->readout_offset},                  \
         {"model", "output_dim", CFG_LONG, "0", &(rc)->output_dim},                          \
-        {"model", "loss", CFG_STRING, NULL, (rc)->loss},                                    \
+        {"model", "loss", CFG_STRING, "cross_entropy", (rc)->loss},                         \
         {"ode", "method", CFG_STRING, "dopri5", (rc)->method},                              \
         {"ode", "rtol", CFG_DOUBLE, "1e-3", &(rc)->rtol},                                   \
         {"ode", "atol", CFG_DOUBLE, "1e-3", &(rc)->atol},                                   \
@@ -37,7 +39,8 @@
         {"ode", "seminorm", CFG_BOOL, "false", &(rc)->seminorm},                            \
         {"train", "seed", CFG_LONG, NULL, &(rc)->seed},                                     \
         {"train", "batch_size", CFG_LONG, NULL, &(rc)->batch_size},                         \
-        {"train", "iterations", CFG_LONG, NULL, &(rc)->iterations},                         \
+        {"train", "iterations", CFG_LONG, "0", &(rc)->iterations},                          \
+        {"train", "epochs", CFG_LONG, "0", &(rc)->epochs},                                  \
         {"train", "shuffle", CFG_BOOL, "false", &(rc)->shuffle},                            \
         {"train", "optimizer", CFG_STRING, "adam", (rc)->optimizer},                        \
         {"train", "lr", CFG_DOUBLE, NULL, &(rc)->lr},                                       \
@@ -83,10 +86,18 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     else
         return err_set(e, "%s: [model] augment_mode: '%s' is neither zeros nor input_layer",
                        name, rc->augment_mode);
+    int conv = !strcmp(rc->kind, "odenet") || !strcmp(rc->kind, "resnet");
+    if (!conv && strcmp(rc->kind, "mlp") != 0)
+        return err_set(e, "%s: [model] kind: '%s' is not mlp, odenet or resnet", name, rc->kind);
+    NEED(rc->channels >= 2 && rc->channels <= 1024 && (rc->channels % 32 == 0 || rc->channels < 32),
+         "%s: [model] channels must be 2..31 or a multiple of 32", name);
+    NEED(!conv || rc->epochs > 0, "%s: [train] epochs must be positive for %s", name, rc->kind);
+    NEED(conv || rc->iterations > 0 || rc->lbfgs_iterations > 0,
+         "%s: [train] iterations must be positive", name);
     long widths[MLP_MAX_LAYERS];
     int count = 0;
     err_t le = {{0}};
-    if (parse_long_list(rc->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
+    if (!conv && parse_long_list(rc->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
         return err_set(e, "%s: [model] hidden: %s", name, le.msg);
     m->n_hidden = count;
     for (int i = 0; i < count; i++) {
@@ -113,7 +124,7 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     NEED(rc->max_steps > 0, "%s: [ode] max_steps must be positive", name);
     NEED(rc->fixed_steps > 0, "%s: [ode] fixed_steps must be positive", name);
     NEED(rc->batch_size > 0, "%s: [train] batch_size must be positive", name);
-    NEED(rc->iterations >= 0 && rc->lbfgs_iterations >= 0,
+    NEED(rc->iterations >= 0 && rc->lbfgs_iterations >= 0 && rc->epochs >= 0,
          "%s: [train] iterations must not be negative", name);
     NEED(rc->threads >= 1 && rc->threads <= 64, "%s: [train] threads must be 1..64", name);
     NEED(rc->train_count >= 0 && rc->test_count >= 0 && rc->eval_batch > 0,

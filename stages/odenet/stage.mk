@@ -1,0 +1,41 @@
+# Report 002's first result (Chen et al. 2018, Sec. 7.1): ODE-Net against
+# ResNet on MNIST, `make table-odenet` and fig-odenet.
+#
+# NAME/log.tsv, model.ckpt, train.tsv   train, stages/odenet/NAME.ini
+# table.tsv, table-odenet.tex           table.sh, beside the reports' numbers
+
+ON_DIR := $(DATA)/odenet
+ON_RUNS := odenet resnet
+# quick: one epoch on 4,096 training images (CI); paper: the epochs that fit
+# in about two hours for both models on 2 cores; full: the INI's 30.
+ON_SET_quick := --set train.epochs=1 --set data.train_count=4096 --set data.test_count=1000
+ON_SET_paper := --set train.epochs=6
+ON_SET_full :=
+
+$(ON_DIR)/%/log.tsv $(ON_DIR)/%/model.ckpt $(ON_DIR)/%/train.tsv: stages/odenet/%.ini \
+    $(MNIST_FILES) $(BIN)/train
+	@mkdir -p $(@D)
+	OPENBLAS_NUM_THREADS=2 $(BIN)/train --config $< --data $(MNIST_DIR) $(ON_SET_$(PROFILE)) $(RUN_SET) \
+	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv --prefix $*
+
+ON_SUMMARIES := $(foreach r,$(ON_RUNS),$(ON_DIR)/$(r)/train.tsv)
+
+$(ON_DIR)/table.tsv $(GEN)/table-odenet.tex &: stages/odenet/table.sh $(ON_SUMMARIES)
+	@mkdir -p $(GEN)
+	stages/odenet/table.sh $(ON_DIR) $(ON_DIR)/table.tsv $(GEN)/table-odenet.tex
+
+$(FIG)/fig-odenet.pdf $(FIG)/fig-odenet.png: $(FIG)/fig-odenet.%: stages/odenet/fig.gp \
+    $(foreach r,$(ON_RUNS),$(ON_DIR)/$(r)/log.tsv)
+	@mkdir -p $(@D)
+	gnuplot -e "dir='$(ON_DIR)'; out='$@.tmp'; fmt='$*'" stages/odenet/fig.gp
+	mv $@.tmp $@
+
+.PHONY: odenet table-odenet fig-odenet
+odenet: $(ON_SUMMARIES)  ## train the ODE-Net and the ResNet on MNIST (quick 2 min, paper about 2 h)
+table-odenet: $(ON_DIR)/table.tsv $(GEN)/table-odenet.tex  ## print ODE-Net vs ResNet beside the reports
+	@awk -F '\t' '{ printf "%-8s %9s %8s %8s %11s %9s %9s %12s\n", $$1, $$2, $$3, $$4, $$5, $$6, $$7, $$8 }' $(ON_DIR)/table.tsv
+fig-odenet: $(FIG)/fig-odenet.pdf $(FIG)/fig-odenet.png  ## test accuracy and NFE per epoch
+
+SUMMARIES += $(ON_SUMMARIES)
+PAPER_INPUTS += $(GEN)/table-odenet.tex
+FIGURES += $(FIG)/fig-odenet.pdf $(FIG)/fig-odenet.png
