@@ -65,6 +65,8 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
     net->r0 = xmalloc(n0 * sizeof(double));
     net->d_big = xmalloc(n0 * sizeof(double));
     net->d_big2 = xmalloc(n0 * sizeof(double));
+    net->tmp_big = xmalloc(n0 * sizeof(double));
+    net->tmp_big2 = xmalloc(n0 * sizeof(double));
     net->c1 = xmalloc(n1 * sizeof(double));
     net->a1 = xmalloc(n1 * sizeof(double));
     net->r1 = xmalloc(n1 * sizeof(double));
@@ -94,7 +96,8 @@ void odenet_free(odenet_t *net)
                       net->r1, net->col2, net->c2, net->a2, net->h, net->ah, net->rh, net->pool,
                       net->logits, net->m0, net->s0d, net->m1, net->s1d, net->m2, net->s2d,
                       net->mh, net->shd, net->d_big, net->d_big2, net->dcol, net->d_small,
-                      net->d_small2, net->dpool, net->dlogits, net->vp};
+                      net->d_small2, net->dpool, net->dlogits, net->vp, net->tmp_big,
+                      net->tmp_big2};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     if (net->field.a1)
@@ -163,24 +166,19 @@ static void stage_fwd(const conv_shape_t *s, const double *p, size_t off_conv, s
     relu_fwd(r, a, (size_t)C * B * HW);
 }
 
-/* dr (gradient of the stage's output r) -> dinp (if not NULL); tmp has the
- * size of c. */
+/* dr (gradient of the stage's output r) -> dinp (if not NULL); tmp and dc
+ * are scratch of the size of c. */
 static void stage_bwd(const conv_shape_t *s, const double *p, double *g, size_t off_conv,
                       size_t off_gn, int G, int B, const double *col, const double *c,
                       const double *r, const double *mean, const double *rstd, const double *dr,
-                      double *tmp, double *dinp, double *dcol)
+                      double *tmp, double *dc, double *dinp, double *dcol)
 {
     int C = s->co, HW = s->ho * s->wo;
     size_t n = (size_t)C * B * HW;
     relu_bwd(tmp, dr, r, n);
-    /* GN backward into tmp's partner: reuse dr's storage is not allowed
-     * (caller's), so write the conv-output gradient back into tmp via a
-     * second buffer: groupnorm_backward reads tmp (dy) and c (x). */
-    double *dc = xmalloc(n * sizeof(double));
     groupnorm_backward(dc, g + off_gn, g + off_gn + C, tmp, c, p + off_gn, C, B, HW, G, mean, rstd);
     double *dw = g + off_conv, *db = dw + (size_t)s->co * s->ci * s->kh * s->kw;
     conv_backward(s, dinp, dw, db, dc, p + off_conv, B, col, dcol);
-    free(dc);
 }
 
 int odenet_run(odenet_t *net, const double *p, const double *x, const int *labels, int B,
@@ -274,15 +272,11 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
     /* d_small2 = dL/dh0: back through the three downsampling stages. */
     double *dr1 = net->d_big2; /* (C, B, 13, 13) fits in the big buffers */
     stage_bwd(&net->s2, p, grad, net->off_conv2, net->off_gn2, G, B, net->col2, net->c2, net->h,
-              net->m2, net->s2d, net->d_small2, net->d_small, dr1, net->dcol);
+              net->m2, net->s2d, net->d_small2, net->d_small, net->tmp_big, dr1, net->dcol);
     double *dr0 = net->d_big;
-    double *tmp1 = xmalloc((size_t)C * B * 169 * sizeof(double));
     stage_bwd(&net->s1, p, grad, net->off_conv1, net->off_gn1, G, B, net->col1, net->c1, net->r1,
-              net->m1, net->s1d, dr1, tmp1, dr0, net->dcol);
-    free(tmp1);
-    double *tmp0 = xmalloc((size_t)C * B * 676 * sizeof(double));
+              net->m1, net->s1d, dr1, net->tmp_big, net->tmp_big2, dr0, net->dcol);
     stage_bwd(&net->s0, p, grad, net->off_conv0, net->off_gn0, G, B, net->col0, net->c0, net->r0,
-              net->m0, net->s0d, dr0, tmp0, NULL, net->dcol);
-    free(tmp0);
+              net->m0, net->s0d, dr0, net->tmp_big, net->tmp_big2, NULL, net->dcol);
     return 0;
 }

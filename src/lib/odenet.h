@@ -39,6 +39,7 @@ typedef struct {
     double *ah, *rh, *pool, *logits;
     double *m0, *s0d, *m1, *s1d, *m2, *s2d, *mh, *shd; /* GroupNorm statistics */
     double *d_big, *d_big2, *dcol, *d_small, *d_small2, *dpool, *dlogits, *vp;
+    double *tmp_big, *tmp_big2; /* backward scratch, (C, B, 26, 26) each */
 } odenet_t;
 
 int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const ode_options_t *ode,
