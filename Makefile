@@ -49,7 +49,9 @@ WARNINGS := -Wall -Wextra -Werror
 DEP_CFLAGS = $(shell pkg-config --cflags openblas inih cmocka zlib)
 DEP_LIBS = $(shell pkg-config --libs openblas inih zlib) -llbfgs \
            -lsundials_arkode -lsundials_nvecserial -lm
-ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -Isrc/lib $(DEP_CFLAGS)
+# OpenMP shares the loops around the convolutions' gemms among the threads.
+OPENMP := -fopenmp
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(OPENMP) -Isrc/lib $(DEP_CFLAGS)
 
 LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/obj/lib/%.o,$(wildcard src/lib/*.c))
 CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
@@ -74,6 +76,7 @@ $(BUILD)/obj/%.o: src/%.c | $(BUILD)/deps.ok
 # floating-point exception flags, which nothing here reads).
 $(BUILD)/obj/lib/fastmath.o: ALL_CFLAGS += -ftree-vectorize -fno-trapping-math
 $(BUILD)/obj/lib/nvec_fast.o: ALL_CFLAGS += -ftree-vectorize
+$(BUILD)/obj/lib/conv.o: ALL_CFLAGS += -ftree-vectorize
 
 $(BUILD)/libnodeode.a: $(LIB_OBJ)
 	@rm -f $@
@@ -83,7 +86,7 @@ $(BUILD)/libnodeode.a: $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BIN)/%: $(BUILD)/libnodeode.a $$(BUILD)/obj/cmd/$$(subst -,_,$$*).o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BUILD)/obj/cmd/$(subst -,_,$*).o $(BUILD)/libnodeode.a $(DEP_LIBS) -o $@
+	$(CC) $(CFLAGS) $(OPENMP) $(BUILD)/obj/cmd/$(subst -,_,$*).o $(BUILD)/libnodeode.a $(DEP_LIBS) -o $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -167,5 +167,16 @@ has "resuming after epoch 1"
 if cut -f1-8 "$tmp/rn.log" | cmp -s - "$(cut -f1-8 "$tmp/rn-full.log" > "$tmp/a"; echo "$tmp/a")"; then ok; else bad "resumed run differs from the uninterrupted one"; fi
 if [ ! -e "$tmp/rn.ckpt.resume" ]; then ok; else bad "resume file left after a finished run"; fi
 
+# --- float32 convolutions train the same network: after the same 4 steps
+# the training loss agrees with the double run to 1e-3 (relative); the key
+# is refused where it does not apply.
+expect 0 "$bin/train" $rn --set model.precision=float32 --log "$tmp/rn32.log" --model "$tmp/rn32.ckpt"
+if awk -F '\t' 'NR == FNR { if ($1 == 2) want = $3; next } $1 == 2 { d = $3 - want; if (d < 0) d = -d; ok = d <= 1e-3 * want }
+    END { exit !ok }' "$tmp/rn-full.log" "$tmp/rn32.log"; then ok; else bad "float32 training loss differs from double"; paste "$tmp/rn-full.log" "$tmp/rn32.log"; fi
+expect 1 "$bin/train" $rn --set model.precision=half --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "precision: 'half' is not double or float32"
+expect 1 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" --set model.precision=float32 --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "float32 is for odenet and resnet"
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -322,6 +322,80 @@ static void odenet_gradient_matches_fd(void **state)
     check_net(NET_ODE);
 }
 
+/* Runs one convolution (the ODE block's 65 -> 64, 3x3, pad 1 at batch 16,
+ * big enough for the threaded loops) forward and backward, then GroupNorm
+ * forward and backward on its output; returns everything in one array. */
+static double *conv_gn_run(size_t *len)
+{
+    int ci = 65, co = 64, B = 16, HW = 36, G = 32;
+    conv_shape_t s;
+    assert_int_equal(conv_shape(&s, ci, co, 3, 1, 1, 6, 6), 0);
+    size_t nin = (size_t)ci * B * HW, nout = (size_t)co * B * HW, nw = (size_t)co * ci * 9;
+    size_t total = nout + nin + nw + co + nout + nout + 2 * (size_t)co;
+    double *r = calloc(total, sizeof *r);
+    double *out = r, *din = out + nout, *dw = din + nin, *db = dw + nw, *y = db + co,
+           *dx = y + nout, *dg = dx + nout, *dbt = dg + co;
+    rng_t rng;
+    rng_seed(&rng, 11);
+    double *inp = malloc(nin * sizeof *inp), *w = malloc(nw * sizeof *w), *b = malloc(co * sizeof *b),
+           *c = malloc(nout * sizeof *c), *gam = malloc(co * sizeof *gam),
+           *bet = malloc(co * sizeof *bet), *mu = malloc(B * G * sizeof *mu),
+           *rs = malloc(B * G * sizeof *rs);
+    fill(&rng, inp, nin);
+    fill(&rng, w, nw);
+    fill(&rng, b, co);
+    fill(&rng, c, nout);
+    fill(&rng, gam, co);
+    fill(&rng, bet, co);
+    double *col = malloc(conv_col_size(&s, B) * sizeof *col),
+           *dcol = malloc(conv_col_size(&s, B) * sizeof *dcol);
+    conv_forward(&s, out, inp, w, b, B, col);
+    conv_backward(&s, din, dw, db, c, w, B, col, dcol);
+    groupnorm_forward(y, out, gam, bet, co, B, HW, G, mu, rs);
+    groupnorm_backward(dx, dg, dbt, c, out, gam, co, B, HW, G, mu, rs);
+    free(inp); free(w); free(b); free(c); free(gam); free(bet); free(mu); free(rs);
+    free(col); free(dcol);
+    *len = total;
+    return r;
+}
+
+/* The loops around the gemms give the same bits on one thread or two, so
+ * the thread count never changes a result (the gemms run on one thread
+ * here, as in the checked profiles' defaults). */
+static void conv_threads_do_not_change_results(void **state)
+{
+    (void)state;
+    size_t n1, n2;
+    conv_set_threads(1);
+    double *one = conv_gn_run(&n1);
+    conv_set_threads(2);
+    double *two = conv_gn_run(&n2);
+    conv_set_threads(1);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(one, two, n1 * sizeof *one);
+    free(one);
+    free(two);
+}
+
+/* The float32 path computes the same convolution and gradients to float
+ * round-off: relative error below 1e-5 (and above 0, so the float path
+ * really ran), against the double path checked by FD above. */
+static void conv_float32_matches_double(void **state)
+{
+    (void)state;
+    size_t n1, n2;
+    double *d = conv_gn_run(&n1);
+    conv_set_single(1);
+    double *f = conv_gn_run(&n2);
+    conv_set_single(0);
+    assert_int_equal(n1, n2);
+    double e = rel_err(f, d, n1);
+    print_message("  float32 against double: relative error %.2g\n", e);
+    assert_true(e > 0 && e < 1e-5);
+    free(d);
+    free(f);
+}
+
 /* Chen et al.'s architecture at 64 channels: the parameter counts. */
 static void odenet_parameter_counts(void **state)
 {
@@ -348,6 +422,8 @@ const struct CMUnitTest conv_tests[] = {
     cmocka_unit_test(odenet_gradient_matches_fd),
     cmocka_unit_test(convfield_vjp_matches_fd),
     cmocka_unit_test(conv_matches_direct_and_fd),
+    cmocka_unit_test(conv_threads_do_not_change_results),
+    cmocka_unit_test(conv_float32_matches_double),
     cmocka_unit_test(groupnorm_matches_fd),
     cmocka_unit_test(avgpool_matches_fd),
 };

@@ -8,7 +8,7 @@ $(BUILD)/obj/tests/%.o: tests/%.c | $(BUILD)/deps.ok
 
 $(BUILD)/tests/unit: $(TEST_OBJ) $(BUILD)/libnodeode.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TEST_OBJ) $(BUILD)/libnodeode.a $(DEP_LIBS) \
+	$(CC) $(CFLAGS) $(OPENMP) $(TEST_OBJ) $(BUILD)/libnodeode.a $(DEP_LIBS) \
 	  $$(pkg-config --libs cmocka) -o $@
 
 .PHONY: test test-unit test-cli test-clang

@@ -8,7 +8,11 @@
  *   - report 000's MNIST model (784 -> 20 -> ODE on 20 + 10 dims -> 10,
  *     Tsit5, rtol = atol = 1e-3, batch 100, Adam): time per right-hand-side
  *     evaluation, per vector-Jacobian product, per training step, NFE;
- *   - a dense ODE of width 64 (f = 64 -> 64 -> 64 -> 64, tanh) at batch 512.
+ *   - a dense ODE of width 64 (f = 64 -> 64 -> 64 -> 64, tanh) at batch 512;
+ * then Chen et al.'s ODE-Net (report 002) on one and two threads, with
+ * double and with float gemms against this machine's dgemm and sgemm rates:
+ * the vector field's evaluation and VJP at batch 128, one ODE block solve
+ * with its adjoint, and whole training steps of the ODE-Net and the ResNet.
  * Prints a table and writes the same rows as TSV. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
@@ -18,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conv.h"
 #include "convfield.h"
 #include "idx.h"
 #include "odenet.h"
@@ -63,26 +68,33 @@ static void report(const char *name, double value, const char *unit)
     printf("  %-34s %12.4g  %s\n", name, value, unit);
 }
 
-static double dgemm_rate(void)
+/* This machine's gemm rate at 512^3, double or (single) float. */
+static double gemm_rate(int single)
 {
     int n = 512;
-    double *a = xmalloc((size_t)n * n * sizeof *a), *b = xmalloc((size_t)n * n * sizeof *b),
-           *c = xmalloc((size_t)n * n * sizeof *c);
-    for (size_t i = 0; i < (size_t)n * n; i++) {
+    size_t nn = (size_t)n * n;
+    double *a = xmalloc(nn * sizeof *a), *b = xmalloc(nn * sizeof *b), *c = xmalloc(nn * sizeof *c);
+    float *af = xmalloc(nn * sizeof *af), *bf = xmalloc(nn * sizeof *bf),
+          *cf = xmalloc(nn * sizeof *cf);
+    for (size_t i = 0; i < nn; i++) {
         a[i] = 1.0 / (double)(i % 97 + 1);
         b[i] = 1.0 / (double)(i % 89 + 1);
+        af[i] = (float)a[i];
+        bf[i] = (float)b[i];
     }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-    int reps = 0;
-    double t0 = now(), t;
+    int reps = -1; /* the first call warms up */
+    double t0 = 0, t = 0;
     do {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
-        reps++;
+        if (single)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, af, n, bf, n, 0,
+                        cf, n);
+        else
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        if (++reps == 0)
+            t0 = now();
         t = now() - t0;
-    } while (t < 1.0);
-    free(a);
-    free(b);
-    free(c);
+    } while (reps < 1 || t < 1.0);
+    free(a); free(b); free(c); free(af); free(bf); free(cf);
     return 2.0 * n * n * (double)n * reps / t / 1e9;
 }
 
@@ -351,9 +363,12 @@ static void bench_dense(int steps, double peak)
 /* Chen et al.'s ODE-Net vector field (64 channels, 6 x 6, batch 128):
  * evaluation, VJP, and one forward + adjoint solve of the ODE block over
  * [0, 1] (dopri5, 1e-3), at the given thread count. */
-static void bench_convfield(int threads, double peak)
+static void bench_convfield(int threads, double peak, int single)
 {
     openblas_set_num_threads(threads);
+    conv_set_threads(threads);
+    conv_set_single(single);
+    const char *tag = single ? "_f32" : "";
     int B = 128, C = 64;
     convfield_t cf;
     err_t e = {{0}};
@@ -372,8 +387,8 @@ static void bench_convfield(int threads, double peak)
         h0[i] = rng_normal(&rng);
         g[i] = 1e-3 * rng_normal(&rng);
     }
-    printf("ODE-Net vector field (64 x 6 x 6, batch %d, %zu parameters), %d thread%s\n", B,
-           cf.n_params, threads, threads > 1 ? "s" : "");
+    printf("ODE-Net vector field (64 x 6 x 6, batch %d, %zu parameters), %d thread%s, %s gemm\n",
+           B, cf.n_params, threads, threads > 1 ? "s" : "", single ? "float" : "double");
     char name[64];
     double rhs_s, vjp_s;
     /* time_field expects a field_t; time by hand here. */
@@ -397,15 +412,15 @@ static void bench_convfield(int threads, double peak)
     vjp_s = t / reps;
     /* Two 3x3 convolutions of 65 -> 64 channels over 128 x 36 pixels. */
     double flops = 2.0 * 2.0 * C * (C + 1) * 9.0 * B * 36;
-    snprintf(name, sizeof name, "odenet_t%d_rhs_ms", threads);
+    snprintf(name, sizeof name, "odenet%s_t%d_rhs_ms", tag, threads);
     report(name, rhs_s * 1e3, "ms");
-    snprintf(name, sizeof name, "odenet_t%d_vjp_ms", threads);
+    snprintf(name, sizeof name, "odenet%s_t%d_vjp_ms", tag, threads);
     report(name, vjp_s * 1e3, "ms");
-    snprintf(name, sizeof name, "odenet_t%d_rhs_gflops", threads);
+    snprintf(name, sizeof name, "odenet%s_t%d_rhs_gflops", tag, threads);
     report(name, flops / rhs_s / 1e9, "GFLOP/s");
-    snprintf(name, sizeof name, "odenet_t%d_rhs_peak_fraction", threads);
-    report(name, flops / rhs_s / 1e9 / peak, "of dgemm");
-    snprintf(name, sizeof name, "odenet_t%d_vjp_gflops", threads);
+    snprintf(name, sizeof name, "odenet%s_t%d_rhs_peak_fraction", tag, threads);
+    report(name, flops / rhs_s / 1e9 / peak, single ? "of sgemm" : "of dgemm");
+    snprintf(name, sizeof name, "odenet%s_t%d_vjp_gflops", tag, threads);
     report(name, 3.0 * flops / vjp_s / 1e9, "GFLOP/s");
     ode_options_t o = ode_options_default();
     ode_solver_t *solver;
@@ -418,23 +433,28 @@ static void bench_convfield(int threads, double peak)
         die("%s", e.msg);
     double block_s = now() - t0;
     ode_stats_t st = ode_solver_stats(solver);
-    snprintf(name, sizeof name, "odenet_t%d_block_s", threads);
+    snprintf(name, sizeof name, "odenet%s_t%d_block_s", tag, threads);
     report(name, block_s, "s (forward + adjoint)");
-    snprintf(name, sizeof name, "odenet_t%d_block_nfe_forward", threads);
+    snprintf(name, sizeof name, "odenet%s_t%d_block_nfe_forward", tag, threads);
     report(name, (double)st.nfe_forward, "");
-    snprintf(name, sizeof name, "odenet_t%d_block_nfe_backward", threads);
+    snprintf(name, sizeof name, "odenet%s_t%d_block_nfe_backward", tag, threads);
     report(name, (double)st.nfe_backward, "");
     ode_solver_free(solver);
     free(out); free(vy); free(vp); free(h0); free(hT); free(g); free(dh0); free(dth); free(theta);
     convfield_free(&cf);
     openblas_set_num_threads(1);
+    conv_set_threads(1);
+    conv_set_single(0);
 }
 
 /* Whole training steps of Chen et al.'s ODE-Net and ResNet at batch 128 on
  * real MNIST images (forward, backward, no optimiser). */
-static void bench_odenet_steps(const char *mnist_dir, int threads)
+static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
 {
     openblas_set_num_threads(threads);
+    conv_set_threads(threads);
+    conv_set_single(single);
+    const char *tag = single ? "_f32" : "";
     idx_images_t im;
     idx_labels_t lb;
     err_t e = {{0}};
@@ -462,12 +482,13 @@ static void bench_odenet_steps(const char *mnist_dir, int threads)
                 total += now() - t0;
         }
         char name[64];
-        snprintf(name, sizeof name, "%s_t%d_step_s", kind ? "resnet" : "odenet", threads);
+        snprintf(name, sizeof name, "%s%s_t%d_step_s", kind ? "resnet" : "odenet", tag,
+                 threads);
         report(name, total / 2, "s per training step (batch 128)");
         if (!kind) {
-            snprintf(name, sizeof name, "odenet_t%d_step_nfe_forward", threads);
+            snprintf(name, sizeof name, "odenet%s_t%d_step_nfe_forward", tag, threads);
             report(name, (double)res.ode.nfe_forward, "");
-            snprintf(name, sizeof name, "odenet_t%d_step_nfe_backward", threads);
+            snprintf(name, sizeof name, "odenet%s_t%d_step_nfe_backward", tag, threads);
             report(name, (double)res.ode.nfe_backward, "");
         }
         free(p);
@@ -477,6 +498,8 @@ static void bench_odenet_steps(const char *mnist_dir, int threads)
     idx_free_images(&im);
     idx_free_labels(&lb);
     openblas_set_num_threads(1);
+    conv_set_threads(1);
+    conv_set_single(0);
 }
 
 int main(int argc, char **argv)
@@ -503,17 +526,23 @@ int main(int argc, char **argv)
         die("--mnist-dir and --out are required (see --help)");
     openblas_set_num_threads(1);
     printf("OpenBLAS: %s, 1 thread\n", openblas_get_config());
-    double peak = dgemm_rate();
+    double peak = gemm_rate(0);
     report("dgemm_512_gflops", peak, "GFLOP/s");
     bench_mnist(mnist_dir, (int)steps, peak);
     bench_dense((int)steps, peak);
-    bench_convfield(1, peak);
+    double speak = gemm_rate(1);
+    report("sgemm_512_gflops", speak, "GFLOP/s");
+    bench_convfield(1, peak, 0);
+    bench_convfield(1, speak, 1);
     openblas_set_num_threads(2);
-    double peak2 = dgemm_rate();
+    double peak2 = gemm_rate(0), speak2 = gemm_rate(1);
     openblas_set_num_threads(1);
     report("dgemm_512_gflops_2threads", peak2, "GFLOP/s");
-    bench_convfield(2, peak2);
-    bench_odenet_steps(mnist_dir, 2);
+    report("sgemm_512_gflops_2threads", speak2, "GFLOP/s");
+    bench_convfield(2, peak2, 0);
+    bench_convfield(2, speak2, 1);
+    bench_odenet_steps(mnist_dir, 2, 0);
+    bench_odenet_steps(mnist_dir, 2, 1);
 
     atomic_file_t af;
     err_t e = {{0}};

@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "checkpoint.h"
+#include "conv.h"
 #include "convtrain.h"
 #include "dataset.h"
 #include "model.h"
@@ -320,6 +321,8 @@ int main(int argc, char **argv)
         die("%s (config %s)", e.msg, config);
     free(overrides);
     openblas_set_num_threads((int)r->rc.threads);
+    conv_set_threads((int)r->rc.threads);
+    conv_set_single(!strcmp(r->rc.precision, "float32"));
     if (!strcmp(r->rc.kind, "odenet") || !strcmp(r->rc.kind, "resnet")) {
         /* Chen et al.'s convolutional classifiers: epochs over MNIST. */
         if (test)

@@ -3,6 +3,9 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 int conv_shape(conv_shape_t *s, int ci, int co, int k, int stride, int pad, int h, int w)
 {
@@ -20,64 +23,109 @@ int conv_shape(conv_shape_t *s, int ci, int co, int k, int stride, int pad, int 
     return s->ho >= 1 && s->wo >= 1 ? 0 : -1;
 }
 
+/* Precision of the lowered convolutions and the thread count of the loops
+ * around the gemms (see conv.h). */
+static int g_single;
+
+void conv_set_single(int on) { g_single = on != 0; }
+int conv_single(void) { return g_single; }
+
+void conv_set_threads(int n)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(n > 0 ? n : 1);
+#else
+    (void)n;
+#endif
+}
+
+/* Loops over fewer elements than this stay on one thread. */
+#define PAR_MIN 32768
+
+/* im2col into a buffer of element type T: col (ci*kh*kw, B*ho*wo), row
+ * r = (c, i, j) holds input pixel (c, b, oy*stride + i - pad,
+ * ox*stride + j - pad), 0 outside.  Channels are independent, so they are
+ * shared out among the threads; the values do not depend on the split. */
+#define DEFINE_IM2COL(NAME, T)                                                                 \
+    static void NAME(const conv_shape_t *s, const double *inp, int B, T *col)                  \
+    {                                                                                          \
+        size_t npix = (size_t)B * s->ho * s->wo;                                               \
+        _Pragma("omp parallel for schedule(static) if (npix * s->ci > PAR_MIN)")               \
+        for (int c = 0; c < s->ci; c++)                                                        \
+            for (int i = 0; i < s->kh; i++)                                                    \
+                for (int j = 0; j < s->kw; j++) {                                              \
+                    T *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * npix;               \
+                    for (int b = 0; b < B; b++) {                                              \
+                        const double *img = inp + ((size_t)c * B + b) * s->h * s->w;           \
+                        for (int oy = 0; oy < s->ho; oy++) {                                   \
+                            int y = oy * s->stride + i - s->pad;                               \
+                            T *dst = row + ((size_t)b * s->ho + oy) * s->wo;                   \
+                            if (y < 0 || y >= s->h) {                                          \
+                                memset(dst, 0, (size_t)s->wo * sizeof *dst);                   \
+                                continue;                                                      \
+                            }                                                                  \
+                            const double *src = img + (size_t)y * s->w;                        \
+                            for (int ox = 0; ox < s->wo; ox++) {                               \
+                                int x = ox * s->stride + j - s->pad;                           \
+                                dst[ox] = (x >= 0 && x < s->w) ? (T)src[x] : (T)0;             \
+                            }                                                                  \
+                        }                                                                      \
+                    }                                                                          \
+                }                                                                              \
+    }
+
+/* The adjoint of im2col: adds every column entry back to its pixel (in
+ * double).  Channel c only writes channel c's pixels, in the same order
+ * whatever the thread count. */
+#define DEFINE_COL2IM(NAME, T)                                                                 \
+    static void NAME(const conv_shape_t *s, const T *col, int B, double *inp)                  \
+    {                                                                                          \
+        size_t npix = (size_t)B * s->ho * s->wo;                                               \
+        _Pragma("omp parallel for schedule(static) if (npix * s->ci > PAR_MIN)")               \
+        for (int c = 0; c < s->ci; c++) {                                                      \
+            memset(inp + (size_t)c * B * s->h * s->w, 0,                                       \
+                   (size_t)B * s->h * s->w * sizeof *inp);                                     \
+            for (int i = 0; i < s->kh; i++)                                                    \
+                for (int j = 0; j < s->kw; j++) {                                              \
+                    const T *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * npix;         \
+                    for (int b = 0; b < B; b++) {                                              \
+                        double *img = inp + ((size_t)c * B + b) * s->h * s->w;                 \
+                        for (int oy = 0; oy < s->ho; oy++) {                                   \
+                            int y = oy * s->stride + i - s->pad;                               \
+                            if (y < 0 || y >= s->h)                                            \
+                                continue;                                                      \
+                            const T *src = row + ((size_t)b * s->ho + oy) * s->wo;             \
+                            double *dst = img + (size_t)y * s->w;                              \
+                            for (int ox = 0; ox < s->wo; ox++) {                               \
+                                int x = ox * s->stride + j - s->pad;                           \
+                                if (x >= 0 && x < s->w)                                        \
+                                    dst[x] += src[ox];                                         \
+                            }                                                                  \
+                        }                                                                      \
+                    }                                                                          \
+                }                                                                              \
+        }                                                                                      \
+    }
+
+DEFINE_IM2COL(im2col, double)
+DEFINE_IM2COL(im2col_f, float)
+DEFINE_COL2IM(col2im, double)
+DEFINE_COL2IM(col2im_f, float)
+
+static void to_float(float *dst, const double *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (float)src[i];
+}
+
+/* The single-precision path keeps, in the col workspace, the float col
+ * (K*N) followed by room for w (co*K), its gradient (co*K) and an output
+ * or output gradient (co*N); in dcol, the float dcol and the same. */
 size_t conv_col_size(const conv_shape_t *s, int B)
 {
-    return (size_t)s->ci * s->kh * s->kw * B * s->ho * s->wo;
-}
-
-/* col (ci*kh*kw, B*ho*wo): row r = (c, i, j) holds input pixel
- * (c, b, oy*stride + i - pad, ox*stride + j - pad), 0 outside. */
-static void im2col(const conv_shape_t *s, const double *inp, int B, double *col)
-{
-    size_t npix = (size_t)B * s->ho * s->wo;
-    for (int c = 0; c < s->ci; c++)
-        for (int i = 0; i < s->kh; i++)
-            for (int j = 0; j < s->kw; j++) {
-                double *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * npix;
-                for (int b = 0; b < B; b++) {
-                    const double *img = inp + ((size_t)c * B + b) * s->h * s->w;
-                    for (int oy = 0; oy < s->ho; oy++) {
-                        int y = oy * s->stride + i - s->pad;
-                        double *dst = row + ((size_t)b * s->ho + oy) * s->wo;
-                        if (y < 0 || y >= s->h) {
-                            memset(dst, 0, (size_t)s->wo * sizeof *dst);
-                            continue;
-                        }
-                        const double *src = img + (size_t)y * s->w;
-                        for (int ox = 0; ox < s->wo; ox++) {
-                            int x = ox * s->stride + j - s->pad;
-                            dst[ox] = (x >= 0 && x < s->w) ? src[x] : 0.0;
-                        }
-                    }
-                }
-            }
-}
-
-/* The adjoint of im2col: adds every column entry back to its pixel. */
-static void col2im(const conv_shape_t *s, const double *col, int B, double *inp)
-{
-    size_t npix = (size_t)B * s->ho * s->wo;
-    memset(inp, 0, (size_t)s->ci * B * s->h * s->w * sizeof *inp);
-    for (int c = 0; c < s->ci; c++)
-        for (int i = 0; i < s->kh; i++)
-            for (int j = 0; j < s->kw; j++) {
-                const double *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * npix;
-                for (int b = 0; b < B; b++) {
-                    double *img = inp + ((size_t)c * B + b) * s->h * s->w;
-                    for (int oy = 0; oy < s->ho; oy++) {
-                        int y = oy * s->stride + i - s->pad;
-                        if (y < 0 || y >= s->h)
-                            continue;
-                        const double *src = row + ((size_t)b * s->ho + oy) * s->wo;
-                        double *dst = img + (size_t)y * s->w;
-                        for (int ox = 0; ox < s->wo; ox++) {
-                            int x = ox * s->stride + j - s->pad;
-                            if (x >= 0 && x < s->w)
-                                dst[x] += src[ox];
-                        }
-                    }
-                }
-            }
+    size_t K = (size_t)s->ci * s->kh * s->kw, N = (size_t)B * s->ho * s->wo, co = s->co;
+    size_t d = K * N, f = (K * N + 2 * co * K + co * N + 1) / 2;
+    return d > f ? d : f;
 }
 
 void conv_forward(const conv_shape_t *s, double *out, const double *inp, const double *w,
@@ -85,6 +133,22 @@ void conv_forward(const conv_shape_t *s, double *out, const double *inp, const d
 {
     int K = s->ci * s->kh * s->kw;
     int N = B * s->ho * s->wo;
+    if (g_single) {
+        float *colf = (float *)col, *wf = colf + (size_t)K * N, *outf = wf + 2 * (size_t)s->co * K;
+        im2col_f(s, inp, B, colf);
+        to_float(wf, w, (size_t)s->co * K);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->co, N, K, 1.0f, wf, K, colf, N,
+                    0.0f, outf, N);
+#pragma omp parallel for schedule(static) if ((size_t)s->co * N > PAR_MIN)
+        for (int o = 0; o < s->co; o++) {
+            double bias = b ? b[o] : 0.0;
+            double *row = out + (size_t)o * N;
+            const float *src = outf + (size_t)o * N;
+            for (int n = 0; n < N; n++)
+                row[n] = (double)src[n] + bias;
+        }
+        return;
+    }
     im2col(s, inp, B, col);
     for (int o = 0; o < s->co; o++) {
         double bias = b ? b[o] : 0.0;
@@ -96,22 +160,46 @@ void conv_forward(const conv_shape_t *s, double *out, const double *inp, const d
                 out, N);
 }
 
+static void bias_grad(double *db, const double *dout, int co, int N)
+{
+    for (int o = 0; o < co; o++) {
+        const double *row = dout + (size_t)o * N;
+        double acc = 0.0;
+        for (int n = 0; n < N; n++)
+            acc += row[n];
+        db[o] += acc;
+    }
+}
+
 void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
                    const double *dout, const double *w, int B, const double *col, double *dcol)
 {
     int K = s->ci * s->kh * s->kw;
     int N = B * s->ho * s->wo;
+    if (g_single) {
+        const float *colf = (const float *)col;
+        float *dcolf = (float *)dcol, *wf = dcolf + (size_t)K * N, *dwf = wf + (size_t)s->co * K,
+              *doutf = dwf + (size_t)s->co * K;
+        to_float(doutf, dout, (size_t)s->co * N);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->co, K, N, 1.0f, doutf, N, colf, N,
+                    0.0f, dwf, K);
+        for (size_t i = 0; i < (size_t)s->co * K; i++)
+            dw[i] += dwf[i];
+        if (db)
+            bias_grad(db, dout, s->co, N);
+        if (dinp) {
+            to_float(wf, w, (size_t)s->co * K);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, s->co, 1.0f, wf, K, doutf,
+                        N, 0.0f, dcolf, N);
+            col2im_f(s, dcolf, B, dinp);
+        }
+        return;
+    }
     /* dw (co, K) += dout (co, N) col^T (N, K) */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->co, K, N, 1.0, dout, N, col, N, 1.0,
                 dw, K);
     if (db)
-        for (int o = 0; o < s->co; o++) {
-            const double *row = dout + (size_t)o * N;
-            double acc = 0.0;
-            for (int n = 0; n < N; n++)
-                acc += row[n];
-            db[o] += acc;
-        }
+        bias_grad(db, dout, s->co, N);
     if (dinp) {
         /* dcol (K, N) = w^T (K, co) dout (co, N) */
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, s->co, 1.0, w, K, dout, N,
@@ -124,6 +212,7 @@ void groupnorm_forward(double *y, const double *x, const double *gamma, const do
                        int C, int B, int HW, int G, double *mean, double *rstd)
 {
     int cg = C / G;
+#pragma omp parallel for collapse(2) schedule(static) if ((size_t)C * B * HW > PAR_MIN)
     for (int b = 0; b < B; b++)
         for (int g = 0; g < G; g++) {
             double sum = 0.0, sum2 = 0.0;
@@ -155,8 +244,11 @@ void groupnorm_backward(double *dx, double *dgamma, double *dbeta, const double 
 {
     int cg = C / G;
     double n = (double)cg * HW;
-    for (int b = 0; b < B; b++)
-        for (int g = 0; g < G; g++) {
+    /* Groups outermost: group g alone touches dgamma, dbeta of its channels,
+     * which gather the examples in order, so the threads split the groups. */
+#pragma omp parallel for schedule(static) if ((size_t)C * B * HW > PAR_MIN)
+    for (int g = 0; g < G; g++)
+        for (int b = 0; b < B; b++) {
             double mu = mean[b * G + g], r = rstd[b * G + g];
             /* With xhat = (x - mu) r and dxhat = dy gamma:
              * dx = r (dxhat - mean(dxhat) - xhat mean(dxhat xhat)). */

@@ -13,6 +13,17 @@
 
 #include <stddef.h>
 
+/* Precision of the convolutions' matrix products: 0 (the default) double;
+ * 1 single: the lowered input, the weights and the output gradient are
+ * rounded to float for sgemm, and the results are returned, and the
+ * parameter gradients accumulated, in double.  Set it before sizing any
+ * workspace or running a model; the gradient tests run in double. */
+void conv_set_single(int on);
+int conv_single(void);
+/* Threads for the loops around the gemms (im2col, col2im, GroupNorm) when
+ * built with OpenMP; their results do not depend on the count. */
+void conv_set_threads(int n);
+
 typedef struct {
     int ci, co, kh, kw, stride, pad;
     int h, w;   /* input size */
@@ -21,7 +32,7 @@ typedef struct {
 
 /* Fills the output size; -1 if the shape is impossible. */
 int conv_shape(conv_shape_t *s, int ci, int co, int k, int stride, int pad, int h, int w);
-/* Doubles of im2col workspace for a batch of B. */
+/* Doubles of im2col workspace for a batch of B (enough for either precision). */
 size_t conv_col_size(const conv_shape_t *s, int B);
 
 /* out (co, B, ho, wo) = w (co, ci, kh, kw) * inp (ci, B, h, w) + b (co).

@@ -12,6 +12,7 @@
         {"data", "eval_train", CFG_BOOL, "false", &(rc)->eval_train},                       \
         {"model", "kind", CFG_STRING, "mlp", (rc)->kind},                                   \
         {"model", "channels", CFG_LONG, "64", &(rc)->channels},                             \
+        {"model", "precision", CFG_STRING, "double", (rc)->precision},                      \
         {"model", "input_dim", CFG_LONG, "0", &(rc)->input_dim},                            \
         {"model", "input_layer", CFG_LONG, "0", &(rc)->input_layer},                        \
         {"model", "input_act", CFG_STRING, "tanh", (rc)->input_act},                        \
@@ -91,6 +92,9 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
         return err_set(e, "%s: [model] kind: '%s' is not mlp, odenet or resnet", name, rc->kind);
     NEED(rc->channels >= 2 && rc->channels <= 1024 && (rc->channels % 32 == 0 || rc->channels < 32),
          "%s: [model] channels must be 2..31 or a multiple of 32", name);
+    NEED(!strcmp(rc->precision, "double") || (conv && !strcmp(rc->precision, "float32")),
+         "%s: [model] precision: '%s' is not double%s", name, rc->precision,
+         conv ? " or float32" : " (float32 is for odenet and resnet)");
     NEED(!conv || rc->epochs > 0, "%s: [train] epochs must be positive for %s", name, rc->kind);
     NEED(conv || rc->iterations > 0 || rc->lbfgs_iterations > 0,
          "%s: [train] iterations must be positive", name);

@@ -16,7 +16,7 @@ typedef struct {
     long train_count, test_count, eval_batch;
     int eval_train;
     /* [model] as strings, resolved into model below */
-    char kind[CFG_STR_MAX];
+    char kind[CFG_STR_MAX], precision[CFG_STR_MAX];
     long channels, epochs;
     char input_act[CFG_STR_MAX], augment_mode[CFG_STR_MAX], hidden[CFG_STR_MAX],
         hidden_act[CFG_STR_MAX], final_act[CFG_STR_MAX], loss[CFG_STR_MAX],
