@@ -16,8 +16,8 @@
 /* Precision of the convolutions' matrix products: 0 (the default) double;
  * 1 single: the lowered input, the weights and the output gradient are
  * rounded to float for sgemm, and the results are returned, and the
- * parameter gradients accumulated, in double.  Set it before sizing any
- * workspace or running a model; the gradient tests run in double. */
+ * parameter gradients accumulated, in double.  Process-wide: set it before
+ * running a model.  The finite-difference gradient tests run in double. */
 void conv_set_single(int on);
 int conv_single(void);
 /* Threads for the loops around the gemms (im2col, col2im, GroupNorm) when
