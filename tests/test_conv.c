@@ -365,16 +365,20 @@ static double *conv_gn_run(size_t *len)
 static void conv_threads_do_not_change_results(void **state)
 {
     (void)state;
-    size_t n1, n2;
-    conv_set_threads(1);
-    double *one = conv_gn_run(&n1);
-    conv_set_threads(2);
-    double *two = conv_gn_run(&n2);
-    conv_set_threads(1);
-    assert_int_equal(n1, n2);
-    assert_memory_equal(one, two, n1 * sizeof *one);
-    free(one);
-    free(two);
+    for (int single = 0; single < 2; single++) {
+        size_t n1, n2;
+        conv_set_single(single);
+        conv_set_threads(1);
+        double *one = conv_gn_run(&n1);
+        conv_set_threads(2);
+        double *two = conv_gn_run(&n2);
+        conv_set_threads(1);
+        conv_set_single(0);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(one, two, n1 * sizeof *one);
+        free(one);
+        free(two);
+    }
 }
 
 /* The float32 path computes the same convolution and gradients to float

@@ -56,6 +56,8 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
     size_t col_max = conv_col_size(&net->s1, max_batch);
     if (conv_col_size(&net->s0, max_batch) > col_max)
         col_max = conv_col_size(&net->s0, max_batch);
+    if (conv_col_size(&net->s2, max_batch) > col_max) /* shared dcol: the largest */
+        col_max = conv_col_size(&net->s2, max_batch);
     net->col0 = xmalloc(conv_col_size(&net->s0, max_batch) * sizeof(double));
     net->col1 = xmalloc(conv_col_size(&net->s1, max_batch) * sizeof(double));
     net->col2 = xmalloc(conv_col_size(&net->s2, max_batch) * sizeof(double));
