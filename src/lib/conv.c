@@ -28,7 +28,6 @@ int conv_shape(conv_shape_t *s, int ci, int co, int k, int stride, int pad, int 
 static int g_single;
 
 void conv_set_single(int on) { g_single = on != 0; }
-int conv_single(void) { return g_single; }
 
 void conv_set_threads(int n)
 {
@@ -118,13 +117,13 @@ static void to_float(float *dst, const double *src, size_t n)
         dst[i] = (float)src[i];
 }
 
-/* The single-precision path keeps, in the col workspace, the float col
- * (K*N) followed by room for w (co*K), its gradient (co*K) and an output
- * or output gradient (co*N); in dcol, the float dcol and the same. */
+/* The single-precision path keeps, in col, the float col (K*N), the float
+ * weights (co*K, reused by the backward pass) and the float output (co*N);
+ * in dcol, the float dcol, weight gradient and output gradient. */
 size_t conv_col_size(const conv_shape_t *s, int B)
 {
     size_t K = (size_t)s->ci * s->kh * s->kw, N = (size_t)B * s->ho * s->wo, co = s->co;
-    size_t d = K * N, f = (K * N + 2 * co * K + co * N + 1) / 2;
+    size_t d = K * N, f = (K * N + co * K + co * N + 1) / 2;
     return d > f ? d : f;
 }
 
@@ -134,7 +133,7 @@ void conv_forward(const conv_shape_t *s, double *out, const double *inp, const d
     int K = s->ci * s->kh * s->kw;
     int N = B * s->ho * s->wo;
     if (g_single) {
-        float *colf = (float *)col, *wf = colf + (size_t)K * N, *outf = wf + 2 * (size_t)s->co * K;
+        float *colf = (float *)col, *wf = colf + (size_t)K * N, *outf = wf + (size_t)s->co * K;
         im2col_f(s, inp, B, colf);
         to_float(wf, w, (size_t)s->co * K);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->co, N, K, 1.0f, wf, K, colf, N,
@@ -177,8 +176,9 @@ void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
     int K = s->ci * s->kh * s->kw;
     int N = B * s->ho * s->wo;
     if (g_single) {
-        const float *colf = (const float *)col;
-        float *dcolf = (float *)dcol, *wf = dcolf + (size_t)K * N, *dwf = wf + (size_t)s->co * K,
+        /* col holds the forward's float col and weights */
+        const float *colf = (const float *)col, *wf = colf + (size_t)K * N;
+        float *dcolf = (float *)dcol, *dwf = dcolf + (size_t)K * N,
               *doutf = dwf + (size_t)s->co * K;
         to_float(doutf, dout, (size_t)s->co * N);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->co, K, N, 1.0f, doutf, N, colf, N,
@@ -188,7 +188,6 @@ void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
         if (db)
             bias_grad(db, dout, s->co, N);
         if (dinp) {
-            to_float(wf, w, (size_t)s->co * K);
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, s->co, 1.0f, wf, K, doutf,
                         N, 0.0f, dcolf, N);
             col2im_f(s, dcolf, B, dinp);

@@ -19,7 +19,6 @@
  * parameter gradients accumulated, in double.  Process-wide: set it before
  * running a model.  The finite-difference gradient tests run in double. */
 void conv_set_single(int on);
-int conv_single(void);
 /* Threads for the loops around the gemms (im2col, col2im, GroupNorm) when
  * built with OpenMP; their results do not depend on the count. */
 void conv_set_threads(int n);
@@ -40,9 +39,9 @@ size_t conv_col_size(const conv_shape_t *s, int B);
  * the backward pass. */
 void conv_forward(const conv_shape_t *s, double *out, const double *inp, const double *w,
                   const double *b, int B, double *col);
-/* After conv_forward with the same col: dinp = the input gradient (if not
- * NULL, overwritten), dw += ..., db += ...  dcol: workspace of the same
- * size as col. */
+/* After conv_forward with the same col, w and precision: dinp = the input
+ * gradient (if not NULL, overwritten), dw += ..., db += ...  dcol:
+ * workspace of at least conv_col_size doubles for this shape. */
 void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
                    const double *dout, const double *w, int B, const double *col, double *dcol);
 
