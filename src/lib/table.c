@@ -73,7 +73,7 @@ int key_is_valid(const char *key)
 
 void summary_init(summary_t *s) { memset(s, 0, sizeof *s); }
 
-void summary_add(summary_t *s, const char *key, const char *fmt, ...)
+static void summary_vadd(summary_t *s, const char *key, const char *fmt, va_list ap)
 {
     if (!key_is_valid(key))
         die("internal error: invalid summary key '%s'", key);
@@ -85,15 +85,31 @@ void summary_add(summary_t *s, const char *key, const char *fmt, ...)
             die("out of memory in summary");
     }
     char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     s->keys[s->n] = strdup(key);
     s->values[s->n] = strdup(buf);
     if (!s->keys[s->n] || !s->values[s->n])
         die("out of memory in summary");
     s->n++;
+}
+
+void summary_add(summary_t *s, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    summary_vadd(s, key, fmt, ap);
+    va_end(ap);
+}
+
+void summary_add_prefixed(summary_t *s, const char *prefix, const char *name, const char *fmt,
+                          ...)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s_%s", prefix, name);
+    va_list ap;
+    va_start(ap, fmt);
+    summary_vadd(s, key, fmt, ap);
+    va_end(ap);
 }
 
 int summary_write(const summary_t *s, const char *path, err_t *e)

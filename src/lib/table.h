@@ -34,6 +34,9 @@ typedef struct {
 void summary_init(summary_t *s);
 void summary_add(summary_t *s, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Adds the key PREFIX_NAME. */
+void summary_add_prefixed(summary_t *s, const char *prefix, const char *name, const char *fmt,
+                          ...) __attribute__((format(printf, 4, 5)));
 int summary_write(const summary_t *s, const char *path, err_t *e);
 void summary_free(summary_t *s);
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *prog_name = "node-ode";
@@ -18,6 +19,13 @@ void set_progname(const char *argv0)
 }
 
 const char *progname(void) { return prog_name; }
+
+double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 int err_set(err_t *e, const char *fmt, ...)
 {

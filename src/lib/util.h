@@ -49,6 +49,9 @@ void atomic_abort(atomic_file_t *af);
 /* Reads a whole file into a malloc'd buffer (NUL-terminated). */
 int read_file(const char *path, char **out, size_t *len, err_t *e);
 
+/* Wall-clock seconds from a monotonic clock, for timing steps. */
+double monotonic_seconds(void);
+
 /* Strict number parsing: the whole string must be consumed. */
 int parse_double(const char *s, double *out);
 int parse_long(const char *s, long *out);
