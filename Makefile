@@ -20,16 +20,46 @@ endif
 
 BUILD := build
 BIN := $(BUILD)/bin
-# DATA_ROOT and RUN_SET let a study rerun everything elsewhere with changed
-# settings, e.g. another seed for every run:
-#   make PROFILE=quick DATA_ROOT=/tmp/seed2 RUN_SET='--set train.seed=2' sines
-DATA_ROOT ?= data
+# STUDY: the root of everything a study writes (its data, figures, generated
+# LaTeX and PDF), so that a study elsewhere never touches or stale-masks the
+# main report.  The main report's root is the top directory.  RUN_SET adds
+# `train --set` overrides to every run, e.g. another seed for everything:
+#   make PROFILE=quick STUDY=/tmp/seed2 RUN_SET='--set train.seed=2' paper
+# DATA_ROOT is the older name of STUDY.
+ifdef DATA_ROOT
+STUDY ?= $(DATA_ROOT)
+endif
+STUDY ?= .
+ROOT := $(if $(filter . ./,$(STUDY)),,$(patsubst %/,%,$(STUDY))/)
 RUN_SET ?=
-DATA := $(DATA_ROOT)/$(PROFILE)
-FIG := figures/$(PROFILE)
-GEN := paper/gen/$(PROFILE)
-PAPER_PDF := paper/paper-$(PROFILE).pdf
+DATA := $(ROOT)data/$(PROFILE)
+FIG := $(ROOT)figures/$(PROFILE)
+GEN := $(ROOT)paper/gen/$(PROFILE)
+PAPER_PDF := $(ROOT)paper/paper-$(PROFILE).pdf
+PAPER_BUILD := $(if $(ROOT),$(ROOT)build/paper/$(PROFILE),$(BUILD)/paper/$(PROFILE))
 MNIST_DIR ?= data/mnist
+
+# ---------------------------------------------------------------- settings
+# Every setting that changes a result and lives outside the INI files (a
+# profile's overrides, a generator's arguments, seed counts, grid sizes,
+# RUN_SET, MNIST_DIR) is written to a file under $(SETTINGS) while the
+# Makefile is read, and that file is a prerequisite of what the setting
+# changes.  The file is rewritten only when its text changes, so a changed
+# setting reruns exactly its dependents and an unchanged one nothing.
+#   $(call setting,NAME,TEXT)  expands to the path of the file NAME
+SETTINGS := $(DATA)/settings
+$(shell mkdir -p $(SETTINGS))
+streq = $(and $(findstring x$(1),x$(2)),$(findstring x$(2),x$(1)))
+setting = $(if $(and $(wildcard $(SETTINGS)/$(1)),$(call streq,$(file <$(SETTINGS)/$(1)),$(strip $(2)))),,\
+  $(file >$(SETTINGS)/$(1),$(strip $(2))))$(SETTINGS)/$(1)
+
+# Non-empty under make -n or -q.
+DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
+
+# Move file $(1) onto $(2) only if they differ (else $(2) keeps its mtime).
+# A `+` recipe line using it runs under make -q and -n too, so that a stamp
+# is up to date before Make compares times.
+write_if_changed = if cmp -s $(1) $(2); then rm -f $(1); else mv $(1) $(2); fi
 
 # Numbers must not depend on the machine's thread count or CPU model more
 # than the tolerances allow.  Executables set their OpenBLAS thread count
@@ -101,7 +131,38 @@ bin: $(BINARIES)  ## build every executable into build/bin
 FIGURES :=
 SUMMARIES :=
 PAPER_INPUTS :=
-include $(sort $(wildcard stages/*/stage.mk))
+
+# MNIST, shared by several stages, is defined before any of them.  The
+# dataset a run reads is part of its identity: every MNIST run depends on
+# the sha256 of the four idx files' contents (MNIST_STAMP), recomputed when
+# a file or MNIST_DIR changes and rewritten only when the contents differ,
+# whichever directory they came from.
+MNIST_NAMES := train-images-idx3-ubyte train-labels-idx1-ubyte \
+               t10k-images-idx3-ubyte t10k-labels-idx1-ubyte
+MNIST_FILES := $(addprefix $(MNIST_DIR)/,$(MNIST_NAMES))
+MNIST_STAMP := $(DATA)/mnist/idx.sha256
+$(MNIST_STAMP): $(MNIST_FILES) $(call setting,mnist-dir,$(abspath $(MNIST_DIR)))
+	+@mkdir -p $(@D)
+	+@if (cd $(MNIST_DIR) && sha256sum $(MNIST_NAMES)) > $@.tmp; then \
+	   $(call write_if_changed,$@.tmp,$@); \
+	 else rm -f $@.tmp; $(if $(DRY_RUN),echo "(dry run: $(MNIST_DIR) not there yet)",false); fi
+
+# A figure: $(call figure,NAME,SCRIPT,PREREQUISITES,GNUPLOT-VARIABLES)
+# renders figures/PROFILE/NAME.pdf and .png with one gnuplot script, which
+# gets out (the file to write), fmt (pdf or png) and the variables given.
+define figure
+$(FIG)/$(1).pdf $(FIG)/$(1).png: $(FIG)/$(1).%: $(2) $(3)
+	@mkdir -p $$(@D)
+	gnuplot -e "$(4); out='$$@.tmp'; fmt='$$*'" $(2)
+	mv $$@.tmp $$@
+.PHONY: $(1)
+$(1): $(FIG)/$(1).pdf $(FIG)/$(1).png
+FIGURES += $(FIG)/$(1).pdf $(FIG)/$(1).png
+endef
+
+# Stages, in a fixed order (later stages may use earlier ones' variables).
+STAGES := mnist sines circles mnist-anode odenet
+include $(foreach s,$(STAGES),stages/$(s)/stage.mk)
 
 # ---------------------------------------------------------------- paper
 # Every summary becomes LaTeX macros; the paper \inputs them and never types
@@ -113,19 +174,26 @@ $(GEN)/numbers.tex: $(SUMMARIES) $(BIN)/tex-macros
 # The commit the numbers were made from, rewritten only when it changes.
 .PHONY: FORCE
 $(GEN)/commit.tex: FORCE
-	@mkdir -p $(@D)
-	@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	+@mkdir -p $(@D)
+	+@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
 	 printf '\\newcommand{\\pipelineCommit}{%s}\n\\newcommand{\\pipelineProfile}{%s}\n' \
-	   "$$c" "$(PROFILE)" > $@.tmp; \
-	 if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+	   "$$c" "$(PROFILE)" > $@.tmp; $(call write_if_changed,$@.tmp,$@)
+
+# What the numbers were made with: library, tool and compiler versions and
+# the MNIST contents, rewritten only when they change.
+$(GEN)/provenance.tex: src/scripts/provenance.sh $(MNIST_STAMP) FORCE | $(BUILD)/deps.ok
+	+@mkdir -p $(@D)
+	+@if [ -z "$(DRY_RUN)" ] || [ -f $(MNIST_STAMP) ]; then \
+	   CC='$(CC)' src/scripts/provenance.sh $(MNIST_STAMP) > $@.tmp && $(call write_if_changed,$@.tmp,$@); fi
 
 PAPER_TEXINPUTS = $(abspath $(GEN)):$(abspath $(FIG)):$(abspath paper):
-$(PAPER_PDF): paper/paper.tex $(GEN)/numbers.tex $(GEN)/commit.tex $(FIGURES) $(PAPER_INPUTS)
-	@mkdir -p $(BUILD)/paper/$(PROFILE)
+$(PAPER_PDF): paper/paper.tex $(GEN)/numbers.tex $(GEN)/commit.tex $(GEN)/provenance.tex \
+    $(FIGURES) $(PAPER_INPUTS)
+	@mkdir -p $(PAPER_BUILD) $(@D)
 	TEXINPUTS=$(PAPER_TEXINPUTS) latexmk -pdf -interaction=nonstopmode -halt-on-error \
-	  -quiet -outdir=$(abspath $(BUILD)/paper/$(PROFILE)) paper/paper.tex > $(BUILD)/paper/$(PROFILE)/latexmk.log 2>&1 \
-	  || { tail -n 40 $(BUILD)/paper/$(PROFILE)/latexmk.log; exit 1; }
-	cp $(BUILD)/paper/$(PROFILE)/paper.pdf $@.tmp && mv $@.tmp $@
+	  -quiet -outdir=$(abspath $(PAPER_BUILD)) paper/paper.tex > $(PAPER_BUILD)/latexmk.log 2>&1 \
+	  || { tail -n 40 $(PAPER_BUILD)/latexmk.log; exit 1; }
+	cp $(PAPER_BUILD)/paper.pdf $@.tmp && mv $@.tmp $@
 
 # ---------------------------------------------------------------- targets
 .PHONY: all figures paper verify check test clean help
@@ -156,6 +224,6 @@ clean:  ## remove build products and every profile's outputs (keeps fetched MNIS
 	  figures/full paper/gen paper/paper-*.pdf
 
 help:  ## list the targets
-	@echo "usage: make [TARGET] [PROFILE=quick|paper|full] [MNIST_DIR=dir]"
+	@echo "usage: make [TARGET] [PROFILE=quick|paper|full] [MNIST_DIR=dir] [STUDY=dir] [RUN_SET='--set k=v']"
 	@grep -h -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | \
 	  sed -e 's/:.*## /\t/' | awk -F '\t' '{ printf "  %-14s %s\n", $$1, $$2 }'

@@ -1,44 +1,137 @@
 #!/bin/sh
-# Incremental rebuilds: after a full quick-profile build, a change to one
-# run's config (simulated with make -W, which pretends the file was just
-# modified without touching it) must leave every other run's outputs up to
-# date and make stale only that run, the figures that use it, and the
-# paper's numbers.
+# Incremental rebuilds: after a full quick-profile build, a change to any
+# input of a result must make stale exactly that result and what depends on
+# it.  Each probe asks `make -q` (which runs no recipe but reads the
+# Makefile, and so records the changed setting) whether targets would be
+# rebuilt, then puts the recorded settings back as they were, times
+# included, so the build stays up to date.
 #
 #   tests/incremental.sh     (run from the top directory after the build)
 set -u
 d=data/quick
 f=figures/quick
-changed=stages/circles/p10.ini
+g=paper/gen/quick
 passed=0
 failed=0
-up_to_date="$d/circles/p0/model.ckpt $d/circles/p2/model.ckpt $d/circles/p5/model.ckpt
-$d/circles/p5/eval.tsv $d/sines/sin-p10/model.ckpt $d/sines/claims.tsv
-$f/fig5.pdf $f/fig6.pdf $f/fig7.pdf $f/mnist-classes.pdf"
-stale="$d/circles/p10/model.ckpt $d/circles/p10/eval.tsv $d/circles/p10/features.tsv
-$d/circles/claims.tsv $f/fig8.pdf $f/fig9.pdf $f/fig10.pdf paper/gen/quick/numbers.tex"
-for t in $up_to_date; do
-    if make -q PROFILE=quick -W "$changed" "$t" 2>/dev/null; then
+tmp=$(mktemp -d)
+trap 'restore; rm -rf "$tmp"' EXIT INT TERM
+
+# The files a probe may rewrite: the settings Make records while reading the
+# Makefile, and the MNIST content stamp.
+save() {
+    rm -rf "$tmp/saved" && mkdir -p "$tmp/saved"
+    cp -a "$d/settings" "$tmp/saved/settings"
+    cp -p "$d/mnist/idx.sha256" "$tmp/saved/idx.sha256"
+}
+restore() {
+    [ -d "$tmp/saved/settings" ] || return 0
+    rm -rf "$d/settings" && cp -a "$tmp/saved/settings" "$d/settings"
+    cp -p "$tmp/saved/idx.sha256" "$d/mnist/idx.sha256"
+}
+
+# probe WHAT 'MAKE-ARGS' 'STALE TARGETS' 'UP-TO-DATE TARGETS'
+probe() {
+    what=$1; args=$2; stale=$3; fresh=$4
+    save
+    for t in $stale; do
+        if eval "make -q PROFILE=quick $args $t" 2>/dev/null; then
+            failed=$((failed + 1)); echo "incremental: FAIL: $t would not be rebuilt after $what"
+        else
+            passed=$((passed + 1))
+        fi
+    done
+    for t in $fresh; do
+        if eval "make -q PROFILE=quick $args $t" 2>/dev/null; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1)); echo "incremental: FAIL: $t would be rebuilt after $what"
+        fi
+    done
+    restore
+}
+
+# Representative outputs of every stage.
+sines_run="$d/sines/sin-p10/model.ckpt"
+circles_data="$d/circles/train.tsv $d/circles/test.tsv"
+circles_runs="$d/circles/p0/model.ckpt $d/circles/p10/model.ckpt"
+ma_run="$d/mnist-anode/node/s1/log.tsv $d/mnist-anode/anode-p10/s2/model.ckpt"
+ma_summaries="$d/mnist-anode/node/summary.tsv $d/mnist-anode/table1.tsv $f/fig12.pdf"
+on_runs="$d/odenet/odenet/log.tsv $d/odenet/resnet/model.ckpt"
+mnist_summary="$d/mnist/summary.tsv"
+
+# Nothing changed: everything is up to date (so the probes mean something).
+probe "nothing changed" "" "" \
+  "$sines_run $circles_data $circles_runs $ma_run $ma_summaries $on_runs $mnist_summary
+   $d/circles/p10/features.tsv $f/fig8.pdf $g/numbers.tex $g/table1.tex"
+
+# One run's config (make -W pretends the file was just modified).
+probe "stages/circles/p10.ini changed" "-W stages/circles/p10.ini" \
+  "$d/circles/p10/model.ckpt $d/circles/p10/eval.tsv $d/circles/p10/features.tsv
+   $d/circles/claims.tsv $f/fig8.pdf $f/fig9.pdf $f/fig10.pdf $g/numbers.tex" \
+  "$d/circles/p0/model.ckpt $d/circles/p5/eval.tsv $circles_data $sines_run $d/sines/claims.tsv
+   $f/fig5.pdf $f/fig6.pdf $f/fig7.pdf $f/mnist-classes.pdf $ma_run $on_runs"
+
+# A profile override of one stage.
+probe "CIRCLES_SET_quick changed" "CIRCLES_SET_quick='--set train.iterations=5'" \
+  "$circles_runs $d/circles/p5/eval.tsv $f/fig9.pdf $g/numbers.tex" \
+  "$circles_data $sines_run $ma_run $on_runs $f/fig7.pdf"
+
+# A generator's arguments: only that dataset and what is trained on it.
+probe "the circles training-set size changed" "CIRCLES_TRAIN_N_quick=999" \
+  "$d/circles/train.tsv $circles_runs $f/fig7.pdf" \
+  "$d/circles/test.tsv $sines_run $ma_run"
+probe "the seed of the sin dataset changed" "SINES_SEED_sin=13" \
+  "$d/sines/data-sin.tsv $d/sines/sin-p0/model.ckpt $f/fig5.pdf" \
+  "$d/sines/data-sin_plus_x.tsv $d/sines/sin_plus_x-p0/model.ckpt $d/sines/traj-p10/model.ckpt
+   $circles_runs"
+
+# A grid resolution: the grid evaluations, not the models.
+probe "the circles grid size changed" "CIRCLES_GRID_quick=41" \
+  "$d/circles/p0/grid.tsv $d/circles/p10/eval.tsv $f/fig8.pdf" \
+  "$circles_runs $d/circles/p10/features.tsv $f/fig9.pdf"
+
+# The seed count: the aggregates over seeds, not the runs themselves.
+probe "MNIST_SEEDS changed" "MNIST_SEEDS=1" \
+  "$ma_summaries" \
+  "$ma_run $circles_runs $on_runs"
+
+# RUN_SET: every training run, no dataset.
+probe "RUN_SET changed" "RUN_SET='--set train.seed=5'" \
+  "$sines_run $circles_runs $ma_run $on_runs" \
+  "$circles_data $d/sines/data-sin.tsv $mnist_summary"
+
+# MNIST_DIR: the contents decide, not the path.  An identical copy elsewhere
+# changes nothing; one changed pixel reruns every MNIST result.
+mkdir -p "$tmp/same" "$tmp/other"
+cp -p data/mnist/*-ubyte "$tmp/same/"
+cp data/mnist/*-ubyte "$tmp/other/"
+printf '\377' | dd of="$tmp/other/train-images-idx3-ubyte" bs=1 seek=500 conv=notrunc 2>/dev/null
+probe "MNIST_DIR moved to an identical copy" "MNIST_DIR=$tmp/same" "" \
+  "$ma_run $ma_summaries $on_runs $mnist_summary"
+probe "MNIST_DIR moved to a set with one pixel changed" "MNIST_DIR=$tmp/other" \
+  "$ma_run $ma_summaries $on_runs $mnist_summary" \
+  "$circles_runs $sines_run $f/fig7.pdf"
+
+# Another study writes nothing into the main report's tree.
+save
+if make -n PROFILE=quick STUDY="$tmp/study" paper > "$tmp/study.log" 2>&1; then
+    if grep -E "(^|[ =])($d|$f|$g|paper/paper-quick|build/paper)" "$tmp/study.log" >/dev/null; then
+        failed=$((failed + 1)); echo "incremental: FAIL: a study in $tmp/study writes into the main tree:"
+        grep -E "(^|[ =])($d|$f|$g|paper/paper-quick|build/paper)" "$tmp/study.log" | head -5
+    else
+        passed=$((passed + 1))
+    fi
+    if grep "$tmp/study/paper/paper-quick.pdf" "$tmp/study.log" >/dev/null &&
+       grep "$tmp/study/data/quick/circles/p0/model.ckpt" "$tmp/study.log" >/dev/null; then
         passed=$((passed + 1))
     else
-        failed=$((failed + 1)); echo "incremental: FAIL: $t would be rebuilt after $changed changed"
+        failed=$((failed + 1)); echo "incremental: FAIL: a study in $tmp/study does not build its own report"
     fi
-done
-for t in $stale; do
-    if make -q PROFILE=quick -W "$changed" "$t" 2>/dev/null; then
-        failed=$((failed + 1)); echo "incremental: FAIL: $t would not be rebuilt after $changed changed"
-    else
-        passed=$((passed + 1))
-    fi
-done
-# Without the change everything is up to date (so the checks above mean
-# something).
-for t in $stale; do
-    if make -q PROFILE=quick "$t" 2>/dev/null; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1)); echo "incremental: FAIL: $t is stale even without a change"
-    fi
-done
+else
+    failed=$((failed + 1)); echo "incremental: FAIL: make -n STUDY=... paper failed"; tail -5 "$tmp/study.log"
+fi
+restore
+probe "another study was planned" "" "" "$circles_runs $ma_summaries $g/numbers.tex"
+
 echo "incremental rebuild: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,12 +1,12 @@
 # Fig 8 of report 000: the model's prediction over the plane, one panel
-# per p, from each run's grid.tsv (gnuplot grid layout).
+# per p (ps, from stage.mk), from each run's grid.tsv (gnuplot grid layout).
 if (fmt eq 'pdf') {
     set terminal pdfcairo size 9in,2.6in font 'Helvetica,9'
 } else {
     set terminal pngcairo size 1400,400 font 'Helvetica,10'
 }
 set output out
-set multiplot layout 1,4
+set multiplot layout 1,words(ps)
 set view map
 set size square
 set xrange [-4:4]
@@ -16,11 +16,11 @@ set palette defined (-1.5 '#1f4e9c', 0 'white', 1.5 '#c0392b')
 set xlabel 'x_1'
 set ylabel 'x_2'
 unset key
-ps = '0 2 5 10'
-do for [i = 1:4] {
+n = words(ps)
+do for [i = 1:n] {
     p = word(ps, i)
     set title (p eq '0' ? 'NODE' : sprintf('ANODE, p = %s', p))
-    if (i < 4) { unset colorbox } else { set colorbox }
+    if (i < n) { unset colorbox } else { set colorbox }
     plot dir.'/p'.p.'/grid.tsv' using 1:2:3 with image
 }
 unset multiplot

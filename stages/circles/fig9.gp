@@ -1,5 +1,6 @@
 # Fig 9 of report 000: training loss (minibatch mean squared error) for the
-# nested circles, one curve per p.
+# nested circles, one curve per p
+# (ps, from stage.mk).
 if (fmt eq 'pdf') {
     set terminal pdfcairo size 5in,3.2in font 'Helvetica,10'
 } else {
@@ -16,4 +17,4 @@ set linetype 1 lc rgb '#c0392b'
 set linetype 2 lc rgb '#e67e22'
 set linetype 3 lc rgb '#27ae60'
 set linetype 4 lc rgb '#1f4e9c'
-plot for [p in '0 2 5 10'] dir.'/p'.p.'/log.tsv' skip 1 using 1:2 with lines lw 1.2 title label(p)
+plot for [p in ps] dir.'/p'.p.'/log.tsv' skip 1 using 1:2 with lines lw 1.2 title label(p)

@@ -22,26 +22,30 @@ CIRCLES_GRID_quick := 61
 CIRCLES_GRID_paper := 121
 CIRCLES_GRID_full := 201
 
-$(CIRCLES_DIR)/train.tsv: $(BIN)/gen-data
-	@mkdir -p $(@D)
-	$(BIN)/gen-data circles --points $(CIRCLES_TRAIN_N_$(PROFILE)) --seed 21 --out $@
+# Every command-line setting is a prerequisite of what it changes.
+CIRCLES_GEN_train := circles --points $(CIRCLES_TRAIN_N_$(PROFILE)) --seed 21
+CIRCLES_GEN_test := circles --points $(CIRCLES_TEST_N_$(PROFILE)) --seed 22
+CIRCLES_RUN_SET := $(CIRCLES_SET_$(PROFILE)) $(RUN_SET)
+CIRCLES_GRID := --grid-range -4,4 --grid-n $(CIRCLES_GRID_$(PROFILE))
 
-$(CIRCLES_DIR)/test.tsv: $(BIN)/gen-data
+$(CIRCLES_DIR)/train.tsv: $(call setting,circles-data-train,$(CIRCLES_GEN_train))
+$(CIRCLES_DIR)/test.tsv: $(call setting,circles-data-test,$(CIRCLES_GEN_test))
+$(CIRCLES_DIR)/train.tsv $(CIRCLES_DIR)/test.tsv: $(CIRCLES_DIR)/%.tsv: $(BIN)/gen-data
 	@mkdir -p $(@D)
-	$(BIN)/gen-data circles --points $(CIRCLES_TEST_N_$(PROFILE)) --seed 22 --out $@
+	$(BIN)/gen-data $(CIRCLES_GEN_$*) --out $@
 
 $(CIRCLES_DIR)/%/model.ckpt $(CIRCLES_DIR)/%/log.tsv $(CIRCLES_DIR)/%/train.tsv: \
-    stages/circles/%.ini $(CIRCLES_DIR)/train.tsv $(BIN)/train
+    stages/circles/%.ini $(CIRCLES_DIR)/train.tsv $(call setting,circles-run,$(CIRCLES_RUN_SET)) \
+    $(BIN)/train
 	@mkdir -p $(@D)
-	$(BIN)/train --config $< --data $(CIRCLES_DIR)/train.tsv $(CIRCLES_SET_$(PROFILE)) $(RUN_SET) \
+	$(BIN)/train --config $< --data $(CIRCLES_DIR)/train.tsv $(CIRCLES_RUN_SET) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv \
 	  --prefix circles_$*
 
 $(CIRCLES_DIR)/%/eval.tsv $(CIRCLES_DIR)/%/grid.tsv: $(CIRCLES_DIR)/%/model.ckpt \
-    $(CIRCLES_DIR)/test.tsv $(BIN)/eval
+    $(CIRCLES_DIR)/test.tsv $(call setting,circles-grid,$(CIRCLES_GRID)) $(BIN)/eval
 	$(BIN)/eval --model $< --data $(CIRCLES_DIR)/test.tsv --summary $(@D)/eval.tsv \
-	  --prefix circles_$*_test --grid $(@D)/grid.tsv --grid-range -4,4 \
-	  --grid-n $(CIRCLES_GRID_$(PROFILE))
+	  --prefix circles_$*_test --grid $(@D)/grid.tsv $(CIRCLES_GRID)
 
 $(CIRCLES_DIR)/%/features.tsv: $(CIRCLES_DIR)/%/model.ckpt $(CIRCLES_DIR)/test.tsv $(BIN)/features
 	$(BIN)/features --model $< --data $(CIRCLES_DIR)/test.tsv --out $@
@@ -53,35 +57,19 @@ $(CIRCLES_DIR)/claims.tsv: $(CIRCLES_DIR)/p0/train.tsv $(CIRCLES_DIR)/p10/train.
 CIRCLES_SUMMARIES := $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/train.tsv $(CIRCLES_DIR)/$(r)/eval.tsv) \
                      $(CIRCLES_DIR)/claims.tsv
 
-$(FIG)/fig7.pdf $(FIG)/fig7.png: $(FIG)/fig7.%: stages/circles/fig7.gp $(CIRCLES_DIR)/train.tsv
-	@mkdir -p $(@D)
-	gnuplot -e "dir='$(CIRCLES_DIR)'; out='$@.tmp'; fmt='$*'" stages/circles/fig7.gp
-	mv $@.tmp $@
+$(eval $(call figure,fig7,stages/circles/fig7.gp,$(CIRCLES_DIR)/train.tsv,dir='$(CIRCLES_DIR)'))
+$(eval $(call figure,fig8,stages/circles/fig8.gp,\
+  $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/grid.tsv),dir='$(CIRCLES_DIR)'; ps='$(CIRCLES_P)'))
+$(eval $(call figure,fig9,stages/circles/fig9.gp,\
+  $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/log.tsv),dir='$(CIRCLES_DIR)'; ps='$(CIRCLES_P)'))
+$(eval $(call figure,fig10,stages/circles/fig10.gp,\
+  $(CIRCLES_DIR)/p0/features.tsv $(CIRCLES_DIR)/p10/features.tsv,dir='$(CIRCLES_DIR)'))
 
-$(FIG)/fig8.pdf $(FIG)/fig8.png: $(FIG)/fig8.%: stages/circles/fig8.gp \
-    $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/grid.tsv)
-	@mkdir -p $(@D)
-	gnuplot -e "dir='$(CIRCLES_DIR)'; out='$@.tmp'; fmt='$*'" stages/circles/fig8.gp
-	mv $@.tmp $@
-
-$(FIG)/fig9.pdf $(FIG)/fig9.png: $(FIG)/fig9.%: stages/circles/fig9.gp \
-    $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/log.tsv)
-	@mkdir -p $(@D)
-	gnuplot -e "dir='$(CIRCLES_DIR)'; out='$@.tmp'; fmt='$*'" stages/circles/fig9.gp
-	mv $@.tmp $@
-
-$(FIG)/fig10.pdf $(FIG)/fig10.png: $(FIG)/fig10.%: stages/circles/fig10.gp \
-    $(CIRCLES_DIR)/p0/features.tsv $(CIRCLES_DIR)/p10/features.tsv
-	@mkdir -p $(@D)
-	gnuplot -e "dir='$(CIRCLES_DIR)'; out='$@.tmp'; fmt='$*'" stages/circles/fig10.gp
-	mv $@.tmp $@
-
-.PHONY: circles fig7 fig8 fig9 fig10
+.PHONY: circles
 circles: $(CIRCLES_SUMMARIES)  ## train and score every circles run of this profile
-fig7: $(FIG)/fig7.pdf $(FIG)/fig7.png  ## Fig 7: the nested-circles data
-fig8: $(FIG)/fig8.pdf $(FIG)/fig8.png  ## Fig 8: predicted value over the plane, one panel per p
-fig9: $(FIG)/fig9.pdf $(FIG)/fig9.png  ## Fig 9: circles training loss
-fig10: $(FIG)/fig10.pdf $(FIG)/fig10.png  ## Fig 10: learned features h(T), NODE and p = 10
+fig7:  ## Fig 7: the nested-circles data
+fig8:  ## Fig 8: predicted value over the plane, one panel per p
+fig9:  ## Fig 9: circles training loss
+fig10:  ## Fig 10: learned features h(T), NODE and p = 10
 
 SUMMARIES += $(CIRCLES_SUMMARIES)
-FIGURES += $(foreach n,7 8 9 10,$(FIG)/fig$(n).pdf $(FIG)/fig$(n).png)

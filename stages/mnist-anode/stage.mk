@@ -18,15 +18,20 @@ MNIST_SEEDS ?= $(MNIST_SEEDS_$(PROFILE))
 MA_SEEDS := $(shell seq 1 $(MNIST_SEEDS))
 
 # RUN/sN: the INI is the first path component, the seed the second.
+# A run's seed is in its path; RUN_SET is tracked by a settings file, the
+# MNIST contents by MNIST_STAMP.
 $(MA_DIR)/%/log.tsv $(MA_DIR)/%/model.ckpt: \
-    stages/mnist-anode/$$(firstword $$(subst /, ,$$*)).ini $(MNIST_FILES) $(BIN)/train
+    stages/mnist-anode/$$(firstword $$(subst /, ,$$*)).ini $(MNIST_STAMP) \
+    $(call setting,mnist-anode-run,$(RUN_SET)) $(BIN)/train
 	@mkdir -p $(@D)
 	$(BIN)/train --config $< --data $(MNIST_DIR) \
 	  --set train.seed=$(patsubst s%,%,$(notdir $*)) $(RUN_SET) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt
 
+# The seed count is a setting: fewer seeds must redo the aggregates too.
 $(MA_DIR)/%/summary.tsv $(MA_DIR)/%/curves.tsv: \
-    $(foreach s,$(MA_SEEDS),$(MA_DIR)/%/s$(s)/log.tsv) stages/mnist-anode/aggregate.sh
+    $(foreach s,$(MA_SEEDS),$(MA_DIR)/%/s$(s)/log.tsv) stages/mnist-anode/aggregate.sh \
+    $(call setting,mnist-anode-seeds,$(MNIST_SEEDS))
 	stages/mnist-anode/aggregate.sh $(subst -,_,$*) $(@D)/curves.tsv.tmp $(@D)/summary.tsv.tmp \
 	  $(filter %/log.tsv,$^)
 	mv $(@D)/curves.tsv.tmp $(@D)/curves.tsv
@@ -64,16 +69,9 @@ MA_SET16 := test
 MA_TITLE16 := Second-order NODE, test set
 
 MA_FIGS := 12 13 14 15 16
-define ma_figure
-$(FIG)/fig$(1).pdf $(FIG)/fig$(1).png: $(FIG)/fig$(1).%: stages/mnist-anode/curves.gp \
-    $(foreach r,$(MA_FIG$(1)),$(MA_DIR)/$(r)/curves.tsv)
-	@mkdir -p $$(@D)
-	gnuplot -e "dir='$(MA_DIR)'; out='$$@.tmp'; fmt='$$*'; runs='$(MA_FIG$(1))'; names='$(MA_NAMES$(1))'; set='$(MA_SET$(1))'; heading='$(MA_TITLE$(1))'" stages/mnist-anode/curves.gp
-	mv $$@.tmp $$@
-.PHONY: fig$(1)
-fig$(1): $(FIG)/fig$(1).pdf $(FIG)/fig$(1).png
-endef
-$(foreach n,$(MA_FIGS),$(eval $(call ma_figure,$(n))))
+$(foreach n,$(MA_FIGS),$(eval $(call figure,fig$(n),stages/mnist-anode/curves.gp,\
+  $(foreach r,$(MA_FIG$(n)),$(MA_DIR)/$(r)/curves.tsv),\
+  dir='$(MA_DIR)'; runs='$(MA_FIG$(n))'; names='$(MA_NAMES$(n))'; set='$(MA_SET$(n))'; heading='$(MA_TITLE$(n))')))
 
 .PHONY: mnist-anode table1
 mnist-anode: $(MA_SUMMARIES)  ## train every MNIST run of report 000 (all seeds)
@@ -83,4 +81,3 @@ table1: $(MA_DIR)/table1.tsv $(GEN)/table1.tex  ## regenerate and print Table 1 
 
 SUMMARIES += $(MA_SUMMARIES)
 PAPER_INPUTS += $(GEN)/table1.tex
-FIGURES += $(foreach n,$(MA_FIGS),$(FIG)/fig$(n).pdf $(FIG)/fig$(n).png)

@@ -1,5 +1,5 @@
 # Share of each digit in the MNIST training and test sets.
-# Called with: infile (digit train test TSV), outfile, fmt (pdf or png).
+# Called with: infile (digit train test TSV), out, fmt (pdf or png).
 if (fmt eq 'pdf') { set terminal pdfcairo size 5in,2.6in font 'Helvetica,10' } \
 else { set terminal pngcairo size 900,460 font 'Helvetica,12' }
 set datafile separator '\t'
@@ -7,7 +7,7 @@ stats infile using 2 skip 1 nooutput
 ntrain = STATS_sum
 stats infile using 3 skip 1 nooutput
 ntest = STATS_sum
-set output outfile
+set output out
 set key top right
 set style data histograms
 set style histogram clustered gap 1

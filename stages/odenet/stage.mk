@@ -12,10 +12,11 @@ ON_SET_quick := --set train.epochs=1 --set data.train_count=4096 --set data.test
 ON_SET_paper := --set train.epochs=6
 ON_SET_full :=
 
+ON_RUN_SET := $(ON_SET_$(PROFILE)) $(RUN_SET)
 $(ON_DIR)/%/log.tsv $(ON_DIR)/%/model.ckpt $(ON_DIR)/%/train.tsv: stages/odenet/%.ini \
-    $(MNIST_FILES) $(BIN)/train
+    $(MNIST_STAMP) $(call setting,odenet-run,$(ON_RUN_SET)) $(BIN)/train
 	@mkdir -p $(@D)
-	OPENBLAS_NUM_THREADS=2 $(BIN)/train --config $< --data $(MNIST_DIR) $(ON_SET_$(PROFILE)) $(RUN_SET) \
+	OPENBLAS_NUM_THREADS=2 $(BIN)/train --config $< --data $(MNIST_DIR) $(ON_RUN_SET) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv --prefix $*
 
 ON_SUMMARIES := $(foreach r,$(ON_RUNS),$(ON_DIR)/$(r)/train.tsv)
@@ -24,18 +25,14 @@ $(ON_DIR)/table.tsv $(GEN)/table-odenet.tex &: stages/odenet/table.sh $(ON_SUMMA
 	@mkdir -p $(GEN)
 	stages/odenet/table.sh $(ON_DIR) $(ON_DIR)/table.tsv $(GEN)/table-odenet.tex
 
-$(FIG)/fig-odenet.pdf $(FIG)/fig-odenet.png: $(FIG)/fig-odenet.%: stages/odenet/fig.gp \
-    $(foreach r,$(ON_RUNS),$(ON_DIR)/$(r)/log.tsv)
-	@mkdir -p $(@D)
-	gnuplot -e "dir='$(ON_DIR)'; out='$@.tmp'; fmt='$*'" stages/odenet/fig.gp
-	mv $@.tmp $@
+$(eval $(call figure,fig-odenet,stages/odenet/fig.gp,\
+  $(foreach r,$(ON_RUNS),$(ON_DIR)/$(r)/log.tsv),dir='$(ON_DIR)'))
 
-.PHONY: odenet table-odenet fig-odenet
+.PHONY: odenet table-odenet
 odenet: $(ON_SUMMARIES)  ## train the ODE-Net and the ResNet on MNIST (quick 2 min, paper about 2 h)
 table-odenet: $(ON_DIR)/table.tsv $(GEN)/table-odenet.tex  ## print ODE-Net vs ResNet beside the reports
 	@awk -F '\t' '{ printf "%-8s %9s %8s %8s %11s %9s %9s %12s\n", $$1, $$2, $$3, $$4, $$5, $$6, $$7, $$8 }' $(ON_DIR)/table.tsv
-fig-odenet: $(FIG)/fig-odenet.pdf $(FIG)/fig-odenet.png  ## test accuracy and NFE per epoch
+fig-odenet:  ## test accuracy and NFE per epoch
 
 SUMMARIES += $(ON_SUMMARIES)
 PAPER_INPUTS += $(GEN)/table-odenet.tex
-FIGURES += $(FIG)/fig-odenet.pdf $(FIG)/fig-odenet.png

@@ -1,5 +1,6 @@
 # Fig 5 of report 000: the data and the function each model learned, one
-# panel per function.  gnuplot -e "dir='...'; out='...'; fmt='pdf|png'"
+# panel per function.  gnuplot -e "dir='...'; out='...'; fmt='pdf|png';
+# funcs='sin sin_plus_x'; ps='0 1 ...'" (the runs, from stage.mk)
 if (fmt eq 'pdf') {
     set terminal pdfcairo size 8in,3.2in font 'Helvetica,10'
 } else {
@@ -7,9 +8,7 @@ if (fmt eq 'pdf') {
 }
 set output out
 set multiplot layout 1,2
-funcs = 'sin sin_plus_x'
 names = 'y = sin(x)|y = sin(x) + x'
-ps = '0 1 2 5 10'
 set xlabel 'x'
 set ylabel 'y'
 set key top left font ',8'

@@ -1,4 +1,5 @@
 # Fig 6 of report 000: training loss for y = sin(x) + x, one curve per p
+# (ps, from stage.mk)
 # (Adam, then L-BFGS fine-tuning on the same axis).
 if (fmt eq 'pdf') {
     set terminal pdfcairo size 5in,3.2in font 'Helvetica,10'
@@ -12,4 +13,4 @@ set ylabel 'loss (sum of squared errors)'
 set key top right
 set title 'Training loss, y = sin(x) + x'
 label(p) = (p eq '0') ? 'NODE' : sprintf('ANODE, p = %s', p)
-plot for [p in '0 1 2 5 10'] dir.'/sin_plus_x-p'.p.'/log.tsv' skip 1 using 1:2 with lines lw 1.5 title label(p)
+plot for [p in ps] dir.'/sin_plus_x-p'.p.'/log.tsv' skip 1 using 1:2 with lines lw 1.5 title label(p)

@@ -17,23 +17,28 @@ SINES_SET_quick := --set train.iterations=300 --set train.lbfgs_iterations=100
 SINES_SET_paper :=
 SINES_SET_full := --set train.iterations=2000 --set train.lbfgs_iterations=500
 
-$(SINES_DIR)/data-sin.tsv $(SINES_DIR)/data-sin_plus_x.tsv: $(SINES_DIR)/data-%.tsv: $(BIN)/gen-data
-	@mkdir -p $(@D)
-	$(BIN)/gen-data sines --function $* --points 100 --noise 0.05 --seed $(SINES_SEED_$*) --out $@
+# The generators' arguments; each dataset depends on its own settings file.
+SINES_GEN_sin := sines --function sin --points 100 --noise 0.05 --seed $(SINES_SEED_sin)
+SINES_GEN_sin_plus_x := sines --function sin_plus_x --points 100 --noise 0.05 \
+  --seed $(SINES_SEED_sin_plus_x)
+SINES_GEN_traj := $(SINES_GEN_sin_plus_x) --format trajectory
 
-$(SINES_DIR)/data-traj.tsv: $(BIN)/gen-data
+$(foreach f,sin sin_plus_x traj,$(eval $(SINES_DIR)/data-$(f).tsv: \
+  $(call setting,sines-data-$(f),$(SINES_GEN_$(f)))))
+$(SINES_DIR)/data-%.tsv: $(BIN)/gen-data
 	@mkdir -p $(@D)
-	$(BIN)/gen-data sines --function sin_plus_x --points 100 --noise 0.05 \
-	  --seed $(SINES_SEED_sin_plus_x) --format trajectory --out $@
+	$(BIN)/gen-data $(SINES_GEN_$*) --out $@
 
 # The data file of a run: sin-p5 -> data-sin.tsv, traj-p10 -> data-traj.tsv.
 sines_data = $(SINES_DIR)/data-$(firstword $(subst -, ,$(1))).tsv
 sines_key = sines_$(subst -,_,$(1))
 
+# Every run's command-line settings: the profile's and RUN_SET.
+SINES_RUN_SET := $(SINES_SET_$(PROFILE)) $(RUN_SET)
 $(SINES_DIR)/%/model.ckpt $(SINES_DIR)/%/log.tsv $(SINES_DIR)/%/train.tsv: \
-    stages/sines/%.ini $$(call sines_data,$$*) $(BIN)/train
+    stages/sines/%.ini $$(call sines_data,$$*) $(call setting,sines-run,$(SINES_RUN_SET)) $(BIN)/train
 	@mkdir -p $(@D)
-	$(BIN)/train --config $< --data $(call sines_data,$*) $(SINES_SET_$(PROFILE)) $(RUN_SET) \
+	$(BIN)/train --config $< --data $(call sines_data,$*) $(SINES_RUN_SET) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv \
 	  --prefix $(call sines_key,$*)
 
@@ -50,22 +55,14 @@ SINES_SUMMARIES := $(foreach r,$(SINES_RUNS),$(SINES_DIR)/$(r)/train.tsv $(SINES
                    $(SINES_DIR)/claims.tsv
 SINES_PREDS := $(foreach r,$(SINES_RUNS),$(SINES_DIR)/$(r)/pred.tsv)
 
-$(FIG)/fig5.pdf $(FIG)/fig5.png: $(FIG)/fig5.%: stages/sines/fig5.gp $(SINES_PREDS) \
-    $(SINES_DIR)/data-sin.tsv $(SINES_DIR)/data-sin_plus_x.tsv
-	@mkdir -p $(@D)
-	gnuplot -e "dir='$(SINES_DIR)'; out='$@.tmp'; fmt='$*'" stages/sines/fig5.gp
-	mv $@.tmp $@
+$(eval $(call figure,fig5,stages/sines/fig5.gp,$(SINES_PREDS) $(SINES_DIR)/data-sin.tsv \
+  $(SINES_DIR)/data-sin_plus_x.tsv,dir='$(SINES_DIR)'; funcs='$(SINES_FUNCS)'; ps='$(SINES_P)'))
+$(eval $(call figure,fig6,stages/sines/fig6.gp,\
+  $(foreach p,$(SINES_P),$(SINES_DIR)/sin_plus_x-p$(p)/log.tsv),dir='$(SINES_DIR)'; ps='$(SINES_P)'))
 
-$(FIG)/fig6.pdf $(FIG)/fig6.png: $(FIG)/fig6.%: stages/sines/fig6.gp \
-    $(foreach p,$(SINES_P),$(SINES_DIR)/sin_plus_x-p$(p)/log.tsv)
-	@mkdir -p $(@D)
-	gnuplot -e "dir='$(SINES_DIR)'; out='$@.tmp'; fmt='$*'" stages/sines/fig6.gp
-	mv $@.tmp $@
-
-.PHONY: sines fig5 fig6
+.PHONY: sines
 sines: $(SINES_SUMMARIES)  ## train and score every sines run of this profile
-fig5: $(FIG)/fig5.pdf $(FIG)/fig5.png  ## Fig 5: sines data and learned functions
-fig6: $(FIG)/fig6.pdf $(FIG)/fig6.png  ## Fig 6: training loss for sin(x) + x
+fig5:  ## Fig 5: sines data and learned functions
+fig6:  ## Fig 6: training loss for sin(x) + x
 
 SUMMARIES += $(SINES_SUMMARIES)
-FIGURES += $(FIG)/fig5.pdf $(FIG)/fig5.png $(FIG)/fig6.pdf $(FIG)/fig6.png
