@@ -18,8 +18,9 @@
  *       with target +1, half uniform in the annulus 2 <= r <= 3 with target
  *       -1, in random order; columns x1 x2 y1.
  *
- * Outputs are written atomically; bad input exits non-zero with a message
- * naming the argument or file. */
+ * Each subcommand's --help prints its own usage.  Outputs are written
+ * atomically; bad input exits non-zero with a message naming the argument
+ * or file. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <math.h>
@@ -65,11 +66,11 @@ static int next_option(const char *what, const char *use, int argc, char **argv,
          * optopt (it may sit inside a cluster such as -xy). */
         const char *word = optind > before ? argv[optind - 1] : "";
         if (!strncmp(word, "--", 2))
-            die("%s: unknown option '%s' (see %s --help)", what, word, what);
-        die("%s: unknown option '-%c' (see %s --help)", what, optopt, what);
+            die("%s: unknown option '%s' (see gen-data %s --help)", what, word, what);
+        die("%s: unknown option '-%c' (see gen-data %s --help)", what, optopt, what);
     }
     if (c == -1 && optind < argc)
-        die("%s: unexpected argument '%s' (see %s --help)", what, argv[optind], what);
+        die("%s: unexpected argument '%s' (see gen-data %s --help)", what, argv[optind], what);
     return c;
 }
 
@@ -130,7 +131,7 @@ static void parse_toy(const char *what, const char *use, int argc, char **argv,
         }
     }
     if (!o->out || !o->has_points || !o->has_seed)
-        die("%s: --points, --seed and --out are required (see %s --help)", what, what);
+        die("%s: --points, --seed and --out are required (see gen-data %s --help)", what, what);
 }
 
 static int sines(int argc, char **argv)
