@@ -16,11 +16,11 @@
  * Prints a table and writes the same rows as TSV. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "conv.h"
 #include "convfield.h"
@@ -30,13 +30,6 @@
 #include "optim.h"
 #include "rng.h"
 #include "util.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 typedef struct {
     char name[64];
@@ -91,8 +84,8 @@ static double gemm_rate(int single)
         else
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
         if (++reps == 0)
-            t0 = now();
-        t = now() - t0;
+            t0 = monotonic_seconds();
+        t = monotonic_seconds() - t0;
     } while (reps < 1 || t < 1.0);
     free(a); free(b); free(c); free(af); free(bf); free(cf);
     return 2.0 * n * n * (double)n * reps / t / 1e9;
@@ -116,19 +109,19 @@ static void time_field(field_t *fd, const double *y, double *rhs_s, double *vjp_
     for (size_t i = 0; i < n; i++)
         a[i] = 0.01 * (double)(i % 7);
     int reps = 0;
-    double t0 = now(), t;
+    double t0 = monotonic_seconds(), t;
     do {
         fd->f.rhs(fd->f.ctx, 0.5, y, out);
         reps++;
-        t = now() - t0;
+        t = monotonic_seconds() - t0;
     } while (t < 0.5);
     *rhs_s = t / reps;
     reps = 0;
-    t0 = now();
+    t0 = monotonic_seconds();
     do {
         fd->f.vjp(fd->f.ctx, 0.5, y, a, out, vy, vp);
         reps++;
-        t = now() - t0;
+        t = monotonic_seconds() - t0;
     } while (t < 0.5);
     *vjp_s = t / reps;
     free(out);
@@ -260,7 +253,7 @@ static void bench_mnist(const char *mnist_dir, int steps, double peak)
     /* Training steps as in the report: 10 batches of 100, in order. */
     long nfe_f = 0, nfe_b = 0;
     double flops = 0.0;
-    double t0 = now();
+    double t0 = monotonic_seconds();
     for (int s = 0; s < steps; s++) {
         const double *x = im.pixels + (size_t)(s % 10) * B * 784;
         const int *y = labels + (s % 10) * B;
@@ -274,7 +267,7 @@ static void bench_mnist(const char *mnist_dir, int steps, double peak)
         flops += 2.0 * B * 784 * 20 * 2 + 2.0 * B * 20 * 10 * 3 +
                  f_flops * ((double)res.ode.nfe_forward + 3.0 * (double)res.ode.nfe_backward);
     }
-    double step_s = (now() - t0) / steps;
+    double step_s = (monotonic_seconds() - t0) / steps;
     report("mnist_step_ms", step_s * 1e3, "ms");
     report("mnist_nfe_forward", (double)nfe_f / steps, "per step");
     report("mnist_nfe_backward", (double)nfe_b / steps, "per step");
@@ -336,7 +329,7 @@ static void bench_dense(int steps, double peak)
     if (optimizer_init(&opt, &oc, m.n_params, &e) != 0)
         die("%s", e.msg);
     long nfe_f = 0, nfe_b = 0;
-    double flops = 0.0, t0 = now();
+    double flops = 0.0, t0 = monotonic_seconds();
     model_result_t res;
     for (int s = 0; s < steps; s++) {
         if (model_run(&m, params, x, NULL, y, B, 1, NULL, grad, &res, &e) != 0)
@@ -346,7 +339,7 @@ static void bench_dense(int steps, double peak)
         nfe_b += res.ode.nfe_backward;
         flops += f_flops * ((double)res.ode.nfe_forward + 3.0 * (double)res.ode.nfe_backward);
     }
-    double step_s = (now() - t0) / steps;
+    double step_s = (monotonic_seconds() - t0) / steps;
     report("dense_step_ms", step_s * 1e3, "ms");
     report("dense_nfe_forward", (double)nfe_f / steps, "per step");
     report("dense_nfe_backward", (double)nfe_b / steps, "per step");
@@ -395,19 +388,19 @@ static void bench_convfield(int threads, double peak, int single)
     double *out = xmalloc(n * sizeof *out), *vy = xmalloc(n * sizeof *vy),
            *vp = xmalloc(cf.n_params * sizeof *vp);
     int reps = 0;
-    double t0 = now(), t;
+    double t0 = monotonic_seconds(), t;
     do {
         cf.f.rhs(cf.f.ctx, 0.5, h0, out);
         reps++;
-        t = now() - t0;
+        t = monotonic_seconds() - t0;
     } while (t < 1.0);
     rhs_s = t / reps;
     reps = 0;
-    t0 = now();
+    t0 = monotonic_seconds();
     do {
         cf.f.vjp(cf.f.ctx, 0.5, h0, g, out, vy, vp);
         reps++;
-        t = now() - t0;
+        t = monotonic_seconds() - t0;
     } while (t < 1.0);
     vjp_s = t / reps;
     /* Two 3x3 convolutions of 65 -> 64 channels over 128 x 36 pixels. */
@@ -427,11 +420,11 @@ static void bench_convfield(int threads, double peak, int single)
     if (ode_solver_create(&solver, &o, &e) != 0)
         die("%s", e.msg);
     double T = 1.0;
-    t0 = now();
+    t0 = monotonic_seconds();
     if (ode_forward(solver, &cf.f, 0.0, h0, 1, &T, hT, &e) != 0 ||
         ode_backward(solver, &cf.f, 0.0, h0, 1, &T, hT, g, dh0, dth, NULL, &e) != 0)
         die("%s", e.msg);
-    double block_s = now() - t0;
+    double block_s = monotonic_seconds() - t0;
     ode_stats_t st = ode_solver_stats(solver);
     snprintf(name, sizeof name, "odenet%s_t%d_block_s", tag, threads);
     report(name, block_s, "s (forward + adjoint)");
@@ -475,11 +468,11 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
         model_result_t res;
         double total = 0;
         for (int s = 0; s < 3; s++) {
-            double t0 = now();
+            double t0 = monotonic_seconds();
             if (odenet_run(&net, p, im.pixels, labels, 128, g, &res, &e) != 0)
                 die("%s", e.msg);
             if (s > 0)
-                total += now() - t0;
+                total += monotonic_seconds() - t0;
         }
         char name[64];
         snprintf(name, sizeof name, "%s%s_t%d_step_s", kind ? "resnet" : "odenet", tag,
@@ -507,21 +500,43 @@ int main(int argc, char **argv)
     set_progname(argv[0]);
     const char *mnist_dir = NULL, *out = NULL;
     long steps = 50;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
+    enum { OPT_MNIST_DIR = 256, OPT_OUT, OPT_STEPS };
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"mnist-dir", required_argument, NULL, OPT_MNIST_DIR},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"steps", required_argument, NULL, OPT_STEPS},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0; /* our messages, below, naming the option */
+    int c, before = optind;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        const char *word = optind > before ? argv[optind - 1] : ""; /* the word just passed */
+        before = optind;
+        switch (c) {
+        case 'h':
             printf("usage: bench --mnist-dir DIR --out FILE.tsv [--steps N]\n");
             return 0;
-        } else if (strcmp(argv[i], "--mnist-dir") == 0 && i + 1 < argc) {
-            mnist_dir = argv[++i];
-        } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-            out = argv[++i];
-        } else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) {
-            if (parse_long(argv[++i], &steps) != 0 || steps < 1)
-                die("--steps: '%s' is not a positive integer", argv[i]);
-        } else {
-            die("unknown argument '%s' (see --help)", argv[i]);
+        case OPT_MNIST_DIR:
+            mnist_dir = optarg;
+            break;
+        case OPT_OUT:
+            out = optarg;
+            break;
+        case OPT_STEPS:
+            if (parse_long(optarg, &steps) != 0 || steps < 1 || steps > 1000000)
+                die("--steps: '%s' is not an integer in [1, 1e6]", optarg);
+            break;
+        case ':':
+            die("%s needs a value (see --help)", word);
+        default: /* a long option is the whole word, a short one optopt (maybe in -xy) */
+            if (!strncmp(word, "--", 2))
+                die("unknown option '%s' (see --help)", word);
+            die("unknown option '-%c' (see --help)", optopt);
         }
     }
+    if (optind < argc)
+        die("unexpected argument '%s' (see --help)", argv[optind]);
     if (!mnist_dir || !out)
         die("--mnist-dir and --out are required (see --help)");
     openblas_set_num_threads(1);

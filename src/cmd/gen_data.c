@@ -18,9 +18,11 @@
  *       with target +1, half uniform in the annulus 2 <= r <= 3 with target
  *       -1, in random order; columns x1 x2 y1.
  *
- * Outputs are written atomically; bad input exits non-zero with a message
- * naming the argument or file. */
+ * Each subcommand's --help prints its own usage.  Outputs are written
+ * atomically; bad input exits non-zero with a message naming the argument
+ * or file. */
 #define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,14 +34,48 @@
 #include "table.h"
 #include "util.h"
 
+static const char usage_mnist[] =
+    "gen-data mnist-summary --mnist-dir DIR --summary OUT.tsv --counts OUT.tsv";
+static const char usage_sines[] = "gen-data sines --function sin|sin_plus_x --points N --noise SIGMA "
+                                  "--seed S --out F.tsv [--format map|trajectory]";
+static const char usage_circles[] = "gen-data circles --points N --seed S --out F.tsv";
+
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: gen-data mnist-summary --mnist-dir DIR --summary OUT.tsv "
-                "--counts OUT.tsv\n"
-                "       gen-data sines --function sin|sin_plus_x --points N --noise SIGMA "
-                "--seed S --out F.tsv [--format map|trajectory]\n"
-                "       gen-data circles --points N --seed S --out F.tsv\n");
+    fprintf(fp, "usage: %s\n       %s\n       %s\n", usage_mnist, usage_sines, usage_circles);
 }
+
+/* Parses a subcommand's options with getopt_long (opterr 0, so the
+ * messages are ours and name the option): argv[0] is the subcommand's name.
+ * Returns the next option as getopt_long does, after dying on an unknown
+ * option, a missing value or (at the end) a stray positional argument;
+ * prints the subcommand's usage and exits 0 on --help. */
+static int next_option(const char *what, const char *use, int argc, char **argv,
+                       const struct option *longopts)
+{
+    int before = optind;
+    int c = getopt_long(argc, argv, ":h", longopts, NULL);
+    if (c == 'h') {
+        printf("usage: %s\n", use);
+        exit(0);
+    }
+    if (c == ':')
+        die("%s: %s needs a value", what, argv[optind - 1]);
+    if (c == '?') {
+        /* A long option is the whole word just passed; a short one is
+         * optopt (it may sit inside a cluster such as -xy). */
+        const char *word = optind > before ? argv[optind - 1] : "";
+        if (!strncmp(word, "--", 2))
+            die("%s: unknown option '%s' (see gen-data %s --help)", what, word, what);
+        die("%s: unknown option '-%c' (see gen-data %s --help)", what, optopt, what);
+    }
+    if (c == -1 && optind < argc)
+        die("%s: unexpected argument '%s' (see gen-data %s --help)", what, argv[optind], what);
+    return c;
+}
+
+enum { OPT_FUNCTION = 256, OPT_POINTS, OPT_NOISE, OPT_SEED, OPT_OUT, OPT_FORMAT, OPT_MNIST_DIR,
+       OPT_SUMMARY, OPT_COUNTS };
 
 /* Options shared by the toy sets. */
 typedef struct {
@@ -47,61 +83,74 @@ typedef struct {
     long points, seed;
     double noise;
     int has_points, has_seed, has_noise;
+    int map; /* sines --format: 1 map (default), 0 trajectory */
 } toy_opts_t;
 
-static void parse_toy(const char *what, int argc, char **argv, toy_opts_t *o)
+/* The toy sets' options; circles's table lacks --function, --noise and
+ * --format, so they are refused as unknown there. */
+static void parse_toy(const char *what, const char *use, int argc, char **argv,
+                      const struct option *longopts, toy_opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v)
-            die("%s: %s needs a value", what, a);
-        i++;
-        if (!strcmp(a, "--function"))
+    o->map = 1;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = next_option(what, use, argc, argv, longopts)) != -1) {
+        const char *v = optarg;
+        switch (c) {
+        case OPT_FUNCTION:
             o->function = v;
-        else if (!strcmp(a, "--out"))
+            break;
+        case OPT_OUT:
             o->out = v;
-        else if (!strcmp(a, "--points")) {
+            break;
+        case OPT_POINTS:
             if (parse_long(v, &o->points) != 0 || o->points < 2 || o->points > 100000000)
                 die("%s: --points: '%s' is not an integer in [2, 1e8]", what, v);
             o->has_points = 1;
-        } else if (!strcmp(a, "--seed")) {
+            break;
+        case OPT_SEED:
             if (parse_long(v, &o->seed) != 0 || o->seed < 0)
                 die("%s: --seed: '%s' is not a non-negative integer", what, v);
             o->has_seed = 1;
-        } else if (!strcmp(a, "--noise")) {
+            break;
+        case OPT_NOISE:
             if (parse_double(v, &o->noise) != 0 || o->noise < 0)
                 die("%s: --noise: '%s' is not a non-negative number", what, v);
             o->has_noise = 1;
-        } else
-            die("%s: unknown argument '%s'", what, a);
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(v, "map"))
+                o->map = 1;
+            else if (!strcmp(v, "trajectory"))
+                o->map = 0;
+            else
+                die("%s: --format: '%s' is neither map nor trajectory", what, v);
+            break;
+        }
     }
     if (!o->out || !o->has_points || !o->has_seed)
-        die("%s: --points, --seed and --out are required (see --help)", what);
+        die("%s: --points, --seed and --out are required (see gen-data %s --help)", what, what);
 }
 
 static int sines(int argc, char **argv)
 {
     /* --format map (default): x1 y1, the flow maps x to y;
      * --format trajectory: t y1 y2, the state's path through (x, y). */
-    int map = 1;
-    char **rest = xmalloc((size_t)(argc + 1) * sizeof *rest);
-    int nrest = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            if (!strcmp(argv[i + 1], "map"))
-                map = 1;
-            else if (!strcmp(argv[i + 1], "trajectory"))
-                map = 0;
-            else
-                die("sines: --format: '%s' is neither map nor trajectory", argv[i + 1]);
-            i++;
-        } else
-            rest[nrest++] = argv[i];
-    }
+    static const struct option longopts[] = {
+        {"function", required_argument, NULL, OPT_FUNCTION},
+        {"points", required_argument, NULL, OPT_POINTS},
+        {"noise", required_argument, NULL, OPT_NOISE},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     toy_opts_t o;
-    parse_toy("sines", nrest, rest, &o);
-    free(rest);
+    parse_toy("sines", usage_sines, argc, argv, longopts, &o);
+    int map = o.map;
     if (!o.function || !o.has_noise)
         die("sines: --function and --noise are required");
     int plus_x;
@@ -134,10 +183,15 @@ static int sines(int argc, char **argv)
 
 static int circles(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        {"points", required_argument, NULL, OPT_POINTS},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     toy_opts_t o;
-    parse_toy("circles", argc, argv, &o);
-    if (o.function || o.has_noise)
-        die("circles: takes no --function or --noise");
+    parse_toy("circles", usage_circles, argc, argv, longopts, &o);
     rng_t rng;
     rng_seed(&rng, (uint64_t)o.seed);
     const double two_pi = 6.283185307179586476925;
@@ -178,17 +232,27 @@ static int circles(int argc, char **argv)
 static int mnist_summary(int argc, char **argv)
 {
     const char *dir = NULL, *summary_path = NULL, *counts_path = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (i + 1 < argc && !strcmp(argv[i], "--mnist-dir"))
-            dir = argv[++i];
-        else if (i + 1 < argc && !strcmp(argv[i], "--summary"))
-            summary_path = argv[++i];
-        else if (i + 1 < argc && !strcmp(argv[i], "--counts"))
-            counts_path = argv[++i];
-        else
-            die("mnist-summary: unknown or incomplete argument '%s'", argv[i]);
+    static const struct option longopts[] = {
+        {"mnist-dir", required_argument, NULL, OPT_MNIST_DIR},
+        {"summary", required_argument, NULL, OPT_SUMMARY},
+        {"counts", required_argument, NULL, OPT_COUNTS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = next_option("mnist-summary", usage_mnist, argc, argv, longopts)) != -1) {
+        if (c == OPT_MNIST_DIR)
+            dir = optarg;
+        else if (c == OPT_SUMMARY)
+            summary_path = optarg;
+        else if (c == OPT_COUNTS)
+            counts_path = optarg;
     }
     if (!dir || !summary_path || !counts_path) {
+        fprintf(stderr, "%s: mnist-summary: --mnist-dir, --summary and --counts are required\n",
+                progname());
         usage(stderr);
         return 2;
     }
@@ -249,11 +313,12 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    /* Each subcommand parses argv + 1, whose argv[0] is its own name. */
     if (!strcmp(argv[1], "mnist-summary"))
-        return mnist_summary(argc - 2, argv + 2);
+        return mnist_summary(argc - 1, argv + 1);
     if (!strcmp(argv[1], "sines"))
-        return sines(argc - 2, argv + 2);
+        return sines(argc - 1, argv + 1);
     if (!strcmp(argv[1], "circles"))
-        return circles(argc - 2, argv + 2);
+        return circles(argc - 1, argv + 1);
     die("unknown dataset '%s' (try --help)", argv[1]);
 }

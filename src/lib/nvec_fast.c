@@ -62,27 +62,31 @@ static void scale(sunrealtype c, N_Vector x, N_Vector z)
         zd[i] = c * xd[i];
 }
 
-static sunrealtype wsqrsum(N_Vector x, N_Vector w)
+/* sum_i (x_i w_i)^2 in four partial sums in a fixed pattern: vectorisable,
+ * and the same result on every machine.  Shared by the whole-vector norm and
+ * the block norms below. */
+static double block_sqrsum(const double *restrict x, const double *restrict w, sunindextype n)
 {
-    sunindextype n = length(x);
-    const double *restrict xd = data(x), *restrict wd = data(w);
-    /* Four partial sums in a fixed pattern: vectorisable, and the same
-     * result on every machine. */
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     sunindextype i = 0;
     for (; i + 3 < n; i += 4) {
-        double p0 = xd[i] * wd[i], p1 = xd[i + 1] * wd[i + 1], p2 = xd[i + 2] * wd[i + 2],
-               p3 = xd[i + 3] * wd[i + 3];
+        double p0 = x[i] * w[i], p1 = x[i + 1] * w[i + 1], p2 = x[i + 2] * w[i + 2],
+               p3 = x[i + 3] * w[i + 3];
         s0 += p0 * p0;
         s1 += p1 * p1;
         s2 += p2 * p2;
         s3 += p3 * p3;
     }
     for (; i < n; i++) {
-        double p = xd[i] * wd[i];
+        double p = x[i] * w[i];
         s0 += p * p;
     }
     return (s0 + s1) + (s2 + s3);
+}
+
+static sunrealtype wsqrsum(N_Vector x, N_Vector w)
+{
+    return block_sqrsum(data(x), data(w), length(x));
 }
 
 static sunrealtype wrmsnorm(N_Vector x, N_Vector w)
@@ -153,25 +157,6 @@ static N_Vector blocked_clone_empty(N_Vector w)
         return NULL;
     }
     return v;
-}
-
-static double block_sqrsum(const double *restrict x, const double *restrict w, sunindextype n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    sunindextype i = 0;
-    for (; i + 3 < n; i += 4) {
-        double p0 = x[i] * w[i], p1 = x[i + 1] * w[i + 1], p2 = x[i + 2] * w[i + 2],
-               p3 = x[i + 3] * w[i + 3];
-        s0 += p0 * p0;
-        s1 += p1 * p1;
-        s2 += p2 * p2;
-        s3 += p3 * p3;
-    }
-    for (; i < n; i++) {
-        double p = x[i] * w[i];
-        s0 += p * p;
-    }
-    return (s0 + s1) + (s2 + s3);
 }
 
 /* max over blocks of each block's weighted RMS norm */

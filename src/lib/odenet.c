@@ -11,6 +11,17 @@ static size_t conv_params(const conv_shape_t *s)
     return (size_t)s->co * s->ci * s->kh * s->kw + s->co;
 }
 
+/* One workspace buffer: where its pointer goes, and its length in doubles. */
+typedef struct {
+    double **buf;
+    size_t n;
+} workspace_buf_t;
+
+/* Buffers start on 64-byte lines (8 doubles): at least malloc's alignment,
+ * and the same for every run. */
+#define ARENA_LINE 8
+static size_t line_round(size_t n) { return (n + ARENA_LINE - 1) / ARENA_LINE * ARENA_LINE; }
+
 int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const ode_options_t *ode,
                   err_t *e)
 {
@@ -52,56 +63,71 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
         return -1;
     }
     size_t B = (size_t)max_batch, n0 = (size_t)C * B * 26 * 26, n1 = (size_t)C * B * 13 * 13,
-           n2 = (size_t)C * B * 36;
+           n2 = (size_t)C * B * 36, st = B * net->G;
     size_t col_max = conv_col_size(&net->s1, max_batch);
     if (conv_col_size(&net->s0, max_batch) > col_max)
         col_max = conv_col_size(&net->s0, max_batch);
     if (conv_col_size(&net->s2, max_batch) > col_max) /* shared dcol: the largest */
         col_max = conv_col_size(&net->s2, max_batch);
-    net->col0 = xmalloc(conv_col_size(&net->s0, max_batch) * sizeof(double));
-    net->col1 = xmalloc(conv_col_size(&net->s1, max_batch) * sizeof(double));
-    net->col2 = xmalloc(conv_col_size(&net->s2, max_batch) * sizeof(double));
-    net->dcol = xmalloc(col_max * sizeof(double));
-    net->c0 = xmalloc(n0 * sizeof(double));
-    net->a0 = xmalloc(n0 * sizeof(double));
-    net->r0 = xmalloc(n0 * sizeof(double));
-    net->d_big = xmalloc(n0 * sizeof(double));
-    net->d_big2 = xmalloc(n0 * sizeof(double));
-    net->tmp_big = xmalloc(n0 * sizeof(double));
-    net->tmp_big2 = xmalloc(n0 * sizeof(double));
-    net->c1 = xmalloc(n1 * sizeof(double));
-    net->a1 = xmalloc(n1 * sizeof(double));
-    net->r1 = xmalloc(n1 * sizeof(double));
-    net->c2 = xmalloc(n2 * sizeof(double));
-    net->a2 = xmalloc(n2 * sizeof(double));
-    net->h = xmalloc(n2 * (ODENET_RES_BLOCKS + 1) * sizeof(double));
-    net->ah = xmalloc(n2 * sizeof(double));
-    net->rh = xmalloc(n2 * sizeof(double));
-    net->d_small = xmalloc(n2 * sizeof(double));
-    net->d_small2 = xmalloc(n2 * sizeof(double));
-    net->pool = xmalloc(B * C * sizeof(double));
-    net->dpool = xmalloc(B * C * sizeof(double));
-    net->logits = xmalloc(B * 10 * sizeof(double));
-    net->dlogits = xmalloc(B * 10 * sizeof(double));
-    net->vp = xmalloc(net->block_params * sizeof(double));
-    size_t st = B * net->G;
-    double **stats[] = {&net->m0, &net->s0d, &net->m1, &net->s1d, &net->m2, &net->s2d, &net->mh,
-                        &net->shd};
-    for (int i = 0; i < 8; i++)
-        *stats[i] = xmalloc(st * sizeof(double));
+    const workspace_buf_t bufs[] = {
+        {&net->col0, conv_col_size(&net->s0, max_batch)},
+        {&net->col1, conv_col_size(&net->s1, max_batch)},
+        {&net->col2, conv_col_size(&net->s2, max_batch)},
+        {&net->dcol, col_max},
+        {&net->c0, n0},
+        {&net->a0, n0},
+        {&net->r0, n0},
+        {&net->d_big, n0},
+        {&net->d_big2, n0},
+        {&net->tmp_big, n0},
+        {&net->tmp_big2, n0},
+        {&net->c1, n1},
+        {&net->a1, n1},
+        {&net->r1, n1},
+        {&net->c2, n2},
+        {&net->a2, n2},
+        {&net->h, n2 * (ODENET_RES_BLOCKS + 1)},
+        {&net->ah, n2},
+        {&net->rh, n2},
+        {&net->d_small, n2},
+        {&net->d_small2, n2},
+        {&net->pool, B * C},
+        {&net->dpool, B * C},
+        {&net->logits, B * 10},
+        {&net->dlogits, B * 10},
+        {&net->vp, net->block_params},
+        {&net->m0, st},
+        {&net->s0d, st},
+        {&net->m1, st},
+        {&net->s1d, st},
+        {&net->m2, st},
+        {&net->s2d, st},
+        {&net->mh, st},
+        {&net->shd, st},
+    };
+    size_t n_bufs = sizeof bufs / sizeof bufs[0], total = 0;
+    for (size_t i = 0; i < n_bufs; i++)
+        total += line_round(bufs[i].n);
+    /* aligned_alloc wants a multiple of the alignment: total is one. */
+    net->arena = aligned_alloc(ARENA_LINE * sizeof(double), total * sizeof(double));
+    if (!net->arena) {
+        odenet_free(net);
+        return err_set(e, "odenet: no memory for a workspace of %.0f MB",
+                       (double)total * sizeof(double) / 1e6);
+    }
+    /* Not zeroed: every buffer is written before it is read, and an
+     * evaluation never touches (so never commits) the backward's pages. */
+    double *next = net->arena;
+    for (size_t i = 0; i < n_bufs; i++) {
+        *bufs[i].buf = next;
+        next += line_round(bufs[i].n);
+    }
     return 0;
 }
 
 void odenet_free(odenet_t *net)
 {
-    double *bufs[] = {net->col0, net->c0, net->a0, net->r0, net->col1, net->c1, net->a1,
-                      net->r1, net->col2, net->c2, net->a2, net->h, net->ah, net->rh, net->pool,
-                      net->logits, net->m0, net->s0d, net->m1, net->s1d, net->m2, net->s2d,
-                      net->mh, net->shd, net->d_big, net->d_big2, net->dcol, net->d_small,
-                      net->d_small2, net->dpool, net->dlogits, net->vp, net->tmp_big,
-                      net->tmp_big2};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        free(bufs[i]);
+    free(net->arena); /* every workspace buffer */
     if (net->field.a1)
         convfield_free(&net->field);
     ode_solver_free(net->solver);

@@ -33,13 +33,32 @@ typedef struct {
     size_t off_conv0, off_gn0, off_conv1, off_gn1, off_conv2, off_gn2, off_block, off_gnh,
         off_fc;
     size_t block_params; /* per block */
-    /* workspace (CBHW) */
-    double *col0, *c0, *a0, *r0, *col1, *c1, *a1, *r1, *col2, *c2, *a2;
-    double *h;    /* (blocks + 1) states of (C, B, 36): h0 .. h_end */
-    double *ah, *rh, *pool, *logits;
-    double *m0, *s0d, *m1, *s1d, *m2, *s2d, *mh, *shd; /* GroupNorm statistics */
-    double *d_big, *d_big2, *dcol, *d_small, *d_small2, *dpool, *dlogits, *vp;
-    double *tmp_big, *tmp_big2; /* backward scratch, (C, B, 26, 26) each */
+    /* Workspace, sized for B = max_batch (a smaller batch uses each
+     * buffer's prefix), layout CBHW (conv.h).  One arena, owned by `arena`
+     * and carved into the buffers below, each starting on a 64-byte line.
+     * A col buffer holds a convolution's lowered input, (ci*kh*kw, B*ho*wo)
+     * doubles, or on the float32 path that and the float weights and output
+     * gradient: conv_col_size() doubles. */
+    double *arena;
+    double *col0;         /* conv_col_size(s0, B): (9, B*26*26) lowered image */
+    double *c0, *a0, *r0; /* (C, B, 26, 26) each: conv0 out, after GN, after ReLU */
+    double *col1;         /* conv_col_size(s1, B): (C*16, B*13*13) lowered r0 */
+    double *c1, *a1, *r1; /* (C, B, 13, 13) each: conv1 out, after GN, after ReLU */
+    double *col2;         /* conv_col_size(s2, B): (C*16, B*6*6) lowered r1 */
+    double *c2, *a2;      /* (C, B, 6, 6) each: conv2 out, after GN (its ReLU is h0) */
+    double *h;            /* (ODENET_RES_BLOCKS + 1, C, B, 6, 6): h0 .. h_end (ODE: h0, h(1)) */
+    double *ah, *rh;      /* (C, B, 6, 6) each: h_end after the head's GN, after ReLU */
+    double *pool;         /* (B, C) */
+    double *logits;       /* (B, 10) */
+    /* GroupNorm statistics of stages 0, 1, 2 and the head: mean, 1/std. */
+    double *m0, *s0d, *m1, *s1d, *m2, *s2d, *mh, *shd; /* (B, G) each */
+    double *d_big, *d_big2;      /* (C, B, 26, 26) each: dL/dr0; dL/dr1 (13 x 13) in d_big2 */
+    double *dcol;                /* max of conv_col_size(s0, s1, s2; B): shared by the backwards */
+    double *d_small, *d_small2;  /* (C, B, 6, 6) each: gradients at h */
+    double *dpool;               /* (B, C) */
+    double *dlogits;             /* (B, 10) */
+    double *vp;                  /* (block_params): one residual block's gradient */
+    double *tmp_big, *tmp_big2;  /* (C, B, 26, 26) each: backward scratch */
 } odenet_t;
 
 int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const ode_options_t *ode,
