@@ -219,9 +219,9 @@ check: test  ## unit tests, then the quick profile end to end and its numbers
 bench: $(BIN)/bench $(MNIST_FILES)  ## time the vector field, its VJP and training steps (build/bench.tsv)
 	$(BIN)/bench --mnist-dir $(MNIST_DIR) --out $(BUILD)/bench.tsv
 
-clean:  ## remove build products and every profile's outputs (keeps fetched MNIST)
-	rm -rf $(BUILD) data/quick data/paper data/full figures/quick figures/paper \
-	  figures/full paper/gen paper/paper-*.pdf
+clean:  ## remove build products and every profile's outputs of STUDY (keeps fetched MNIST)
+	rm -rf $(BUILD) $(foreach p,quick paper full,$(ROOT)data/$(p) $(ROOT)figures/$(p)) \
+	  $(ROOT)paper/gen $(ROOT)paper/paper-*.pdf $(if $(ROOT),$(ROOT)build)
 
 help:  ## list the targets
 	@echo "usage: make [TARGET] [PROFILE=quick|paper|full] [MNIST_DIR=dir] [STUDY=dir] [RUN_SET='--set k=v']"
