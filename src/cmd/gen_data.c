@@ -18,6 +18,21 @@
  *       with target +1, half uniform in the annulus 2 <= r <= 3 with target
  *       -1, in random order; columns x1 x2 y1.
  *
+ *   gen-data moons --points N --seed S [--noise SD] --out F.tsv
+ *                  [--summary S.tsv --prefix KEY]
+ *       Two moons (moons.h): outer (cos t, sin t) for even rows, inner
+ *       (1 - cos t, 1/2 - sin t) for odd rows (so odd N gives the outer moon
+ *       the extra point), t ~ U(0, pi), plus N(0, SD^2) noise per coordinate
+ *       (default 0.1), scaled by 2 and shifted by (-1, -0.2); columns x1 x2.
+ *       --summary writes KEY_points and KEY_exact_nll, the points' mean
+ *       negative log-likelihood under the true density (nats): the floor a
+ *       density model cannot beat.
+ *
+ *   gen-data moons-density [--noise SD] --grid-range LO,HI --grid-n N --out G.tsv
+ *       The true two-moons density on an N x N grid over [LO, HI]^2 in
+ *       gnuplot's grid layout (x1 x2 density, a blank line after each x1
+ *       block, as eval --grid writes), for a contour figure.
+ *
  * Each subcommand's --help prints its own usage.  Outputs are written
  * atomically; bad input exits non-zero with a message naming the argument
  * or file. */
@@ -30,6 +45,7 @@
 #include <string.h>
 
 #include "idx.h"
+#include "moons.h"
 #include "rng.h"
 #include "table.h"
 #include "util.h"
@@ -39,10 +55,15 @@ static const char usage_mnist[] =
 static const char usage_sines[] = "gen-data sines --function sin|sin_plus_x --points N --noise SIGMA "
                                   "--seed S --out F.tsv [--format map|trajectory]";
 static const char usage_circles[] = "gen-data circles --points N --seed S --out F.tsv";
+static const char usage_moons[] = "gen-data moons --points N --seed S [--noise SD] --out F.tsv "
+                                  "[--summary S.tsv --prefix KEY]";
+static const char usage_moons_density[] =
+    "gen-data moons-density [--noise SD] --grid-range LO,HI --grid-n N --out G.tsv";
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: %s\n       %s\n       %s\n", usage_mnist, usage_sines, usage_circles);
+    fprintf(fp, "usage: %s\n       %s\n       %s\n       %s\n       %s\n", usage_mnist,
+            usage_sines, usage_circles, usage_moons, usage_moons_density);
 }
 
 /* Parses a subcommand's options with getopt_long (opterr 0, so the
@@ -75,11 +96,12 @@ static int next_option(const char *what, const char *use, int argc, char **argv,
 }
 
 enum { OPT_FUNCTION = 256, OPT_POINTS, OPT_NOISE, OPT_SEED, OPT_OUT, OPT_FORMAT, OPT_MNIST_DIR,
-       OPT_SUMMARY, OPT_COUNTS };
+       OPT_SUMMARY, OPT_COUNTS, OPT_PREFIX, OPT_GRID_RANGE, OPT_GRID_N };
 
 /* Options shared by the toy sets. */
 typedef struct {
     const char *function, *out;
+    const char *summary, *prefix; /* moons only */
     long points, seed;
     double noise;
     int has_points, has_seed, has_noise;
@@ -87,7 +109,8 @@ typedef struct {
 } toy_opts_t;
 
 /* The toy sets' options; circles's table lacks --function, --noise and
- * --format, so they are refused as unknown there. */
+ * --format, so they are refused as unknown there; only moons's has
+ * --summary and --prefix. */
 static void parse_toy(const char *what, const char *use, int argc, char **argv,
                       const struct option *longopts, toy_opts_t *o)
 {
@@ -104,6 +127,12 @@ static void parse_toy(const char *what, const char *use, int argc, char **argv,
             break;
         case OPT_OUT:
             o->out = v;
+            break;
+        case OPT_SUMMARY:
+            o->summary = v;
+            break;
+        case OPT_PREFIX:
+            o->prefix = v;
             break;
         case OPT_POINTS:
             if (parse_long(v, &o->points) != 0 || o->points < 2 || o->points > 100000000)
@@ -229,6 +258,138 @@ static int circles(int argc, char **argv)
     return 0;
 }
 
+/* moons's --noise: finite and >= 0 (parse_toy checks the sign), 0.1 unless
+ * given. */
+static double moons_noise(const char *what, const toy_opts_t *o)
+{
+    if (!o->has_noise)
+        return 0.1;
+    if (!isfinite(o->noise))
+        die("%s: --noise: '%g' is not a finite number", what, o->noise);
+    return o->noise;
+}
+
+static int moons(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"points", required_argument, NULL, OPT_POINTS},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"noise", required_argument, NULL, OPT_NOISE},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"summary", required_argument, NULL, OPT_SUMMARY},
+        {"prefix", required_argument, NULL, OPT_PREFIX},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    toy_opts_t o;
+    parse_toy("moons", usage_moons, argc, argv, longopts, &o);
+    double noise = moons_noise("moons", &o);
+    if (!o.summary != !o.prefix)
+        die("moons: --summary and --prefix go together (see gen-data moons --help)");
+    if (o.prefix && !key_is_valid(o.prefix))
+        die("moons: --prefix: '%s' is not a valid key ([A-Za-z][A-Za-z0-9_]*)", o.prefix);
+    if (o.summary && noise == 0)
+        die("moons: --noise 0 puts the points on the arcs, where the density is singular: "
+            "--summary needs --noise > 0");
+    rng_t rng;
+    rng_seed(&rng, (uint64_t)o.seed);
+    size_t n = (size_t)o.points;
+    double *pts = xmalloc(n * 2 * sizeof *pts); /* (n, 2) */
+    err_t e;
+    if (moons_sample(&rng, n, noise, pts, NULL, &e) != 0)
+        die("moons: %s", e.msg);
+    /* The floor first, so that a failure leaves no output at all. */
+    double nll = 0.0;
+    if (o.summary && moons_mean_nll(pts, n, noise, &nll, &e) != 0)
+        die("moons: %s", e.msg);
+    atomic_file_t af;
+    if (atomic_open(&af, o.out, &e) != 0)
+        die("%s", e.msg);
+    fprintf(af.fp, "x1\tx2\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(af.fp, "%.17g\t%.17g\n", pts[2 * i], pts[2 * i + 1]);
+    free(pts);
+    if (atomic_commit(&af, &e) != 0)
+        die("%s", e.msg);
+    if (o.summary) {
+        summary_t s;
+        summary_init(&s);
+        summary_add_prefixed(&s, o.prefix, "points", "%zu", n);
+        summary_add_prefixed(&s, o.prefix, "exact_nll", "%.6f", nll);
+        if (summary_write(&s, o.summary, &e) != 0)
+            die("%s", e.msg);
+        summary_free(&s);
+    }
+    return 0;
+}
+
+static int moons_density(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"noise", required_argument, NULL, OPT_NOISE},
+        {"grid-range", required_argument, NULL, OPT_GRID_RANGE},
+        {"grid-n", required_argument, NULL, OPT_GRID_N},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *what = "moons-density", *out = NULL;
+    double noise = 0.1, lo = 0, hi = 0;
+    long grid_n = 0;
+    int has_range = 0;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = next_option(what, usage_moons_density, argc, argv, longopts)) != -1) {
+        const char *v = optarg;
+        if (c == OPT_NOISE) {
+            if (parse_double(v, &noise) != 0 || !isfinite(noise) || !(noise > 0))
+                die("%s: --noise: '%s' is not a number > 0 (at 0 the density is singular)", what,
+                    v);
+        } else if (c == OPT_GRID_RANGE) {
+            const char *comma = strchr(v, ',');
+            char lo_text[64];
+            size_t len = comma ? (size_t)(comma - v) : 0;
+            if (!comma || len >= sizeof lo_text)
+                die("%s: --grid-range: '%s' is not LO,HI", what, v);
+            memcpy(lo_text, v, len);
+            lo_text[len] = '\0';
+            if (parse_double(lo_text, &lo) != 0 || parse_double(comma + 1, &hi) != 0 ||
+                !isfinite(lo) || !isfinite(hi) || !(hi > lo))
+                die("%s: --grid-range: '%s' is not LO,HI with LO < HI", what, v);
+            has_range = 1;
+        } else if (c == OPT_GRID_N) {
+            if (parse_long(v, &grid_n) != 0 || grid_n < 2 || grid_n > 4000)
+                die("%s: --grid-n: '%s' is not an integer in [2, 4000]", what, v);
+        } else if (c == OPT_OUT) {
+            out = v;
+        }
+    }
+    if (!out || !has_range || !grid_n)
+        die("%s: --grid-range, --grid-n and --out are required (see gen-data %s --help)", what,
+            what);
+    err_t e;
+    atomic_file_t af;
+    if (atomic_open(&af, out, &e) != 0)
+        die("%s", e.msg);
+    fprintf(af.fp, "# x1\tx2\tdensity\n");
+    for (long i = 0; i < grid_n; i++) {
+        double x1 = lo + (hi - lo) * (double)i / (double)(grid_n - 1);
+        for (long j = 0; j < grid_n; j++) {
+            double x2 = lo + (hi - lo) * (double)j / (double)(grid_n - 1), log_p;
+            if (moons_log_density(x1, x2, noise, &log_p, &e) != 0) {
+                atomic_abort(&af);
+                die("%s: %s", what, e.msg);
+            }
+            fprintf(af.fp, "%.6g\t%.6g\t%.6g\n", x1, x2, exp(log_p));
+        }
+        fprintf(af.fp, "\n");
+    }
+    if (atomic_commit(&af, &e) != 0)
+        die("%s", e.msg);
+    return 0;
+}
+
 static int mnist_summary(int argc, char **argv)
 {
     const char *dir = NULL, *summary_path = NULL, *counts_path = NULL;
@@ -320,5 +481,9 @@ int main(int argc, char **argv)
         return sines(argc - 1, argv + 1);
     if (!strcmp(argv[1], "circles"))
         return circles(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "moons"))
+        return moons(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "moons-density"))
+        return moons_density(argc - 1, argv + 1);
     die("unknown dataset '%s' (try --help)", argv[1]);
 }
