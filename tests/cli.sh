@@ -178,5 +178,49 @@ has "precision: 'half' is not double or float32"
 expect 1 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" --set model.precision=float32 --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has "float32 is for odenet and resnet"
 
+# --- gen-data moons: the same seed gives a byte-identical file, another
+# seed another; the summary holds the exact NLL floor; bad input exits
+# non-zero naming the option and writes nothing.  moons-density writes the
+# true density on a grid (gnuplot layout) that integrates to 1.
+gd="$bin/gen-data"
+expect 0 "$gd" moons --points 1000 --seed 1 --out "$tmp/moons-a.tsv" --summary "$tmp/moons-s.tsv" --prefix moonsTest
+expect 0 "$gd" moons --points 1000 --seed 1 --out "$tmp/moons-b.tsv"
+expect 0 "$gd" moons --points 1000 --seed 2 --out "$tmp/moons-c.tsv"
+if cmp -s "$tmp/moons-a.tsv" "$tmp/moons-b.tsv"; then ok; else bad "moons: same seed, different files"; fi
+if cmp -s "$tmp/moons-a.tsv" "$tmp/moons-c.tsv"; then bad "moons: different seeds, same file"; else ok; fi
+if [ "$(head -n 1 "$tmp/moons-a.tsv")" = "$(printf 'x1\tx2')" ] && [ "$(wc -l < "$tmp/moons-a.tsv")" -eq 1001 ]; then ok; else bad "moons: header or row count"; head -n 3 "$tmp/moons-a.tsv"; fi
+if awk '$1 == "moonsTest_points" { p = $2 } $1 == "moonsTest_exact_nll" { n = $2 }
+    END { exit !(p == 1000 && n > 2.2 && n < 2.6 && NR == 2) }' "$tmp/moons-s.tsv"; then ok; else bad "moons: summary"; cat "$tmp/moons-s.tsv"; fi
+expect 0 "$gd" moons --points 5 --seed 1 --noise 0 --out "$tmp/moons-odd.tsv"
+if [ "$(wc -l < "$tmp/moons-odd.tsv")" -eq 6 ]; then ok; else bad "moons: odd --points"; fi
+for args in "--points 0" "--points -5" "--points abc" "--points 1000000000" "--noise -1" "--noise abc" "--noise nan"; do
+    opt=${args%% *}
+    # shellcheck disable=SC2086
+    expect 1 "$gd" moons $args --seed 1 --points 10 --out "$tmp/no-moons.tsv"
+    has "moons: $opt"
+    # shellcheck disable=SC2086
+    expect 1 "$gd" moons --seed 1 --points 10 $args --out "$tmp/no-moons.tsv"
+    has "moons: $opt"
+done
+expect 1 "$gd" moons --points 10 --seed 1 --noise 0 --out "$tmp/no-moons.tsv" --summary "$tmp/no-moons-s.tsv" --prefix m
+has "singular"
+expect 1 "$gd" moons --points 10 --seed 1 --out "$tmp/no-moons.tsv" --summary "$tmp/no-moons-s.tsv"
+has "together"
+expect 1 "$gd" moons --points 10 --seed 1 --out "$tmp/no-moons.tsv" --summary "$tmp/no-moons-s.tsv" --prefix 1bad
+has "moons: --prefix"
+expect 1 "$gd" moons --points 10 --out "$tmp/no-moons.tsv"
+has "required"
+expect 0 "$gd" moons-density --grid-range -6,6 --grid-n 121 --out "$tmp/moons-grid.tsv"
+if awk 'NF == 3 && $1 != "#" { sum += $3; rows++ } NF == 0 { blank++ }
+    END { h = 12 / 120; i = sum * h * h; d = i - 1; if (d < 0) d = -d; exit !(rows == 121 * 121 && blank == 121 && d < 1e-5) }' \
+    "$tmp/moons-grid.tsv"; then ok; else bad "moons-density: layout or integral"; fi
+for args in "--noise 0" "--noise -1" "--grid-n 1" "--grid-range 4,-4" "--grid-range 4"; do
+    opt=${args%% *}
+    # shellcheck disable=SC2086
+    expect 1 "$gd" moons-density --grid-range -4,4 --grid-n 11 $args --out "$tmp/no-moons-grid.tsv"
+    has "moons-density: $opt"
+done
+if ls "$tmp"/no-moons* > /dev/null 2>&1; then bad "a refused gen-data moons left output"; ls "$tmp"/no-moons*; else ok; fi
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]
