@@ -13,7 +13,8 @@ struct CMUnitTest;
     X(dataset_tests) \
     X(optim_tests) \
     X(config_tests) \
-    X(conv_tests)
+    X(conv_tests) \
+    X(kinds_tests)
 
 #define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;
 TEST_GROUPS(DECLARE_GROUP)
