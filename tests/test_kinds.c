@@ -16,6 +16,7 @@
 #include "odenet.h"
 #include "rng.h"
 #include "runcfg.h"
+#include "score.h"
 
 #define TINY_B 3
 
@@ -180,7 +181,60 @@ static void oversized_batch_is_refused(void **state)
     kind_model_free(&km);
 }
 
+/* Scoring in chunks: the example-weighted mean of the chunks' losses and
+ * gradients, and the outputs of every chunk in order. */
+static void score_weights_chunks_by_size(void **state)
+{
+    (void)state;
+    runcfg_t rc;
+    err_t e = {{0}};
+    assert_int_equal(runcfg_load_string("mlp", tiny_ini("mlp"), &rc, &e), 0);
+    kind_model_t km;
+    assert_int_equal(kind_model_create(&km, &rc, 2, 1, &e), 0);
+    enum { N = 5, F = 4 };
+    size_t np = km.n_params;
+    int O = km.n_outputs;
+    double x[N * F], *params = malloc(np * sizeof *params);
+    double *grad = malloc(np * sizeof *grad), *want_grad = calloc(np, sizeof *grad);
+    double *chunk_grad = malloc(np * sizeof *grad), outputs[N * 3], want_outputs[N * 3];
+    int labels[N] = {0, 1, 2, 1, 0};
+    rng_t r;
+    rng_seed(&r, 3);
+    km.kind->init_params(&km, params, &r);
+    fill(&r, x, N * F);
+    dataset_t d = {.kind = DATA_CLASSIFY, .count = N, .n_features = F, .n_classes = 3,
+                   .x = x, .labels = labels};
+    double want_loss = 0;
+    long want_correct = 0;
+    for (int first = 0; first < N; first += 2) {
+        int nb = N - first < 2 ? N - first : 2;
+        batch_t b = {.B = nb, .K = 1, .x = x + first * F, .labels = labels + first};
+        model_result_t res;
+        assert_int_equal(kind_model_run(&km, params, &b, chunk_grad, &res, &e), 0);
+        want_loss += res.loss * nb;
+        want_correct += res.correct;
+        for (size_t i = 0; i < np; i++)
+            want_grad[i] += chunk_grad[i] * nb;
+        memcpy(want_outputs + first * O, km.kind->outputs(&km), (size_t)nb * O * sizeof(double));
+    }
+    score_t s;
+    assert_int_equal(score_dataset(&km, params, &d, 1000, grad, outputs, &s, &e), 0);
+    assert_int_equal(s.count, N);
+    assert_int_equal(s.solves, 3);
+    assert_int_equal(s.correct, want_correct);
+    assert_true(s.loss == want_loss / N);
+    for (size_t i = 0; i < np; i++)
+        assert_true(grad[i] == want_grad[i] / N);
+    assert_memory_equal(outputs, want_outputs, sizeof outputs);
+    free(params);
+    free(grad);
+    free(want_grad);
+    free(chunk_grad);
+    kind_model_free(&km);
+}
+
 const struct CMUnitTest kinds_tests[] = {
+    cmocka_unit_test(score_weights_chunks_by_size),
     cmocka_unit_test(every_kind_is_found_by_name),
     cmocka_unit_test(unknown_kind_names_the_known_ones),
     cmocka_unit_test(interface_matches_direct_calls),

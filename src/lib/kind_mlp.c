@@ -43,7 +43,7 @@ static int mlp_create(kind_model_t *km, const runcfg_t *rc, int max_batch, int m
 {
     model_t *m = xcalloc(1, sizeof *m);
     if (model_create(m, &rc->model, max_batch, max_times, e) != 0) {
-        /* model_create leaves no state worth freeing only partly. */
+        model_free(m); /* safe on a partly built model: it starts zeroed */
         free(m);
         return -1;
     }

@@ -68,7 +68,6 @@ int kind_model_create(kind_model_t *m, const runcfg_t *rc, int max_batch, int ma
         memset(m, 0, sizeof *m);
         return -1;
     }
-    m->kind = k;
     return 0;
 }
 
