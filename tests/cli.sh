@@ -222,5 +222,44 @@ for args in "--noise 0" "--noise -1" "--grid-n 1" "--grid-range 4,-4" "--grid-ra
 done
 if ls "$tmp"/no-moons* > /dev/null 2>&1; then bad "a refused gen-data moons left output"; ls "$tmp"/no-moons*; else ok; fi
 
+# --- eval and features work on every kind's checkpoint.  A tiny ODE-Net
+# and ResNet (8 channels, 256 images, one epoch): eval on the MNIST
+# directory scores the same 200 test images in the same chunks, so its
+# accuracy equals the last log row's test_accuracy exactly; features
+# writes h(T), 8 x 36 values per image.
+for kind in odenet resnet; do
+    small="--config stages/odenet/$kind.ini --data $mnist --set model.channels=8 --set data.train_count=256 --set data.test_count=200 --set train.epochs=1 --set train.threads=1"
+    expect 0 "$bin/train" $small --log "$tmp/$kind.log" --model "$tmp/$kind.ckpt"
+    expect 0 "$bin/eval" --model "$tmp/$kind.ckpt" --data "$mnist" --summary "$tmp/$kind-eval.tsv" --prefix k --predictions "$tmp/$kind-pred.tsv"
+    want=$(awk -F '\t' 'NR > 1 { a = $6 } END { print a }' "$tmp/$kind.log")
+    got=$(awk '$1 == "k_accuracy" { print $2 }' "$tmp/$kind-eval.tsv" 2>/dev/null)
+    if awk -v a="$want" -v b="$got" 'BEGIN { exit !(a != "" && b != "" && a + 0 == b + 0) }'; then ok; else bad "$kind: eval accuracy '$got' differs from the log's '$want'"; fi
+    # Predictions: one row per image; label == predicted as often as the accuracy says.
+    if awk -F '\t' -v acc="$got" 'NR == 1 { head = $1 "/" $2 "/" $3 } NR > 1 { n++; hit += $2 == $3 }
+        END { exit !(head == "image/label/predicted" && n == 200 && hit / n == acc + 0) }' "$tmp/$kind-pred.tsv" 2>/dev/null; then ok; else bad "$kind: predictions"; head -2 "$tmp/$kind-pred.tsv" | cut -c1-200; fi
+    expect 0 "$bin/features" --model "$tmp/$kind.ckpt" --data "$mnist" --out "$tmp/$kind-h.tsv" --count 7
+    if awk -F '\t' 'NF != 8 * 36 + 1 { bad = 1 } END { exit !(NR == 8 && !bad) }' "$tmp/$kind-h.tsv" 2>/dev/null; then ok; else bad "$kind: features should be 7 rows of 288 states and a label"; fi
+done
+# An MLP checkpoint keeps working: the regression model of above, whose
+# eval loss is the whole set's mean squared error, and its 3 state dims.
+expect 0 "$bin/eval" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --summary "$tmp/reg-eval.tsv" --prefix k --predictions "$tmp/reg-pred.tsv"
+if awk '$1 == "k_loss" { ok = $2 > 0 && $2 < 1 } END { exit !ok }' "$tmp/reg-eval.tsv" 2>/dev/null; then ok; else bad "mlp: eval loss"; cat "$tmp/reg-eval.tsv"; fi
+if [ "$(head -1 "$tmp/reg-pred.tsv")" = "x1	x2	pred1" ] && [ "$(wc -l < "$tmp/reg-pred.tsv")" -eq 65 ]; then ok; else bad "mlp: predictions"; fi
+expect 0 "$bin/features" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --out "$tmp/reg-h.tsv"
+if awk -F '\t' 'NF != 4 { bad = 1 } END { exit !(NR == 65 && !bad) }' "$tmp/reg-h.tsv"; then ok; else bad "mlp: features should be 64 rows of h1..h3 and y1"; fi
+# A conv checkpoint refuses data it cannot read.
+expect 1 "$bin/eval" --model "$tmp/odenet.ckpt" --data "$tmp/reg.tsv" --summary "$tmp/no.tsv" --prefix k
+has "odenet needs 784-pixel MNIST images"
+
+# --- option parsing (getopt_long): --help, a missing value, an unknown option.
+for cmd in train eval features; do
+    expect 0 "$bin/$cmd" --help
+    has "usage: $cmd"
+    expect 1 "$bin/$cmd" --model
+    has "missing value"
+    expect 1 "$bin/$cmd" --no-such-option x
+    has "unknown argument '--no-such-option'"
+done
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -15,7 +15,8 @@ struct CMUnitTest;
     X(config_tests) \
     X(conv_tests) \
     X(cnf_tests) \
-    X(moons_tests)
+    X(moons_tests) \
+    X(kinds_tests)
 
 #define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;
 TEST_GROUPS(DECLARE_GROUP)

@@ -1,5 +1,7 @@
 #include "runcfg.h"
 
+#include "kind.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,27 +89,25 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     else
         return err_set(e, "%s: [model] augment_mode: '%s' is neither zeros nor input_layer",
                        name, rc->augment_mode);
-    int conv = !strcmp(rc->kind, "odenet") || !strcmp(rc->kind, "resnet");
-    if (!conv && strcmp(rc->kind, "mlp") != 0)
-        return err_set(e, "%s: [model] kind: '%s' is not mlp, odenet or resnet", name, rc->kind);
+    err_t ke = {{0}};
+    const model_kind_t *kind = model_kind_find(rc->kind, &ke);
+    if (!kind)
+        return err_set(e, "%s: [model] kind: %s", name, ke.msg);
+    rc->model_kind = kind;
     NEED(rc->channels >= 2 && rc->channels <= 1024 && (rc->channels % 32 == 0 || rc->channels < 32),
          "%s: [model] channels must be 2..31 or a multiple of 32", name);
-    NEED(!strcmp(rc->precision, "double") || (conv && !strcmp(rc->precision, "float32")),
-         "%s: [model] precision: '%s' is not double%s", name, rc->precision,
-         conv ? " or float32" : " (float32 is for odenet and resnet)");
-    NEED(!conv || rc->epochs > 0, "%s: [train] epochs must be positive for %s", name, rc->kind);
-    NEED(conv || rc->iterations > 0 || rc->lbfgs_iterations > 0,
+    int float32_ok = (kind->flags & KIND_FLOAT32) != 0;
+    char float32_kinds[128];
+    model_kind_names(KIND_FLOAT32, "and", float32_kinds, sizeof float32_kinds);
+    NEED(!strcmp(rc->precision, "double") || (float32_ok && !strcmp(rc->precision, "float32")),
+         "%s: [model] precision: '%s' is not double%s%s%s", name, rc->precision,
+         float32_ok ? " or float32" : " (float32 is for ", float32_ok ? "" : float32_kinds,
+         float32_ok ? "" : ")");
+    int by_epochs = (kind->flags & KIND_BY_EPOCHS) != 0;
+    NEED(!by_epochs || rc->epochs > 0, "%s: [train] epochs must be positive for %s", name,
+         rc->kind);
+    NEED(by_epochs || rc->iterations > 0 || rc->lbfgs_iterations > 0,
          "%s: [train] iterations must be positive", name);
-    long widths[MLP_MAX_LAYERS];
-    int count = 0;
-    err_t le = {{0}};
-    if (!conv && parse_long_list(rc->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
-        return err_set(e, "%s: [model] hidden: %s", name, le.msg);
-    m->n_hidden = count;
-    for (int i = 0; i < count; i++) {
-        NEED(widths[i] > 0, "%s: [model] hidden: widths must be positive", name);
-        m->hidden[i] = (int)widths[i];
-    }
     m->time_dependent = rc->time_dependent;
     m->second_order = rc->second_order;
     m->t0 = rc->t0;
@@ -150,7 +150,8 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     rc->opt.momentum = rc->momentum;
     rc->opt.weight_decay = rc->weight_decay;
 #undef NEED
-    return 0;
+    /* Last, so that a kind sees every shared key resolved. */
+    return kind->resolve ? kind->resolve(rc, name, e) : 0;
 }
 
 int runcfg_load(const char *path, runcfg_t *rc, err_t *e)

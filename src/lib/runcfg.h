@@ -31,8 +31,9 @@ typedef struct {
     long seed, batch_size, iterations, lbfgs_iterations, threads;
     double lr, beta1, beta2, eps, momentum, weight_decay, end_time_jitter;
 
-    model_config_t model; /* resolved */
+    model_config_t model; /* resolved (the MLP kind's; shared ODE options for all) */
     opt_config_t opt;     /* resolved */
+    const struct model_kind *model_kind; /* resolved from kind (kind.h) */
 } runcfg_t;
 
 /* Load from a file or from checkpoint text; resolve and validate every

@@ -1,17 +1,20 @@
 /* A trained model as eval and features see it: the checkpoint's stored
- * configuration rebuilt into a model, with its parameters. */
+ * configuration rebuilt into a model of its kind (kind.h), with its
+ * parameters. */
 #ifndef NODE_SAVED_H
 #define NODE_SAVED_H
 
-#include "model.h"
+#include "kind.h"
 #include "runcfg.h"
 
 typedef struct {
     runcfg_t rc;
-    model_t model;
-    double *params;
+    kind_model_t model;
+    double *params; /* (model.n_params) */
 } saved_model_t;
 
+/* Reads only the stored configuration (to size what comes next). */
+int saved_model_config(const char *path, runcfg_t *rc, err_t *e);
 /* max_batch and max_times size the workspace for the evaluations to come. */
 int saved_model_load(const char *path, int max_batch, int max_times, saved_model_t *s, err_t *e);
 void saved_model_free(saved_model_t *s);

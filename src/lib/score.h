@@ -1,0 +1,25 @@
+/* A model's loss, accuracy and NFE over a whole dataset, in chunks: what
+ * train logs after each step, what eval reports and what L-BFGS
+ * minimises.  A trajectory is scored as one batch observed at every time. */
+#ifndef NODE_SCORE_H
+#define NODE_SCORE_H
+
+#include "dataset.h"
+#include "kind.h"
+
+typedef struct {
+    double loss;  /* mean over examples, or their sum (m->loss_is_sum); a trajectory's loss */
+    long correct; /* argmax hits (classification) */
+    long count;   /* examples scored */
+    long nfe_forward, nfe_backward; /* totals over the solves */
+    long solves;                    /* model runs */
+} score_t;
+
+/* Chunks of at most `chunk` examples (m->max_batch bounds them too).
+ * grad (n_params), if not NULL, receives the gradient of s->loss.
+ * outputs, if not NULL, receives every example's outputs, (count, O) (a
+ * trajectory: (K, O)). */
+int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int chunk,
+                  double *grad, double *outputs, score_t *s, err_t *e);
+
+#endif

@@ -1,0 +1,507 @@
+#define _POSIX_C_SOURCE 200809L
+#include "trainer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "optim.h"
+#include "rng.h"
+#include "score.h"
+#include "table.h"
+
+int trainer_score_chunk(const runcfg_t *rc)
+{
+    return (int)(rc->model_kind->flags & KIND_BY_EPOCHS ? rc->batch_size : rc->eval_batch);
+}
+
+typedef struct {
+    const trainer_opts_t *o;
+    runcfg_t *rc;
+    kind_model_t model;
+    const dataset_t *train, *test;
+    int chunk;      /* scoring chunk */
+    int B;          /* training batch */
+    double *params; /* (n_params) */
+    double *grad;   /* (n_params) */
+    double *bx;     /* (B, F) */
+    double *by;     /* (B, n_targets) */
+    int *blabels;   /* (B) */
+    int *order;     /* (train count) */
+    rng_t rng;
+    FILE *rows;     /* the log rows so far, in memory */
+    char *rows_text;
+    size_t rows_len;
+    /* iteration schedule totals */
+    long nfe_f_total, nfe_b_total, n_rows;
+    double seconds_total, last_loss;
+} run_t;
+
+static void notify(run_t *r, train_event_t *ev)
+{
+    ev->kind = r->rc->kind;
+    if (r->o->notify)
+        r->o->notify(r->o->notify_ctx, ev);
+}
+
+/* Copies examples idx[0 .. B) of d into the batch buffers. */
+static void gather(run_t *r, const dataset_t *d, const int *idx, int B)
+{
+    int nf = d->n_features, nt = d->n_targets;
+    for (int i = 0; i < B; i++) {
+        int j = idx[i];
+        if (nf)
+            memcpy(r->bx + (size_t)i * nf, d->x + (size_t)j * nf, (size_t)nf * sizeof(double));
+        if (d->labels)
+            r->blabels[i] = d->labels[j];
+        if (nt)
+            memcpy(r->by + (size_t)i * nt, d->y + (size_t)j * nt, (size_t)nt * sizeof(double));
+    }
+}
+
+static void shuffle(int *order, int n, rng_t *rng)
+{
+    for (int i = n - 1; i > 0; i--) { /* Fisher-Yates */
+        int j = (int)(rng_next(rng) % (uint64_t)(i + 1)), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+/* ---------------------------------------------------------------- iterations */
+
+typedef struct {
+    double metric, test_loss, test_accuracy, train_loss, train_accuracy;
+} evals_t;
+
+static void log_row(FILE *fp, long it, double loss, long nfe_f, long nfe_b, double seconds,
+                    const evals_t *v)
+{
+    fprintf(fp, "%ld\t%.10g\t%.10g\t%ld\t%ld\t%.6f\t%.10g\t%.10g\t%.10g\t%.10g\n", it, loss,
+            v->metric, nfe_f, nfe_b, seconds, v->test_loss, v->test_accuracy, v->train_loss,
+            v->train_accuracy);
+}
+
+/* The evaluation columns after a step: the metric is the test set's if
+ * there is one, else the step's own. */
+static int metrics(run_t *r, double batch_loss, double batch_acc, evals_t *v, err_t *e)
+{
+    int classify = r->rc->model.loss == LOSS_CE;
+    v->metric = classify ? batch_acc : batch_loss;
+    v->test_loss = v->test_accuracy = v->train_loss = v->train_accuracy = NAN;
+    score_t s;
+    if (r->test->count > 0) {
+        if (score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &s, e) != 0)
+            return -1;
+        double accuracy = (double)s.correct / r->test->count;
+        v->metric = classify ? accuracy : s.loss;
+        v->test_loss = s.loss;
+        v->test_accuracy = classify ? accuracy : NAN;
+    }
+    if (r->rc->eval_train) {
+        if (score_dataset(&r->model, r->params, r->train, r->chunk, NULL, NULL, &s, e) != 0)
+            return -1;
+        v->train_loss = s.loss;
+        v->train_accuracy = classify ? (double)s.correct / r->train->count : NAN;
+    }
+    return 0;
+}
+
+/* L-BFGS objective: the full training set's loss. */
+typedef struct {
+    run_t *r;
+    long iteration, nfe_f, nfe_b;
+    double t_start;
+    err_t *e;
+} lbfgs_ctx_t;
+
+static int lbfgs_objective(void *ctx, const double *x, size_t n, double *f, double *grad)
+{
+    lbfgs_ctx_t *c = ctx;
+    (void)n;
+    score_t s;
+    if (score_dataset(&c->r->model, x, c->r->train, c->r->chunk, grad, NULL, &s, c->e) != 0)
+        return -1;
+    *f = s.loss;
+    c->nfe_f += s.nfe_forward;
+    c->nfe_b += s.nfe_backward;
+    return 0;
+}
+
+static int lbfgs_progress(void *ctx, int iteration, double f, const double *x, size_t n)
+{
+    lbfgs_ctx_t *c = ctx;
+    run_t *r = c->r;
+    (void)iteration;
+    double seconds = monotonic_seconds() - c->t_start;
+    memcpy(r->params, x, n * sizeof *x);
+    evals_t v;
+    if (metrics(r, f, NAN, &v, c->e) != 0)
+        return 1;
+    log_row(r->rows, ++c->iteration, f, c->nfe_f, c->nfe_b, seconds, &v);
+    r->nfe_f_total += c->nfe_f;
+    r->nfe_b_total += c->nfe_b;
+    r->seconds_total += seconds;
+    r->last_loss = f;
+    r->n_rows++;
+    c->nfe_f = c->nfe_b = 0;
+    c->t_start = monotonic_seconds();
+    return 0;
+}
+
+static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
+{
+    const runcfg_t *rc = r->rc;
+    const dataset_t *d = r->train;
+    const char *cfg = r->o->config_name;
+    int trajectory = d->kind == DATA_TRAJECTORY;
+    int batches = trajectory ? 1 : (d->count + r->B - 1) / r->B;
+    r->last_loss = NAN;
+    err_t se = {{0}};
+    for (long it = 1; it <= rc->iterations; it++) {
+        int b = (int)((it - 1) % batches);
+        /* Cumulative: each pass shuffles the previous pass's order. */
+        if (b == 0 && rc->shuffle && !trajectory)
+            shuffle(r->order, d->count, &r->rng);
+        /* Time-regularised ANODE: T ~ U(t1 - jitter, t1 + jitter). */
+        double T = rc->model.t1;
+        if (rc->end_time_jitter > 0)
+            T = rc->model.t1 + rc->end_time_jitter * (2.0 * rng_uniform(&r->rng) - 1.0);
+        double t_step = monotonic_seconds();
+        batch_t bt;
+        if (trajectory) {
+            bt = (batch_t){.B = 1, .K = d->count, .targets = d->y, .times = d->t};
+        } else {
+            int first = b * r->B, nb = d->count - first < r->B ? d->count - first : r->B;
+            gather(r, d, r->order + first, nb);
+            bt = (batch_t){.B = nb, .K = 1, .x = r->bx,
+                           .labels = d->labels ? r->blabels : NULL,
+                           .targets = d->y ? r->by : NULL,
+                           .times = rc->end_time_jitter > 0 ? &T : NULL};
+        }
+        model_result_t res;
+        if (kind_model_run(&r->model, r->params, &bt, r->grad, &res, &se) != 0)
+            return err_set(e, "%s: iteration %ld: %s", cfg, it, se.msg);
+        optimizer_step(opt, r->params, r->grad);
+        double seconds = monotonic_seconds() - t_step;
+        evals_t v;
+        if (metrics(r, res.loss, res.count ? (double)res.correct / res.count : NAN, &v, &se) != 0)
+            return err_set(e, "%s: iteration %ld, evaluation: %s", cfg, it, se.msg);
+        log_row(r->rows, it, res.loss, res.ode.nfe_forward, res.ode.nfe_backward, seconds, &v);
+        r->nfe_f_total += res.ode.nfe_forward;
+        r->nfe_b_total += res.ode.nfe_backward;
+        r->seconds_total += seconds;
+        r->last_loss = res.loss;
+        r->n_rows++;
+        if (!isfinite(res.loss))
+            return err_set(e, "%s: iteration %ld: the loss is not finite (training diverged)",
+                           cfg, it);
+    }
+    if (rc->lbfgs_iterations > 0) {
+        lbfgs_config_t lc = lbfgs_config_default();
+        lc.max_iterations = (int)rc->lbfgs_iterations;
+        lbfgs_ctx_t ctx = {.r = r, .iteration = rc->iterations, .e = &se,
+                           .t_start = monotonic_seconds()};
+        double fx;
+        int iters = 0;
+        err_t le = {{0}};
+        if (lbfgs_minimize(r->params, r->model.n_params, lbfgs_objective, lbfgs_progress, &ctx,
+                           &lc, &fx, &iters, &le) != 0)
+            return err_set(e, "%s: L-BFGS: %s%s%s", cfg, le.msg, se.msg[0] ? ": " : "", se.msg);
+    }
+    return 0;
+}
+
+static int summary_iterations(run_t *r, summary_t *sum, err_t *e)
+{
+    score_t final;
+    err_t se = {{0}};
+    if (score_dataset(&r->model, r->params, r->train, r->chunk, NULL, NULL, &final, &se) != 0)
+        return err_set(e, "%s: final evaluation: %s", r->o->config_name, se.msg);
+    const char *p = r->o->prefix;
+    summary_add_prefixed(sum, p, "iterations", "%ld", r->n_rows);
+    summary_add_prefixed(sum, p, "final_loss", "%.6g", r->last_loss);
+    summary_add_prefixed(sum, p, "train_loss", "%.6g", final.loss);
+    summary_add_prefixed(sum, p, "nfe_forward", "%ld", r->nfe_f_total);
+    summary_add_prefixed(sum, p, "nfe_backward", "%ld", r->nfe_b_total);
+    summary_add_prefixed(sum, p, "seconds", "%.3f", r->seconds_total);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- epochs */
+
+/* Resume state: params, Adam moments, the generator, the epoch, and the
+ * log rows so far, stored as a checkpoint whose text is
+ *   "resume EPOCH STEP S0 S1 S2 S3\n" LOG-ROWS "---\n" CONFIG. */
+static int save_resume(const char *path, const char *config_text, const char *log_rows, long epoch,
+                       const optimizer_t *opt, const rng_t *rng, const double *params, size_t np,
+                       err_t *e)
+{
+    char *meta = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&meta, &len);
+    if (!fp)
+        return err_set(e, "out of memory");
+    fprintf(fp, "resume %ld %ld %llu %llu %llu %llu\n%s---\n%s", epoch, opt->step,
+            (unsigned long long)rng->s[0], (unsigned long long)rng->s[1],
+            (unsigned long long)rng->s[2], (unsigned long long)rng->s[3], log_rows, config_text);
+    fclose(fp);
+    double *all = xmalloc(3 * np * sizeof *all); /* params | m | v */
+    memcpy(all, params, np * sizeof *all);
+    memcpy(all + np, opt->m, np * sizeof *all);
+    memcpy(all + 2 * np, opt->v, np * sizeof *all);
+    int rc = checkpoint_write(path, meta, all, 3 * np, e);
+    free(all);
+    free(meta);
+    return rc;
+}
+
+/* Returns the epoch to start from (0 if no usable resume file) and appends
+ * the stored log rows to r->rows. */
+static long load_resume(run_t *r, const char *path, const char *config_text, optimizer_t *opt)
+{
+    if (access(path, F_OK) != 0)
+        return 0;
+    char *meta;
+    double *all;
+    size_t n, np = r->model.n_params;
+    err_t e = {{0}};
+    train_event_t ev = {.what = TRAIN_RESUME_IGNORED, .path = path};
+    if (checkpoint_read(path, &meta, &all, &n, &e) != 0) {
+        ev.reason = e.msg;
+        notify(r, &ev);
+        return 0;
+    }
+    long epoch = 0, step = 0;
+    unsigned long long s[4];
+    char *sep = strstr(meta, "---\n");
+    if (n != 3 * np || !sep || strcmp(sep + 4, config_text) != 0 ||
+        sscanf(meta, "resume %ld %ld %llu %llu %llu %llu", &epoch, &step, &s[0], &s[1], &s[2],
+               &s[3]) != 6) {
+        ev.reason = "it is from another configuration";
+        notify(r, &ev);
+        free(meta);
+        free(all);
+        return 0;
+    }
+    char *rows = strchr(meta, '\n') + 1;
+    *sep = '\0';
+    fputs(rows, r->rows);
+    memcpy(r->params, all, np * sizeof *r->params);
+    memcpy(opt->m, all + np, np * sizeof *r->params);
+    memcpy(opt->v, all + 2 * np, np * sizeof *r->params);
+    opt->step = step;
+    for (int i = 0; i < 4; i++)
+        r->rng.s[i] = (uint64_t)s[i];
+    free(meta);
+    free(all);
+    ev = (train_event_t){.what = TRAIN_RESUMED, .epoch = epoch, .path = path};
+    notify(r, &ev);
+    return epoch;
+}
+
+typedef struct {
+    score_t test;     /* after the last epoch */
+    double epoch_seconds, nfe_f_mean, nfe_b_mean;
+    int steps;
+} epoch_stats_t;
+
+/* Returns 0, 1 when stopped after stop_after_epoch, -1 on error. */
+static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
+                        const char *resume_path, epoch_stats_t *st, err_t *e)
+{
+    const runcfg_t *rc = r->rc;
+    const dataset_t *d = r->train;
+    const char *cfg = r->o->config_name;
+    size_t np = r->model.n_params;
+    int steps = (d->count + r->B - 1) / r->B;
+    st->steps = steps;
+    long start = load_resume(r, resume_path, config_text, opt);
+    err_t se = {{0}};
+    for (long epoch = start + 1; epoch <= rc->epochs; epoch++) {
+        /* Reset, then shuffled with the run's generator; the generator state
+         * is part of the resume file, so a resumed run sees the same
+         * batches. */
+        for (int i = 0; i < d->count; i++)
+            r->order[i] = i;
+        shuffle(r->order, d->count, &r->rng);
+        double t_epoch = monotonic_seconds(), loss_sum = 0;
+        long nfe_f = 0, nfe_b = 0, hits = 0;
+        for (int s = 0; s < steps; s++) {
+            int first = s * r->B, nb = d->count - first < r->B ? d->count - first : r->B;
+            gather(r, d, r->order + first, nb);
+            batch_t bt = {.B = nb, .K = 1, .x = r->bx, .labels = r->blabels};
+            model_result_t res;
+            if (kind_model_run(&r->model, r->params, &bt, r->grad, &res, &se) != 0)
+                return err_set(e, "%s: epoch %ld, step %d: %s", cfg, epoch, s + 1, se.msg);
+            optimizer_step(opt, r->params, r->grad);
+            loss_sum += res.loss * nb;
+            hits += res.correct;
+            nfe_f += res.ode.nfe_forward;
+            nfe_b += res.ode.nfe_backward;
+            train_event_t ev = {.what = TRAIN_STEP, .epoch = epoch, .epochs = rc->epochs,
+                                .step = s + 1, .steps = steps,
+                                .loss = loss_sum / (first + nb),
+                                .accuracy = (double)hits / (first + nb),
+                                .nfe_forward = res.ode.nfe_forward,
+                                .nfe_backward = res.ode.nfe_backward,
+                                .seconds = monotonic_seconds() - t_epoch};
+            notify(r, &ev);
+        }
+        st->epoch_seconds = monotonic_seconds() - t_epoch;
+        st->nfe_f_mean = (double)nfe_f / steps;
+        st->nfe_b_mean = (double)nfe_b / steps;
+        if (score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &st->test, e) != 0)
+            return -1;
+        double test_accuracy = (double)st->test.correct / r->test->count;
+        fprintf(r->rows, "%ld\t%ld\t%.6f\t%.5f\t%.6f\t%.5f\t%.2f\t%.2f\t%.2f\n", epoch,
+                epoch * steps, loss_sum / d->count, (double)hits / d->count, st->test.loss,
+                test_accuracy, st->nfe_f_mean, st->nfe_b_mean, st->epoch_seconds);
+        fflush(r->rows);
+        train_event_t ev = {.what = TRAIN_EPOCH, .epoch = epoch, .epochs = rc->epochs,
+                            .accuracy = test_accuracy, .seconds = st->epoch_seconds};
+        notify(r, &ev);
+        if (save_resume(resume_path, config_text, r->rows_text, epoch, opt, &r->rng, r->params,
+                        np, e) != 0)
+            return -1;
+        if (epoch == r->o->stop_after_epoch && epoch < rc->epochs) {
+            ev = (train_event_t){.what = TRAIN_STOPPED, .epoch = epoch, .path = resume_path};
+            notify(r, &ev);
+            return 1;
+        }
+    }
+    /* Resumed after the last epoch: the summary still needs the test score. */
+    if (start >= rc->epochs &&
+        score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &st->test, e) != 0)
+        return -1;
+    return 0;
+}
+
+static void summary_epochs(run_t *r, const epoch_stats_t *st, summary_t *sum)
+{
+    const char *p = r->o->prefix;
+    summary_add_prefixed(sum, p, "parameters", "%zu", r->model.n_params);
+    summary_add_prefixed(sum, p, "epochs", "%ld", r->rc->epochs);
+    summary_add_prefixed(sum, p, "test_accuracy", "%.2f",
+                         100.0 * ((double)st->test.correct / r->test->count));
+    summary_add_prefixed(sum, p, "test_loss", "%.4f", st->test.loss);
+    summary_add_prefixed(sum, p, "nfe_forward", "%.1f", st->nfe_f_mean);
+    summary_add_prefixed(sum, p, "nfe_backward", "%.1f", st->nfe_b_mean);
+    summary_add_prefixed(sum, p, "seconds_per_epoch", "%.1f", st->epoch_seconds);
+    summary_add_prefixed(sum, p, "step_seconds", "%.3f", st->epoch_seconds / st->steps);
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static int run_training(run_t *r, err_t *e)
+{
+    const trainer_opts_t *o = r->o;
+    runcfg_t *rc = r->rc;
+    const model_kind_t *k = rc->model_kind;
+    const dataset_t *d = r->train;
+    const char *cfg = o->config_name;
+    int by_epochs = (k->flags & KIND_BY_EPOCHS) != 0;
+    err_t se = {{0}};
+    if (k->fit_data && k->fit_data(rc, d, cfg, o->data_name, e) != 0)
+        return -1;
+    if (by_epochs && r->test->count == 0)
+        return err_set(e, "%s: %s needs a test set", cfg, rc->kind);
+    int trajectory = d->kind == DATA_TRAJECTORY;
+    r->chunk = trainer_score_chunk(rc);
+    /* The workspace holds a training batch and a scoring chunk, but no
+     * more than the larger set needs. */
+    int max_batch = trajectory ? 1 : (int)rc->batch_size;
+    if (!trajectory && r->chunk > max_batch)
+        max_batch = r->chunk;
+    if (!trajectory && max_batch > d->count && max_batch > r->test->count)
+        max_batch = d->count > r->test->count ? d->count : r->test->count;
+    if (kind_model_create(&r->model, rc, max_batch, trajectory ? d->count : 1, &se) != 0)
+        return err_set(e, "%s: %s", cfg, se.msg);
+    if (k->check_data(&r->model, d, o->data_name, &se) != 0)
+        return err_set(e, "%s: %s", cfg, se.msg);
+    size_t np = r->model.n_params;
+    train_event_t ev = {.what = TRAIN_STARTED, .n_params = np, .train_count = d->count,
+                        .test_count = r->test->count};
+    notify(r, &ev);
+
+    rng_seed(&r->rng, (uint64_t)rc->seed);
+    r->params = xmalloc(np * sizeof *r->params);
+    r->grad = xmalloc(np * sizeof *r->grad);
+    k->init_params(&r->model, r->params, &r->rng);
+    r->B = trajectory ? 1 : (int)(rc->batch_size < d->count ? rc->batch_size : d->count);
+    r->bx = xmalloc((size_t)r->B * (d->n_features ? d->n_features : 1) * sizeof(double));
+    r->by = xmalloc((size_t)r->B * (d->n_targets ? d->n_targets : 1) * sizeof(double));
+    r->blabels = xmalloc((size_t)r->B * sizeof(int));
+    r->order = xmalloc((size_t)d->count * sizeof(int));
+    for (int i = 0; i < d->count; i++)
+        r->order[i] = i;
+    r->rows = open_memstream(&r->rows_text, &r->rows_len);
+    if (!r->rows)
+        return err_set(e, "out of memory");
+
+    optimizer_t opt;
+    if (optimizer_init(&opt, &rc->opt, np, &se) != 0)
+        return err_set(e, "%s: [train] %s", cfg, se.msg);
+    char *config_text = runcfg_to_string(rc);
+    char resume_path[4096];
+    snprintf(resume_path, sizeof resume_path, "%s.resume", o->model_path);
+    epoch_stats_t st = {0};
+    int status = by_epochs ? train_epochs(r, &opt, config_text, resume_path, &st, e)
+                           : train_iterations(r, &opt, e);
+    optimizer_free(&opt);
+    fflush(r->rows);
+
+    summary_t sum;
+    summary_init(&sum);
+    if (status == 0 && o->summary_path) {
+        if (by_epochs)
+            summary_epochs(r, &st, &sum);
+        else
+            status = summary_iterations(r, &sum, e);
+    }
+    if (status == 0) {
+        atomic_file_t log;
+        if (atomic_open(&log, o->log_path, e) != 0) {
+            status = -1;
+        } else {
+            fputs(by_epochs ? "epoch\titerations\ttrain_loss\ttrain_accuracy\ttest_loss\t"
+                              "test_accuracy\tnfe_forward\tnfe_backward\tseconds\n"
+                            : "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
+                              "test_loss\ttest_accuracy\ttrain_loss\ttrain_accuracy\n",
+                  log.fp);
+            fputs(r->rows_text, log.fp);
+            status = checkpoint_write(o->model_path, config_text, r->params, np, e);
+            if (status == 0)
+                status = atomic_commit(&log, e);
+            else
+                atomic_abort(&log);
+        }
+    }
+    if (status == 0 && o->summary_path)
+        status = summary_write(&sum, o->summary_path, e);
+    if (status == 0 && by_epochs)
+        unlink(resume_path);
+    summary_free(&sum);
+    free(config_text);
+    return status;
+}
+
+int trainer_run(const trainer_opts_t *o, err_t *e)
+{
+    run_t r = {.o = o, .rc = o->rc, .train = o->train, .test = o->test};
+    int status = run_training(&r, e);
+    if (r.rows)
+        fclose(r.rows);
+    free(r.rows_text);
+    kind_model_free(&r.model);
+    free(r.params);
+    free(r.grad);
+    free(r.bx);
+    free(r.by);
+    free(r.blabels);
+    free(r.order);
+    return status;
+}

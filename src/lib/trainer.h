@@ -1,0 +1,85 @@
+/* The training loop for every model kind (kind.h).
+ *
+ * Minibatches are gathered from the training set by an index order.  Two
+ * schedules, chosen by the kind's KIND_BY_EPOCHS flag:
+ *   iterations ([train] iterations): one log row per step,
+ *     iteration loss metric nfe_forward nfe_backward seconds
+ *     test_loss test_accuracy train_loss train_accuracy
+ *   (metric: test accuracy or loss if there is a test set, else the
+ *   batch's; seconds: the step alone; the last four: whole test and, with
+ *   eval_train, training set after the step, nan where not computed), the
+ *   order shuffled cumulatively at each pass when [train] shuffle = true,
+ *   the end time jittered for time-regularised runs, optional L-BFGS
+ *   fine-tuning continuing the rows; a trajectory is one batch.  Summary
+ *   keys PREFIX_{iterations, final_loss, train_loss, nfe_forward,
+ *   nfe_backward, seconds}.
+ *   epochs ([train] epochs): the order reset to the identity and shuffled
+ *   before every epoch (as the convolutional runs always did), one log row
+ *   per epoch,
+ *     epoch iterations train_loss train_accuracy test_loss test_accuracy
+ *     nfe_forward nfe_backward seconds
+ *   (NFE: mean per step; seconds: the epoch's training time), MODEL.resume
+ *   after every epoch, from which an interrupted run continues with the
+ *   same batches.  Summary keys PREFIX_{parameters, epochs, test_accuracy
+ *   (percent), test_loss, nfe_forward, nfe_backward, seconds_per_epoch,
+ *   step_seconds}.
+ * The log and the checkpoint are written atomically, only when training
+ * succeeded.  The library never prints: progress goes to the notify
+ * callback. */
+#ifndef NODE_TRAINER_H
+#define NODE_TRAINER_H
+
+#include <stddef.h>
+
+#include "dataset.h"
+#include "kind.h"
+#include "runcfg.h"
+#include "util.h"
+
+typedef enum {
+    TRAIN_STARTED,        /* kind, n_params, train_count, test_count */
+    TRAIN_RESUME_IGNORED, /* path, reason */
+    TRAIN_RESUMED,        /* epoch, path */
+    TRAIN_STEP,           /* epoch, epochs, step, steps, loss, accuracy, nfe_*, seconds */
+    TRAIN_EPOCH,          /* epoch, accuracy (test), seconds (the epoch's) */
+    TRAIN_STOPPED,        /* epoch, path (the resume file) */
+} train_event_kind_t;
+
+typedef struct {
+    train_event_kind_t what;
+    const char *kind; /* the model kind's name */
+    size_t n_params;
+    int train_count, test_count;
+    const char *path, *reason;
+    long epoch, epochs;
+    int step, steps;
+    double loss, accuracy; /* STEP: running means over the epoch so far */
+    long nfe_forward, nfe_backward; /* STEP: this step's */
+    double seconds;                 /* STEP: elapsed in the epoch */
+} train_event_t;
+
+typedef void (*train_notify_fn)(void *ctx, const train_event_t *ev);
+
+typedef struct {
+    runcfg_t *rc;            /* fitted to the data (e.g. the MLP's input_dim) */
+    const char *config_name; /* names the config in messages */
+    const dataset_t *train;
+    const dataset_t *test; /* count 0: none */
+    const char *data_name;
+    const char *log_path, *model_path;
+    const char *summary_path, *prefix; /* both or neither */
+    long stop_after_epoch; /* > 0: stop there as an interruption would */
+    train_notify_fn notify; /* may be NULL */
+    void *notify_ctx;
+} trainer_opts_t;
+
+/* 0 when trained, 1 when stopped by stop_after_epoch (only MODEL.resume
+ * written), -1 with a message. */
+int trainer_run(const trainer_opts_t *o, err_t *e);
+
+/* Chunk size for scoring a dataset with this config: the training batch
+ * for kinds trained by epochs (their workspace is sized for it), else
+ * [data] eval_batch. */
+int trainer_score_chunk(const runcfg_t *rc);
+
+#endif

@@ -1,0 +1,243 @@
+/* The model-kind registry (kind.h): every kind is found by name, an
+ * unknown name is refused with the known ones listed, and a model built
+ * through the interface gives bitwise the same parameters, loss and
+ * gradient as the model's own functions called directly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kind.h"
+#include "model.h"
+#include "odenet.h"
+#include "rng.h"
+#include "runcfg.h"
+#include "score.h"
+
+#define TINY_B 3
+
+/* A tiny configuration per kind; a new kind needs a row here (checked). */
+static const struct {
+    const char *kind, *ini;
+} tiny[] = {
+    {"mlp", "[model]\nhidden = 5\ninput_dim = 4\naugment = 1\noutput_dim = 3\n"
+            "[train]\nseed = 1\nbatch_size = 3\niterations = 1\nlr = 0.1\n"},
+    {"odenet", "[model]\nkind = odenet\nchannels = 4\n"
+               "[train]\nseed = 1\nbatch_size = 3\nepochs = 1\nlr = 0.1\n"},
+    {"resnet", "[model]\nkind = resnet\nchannels = 4\n"
+               "[train]\nseed = 1\nbatch_size = 3\nepochs = 1\nlr = 0.1\n"},
+};
+#define N_TINY (sizeof tiny / sizeof tiny[0])
+
+static const char *tiny_ini(const char *kind)
+{
+    for (size_t i = 0; i < N_TINY; i++)
+        if (!strcmp(tiny[i].kind, kind))
+            return tiny[i].ini;
+    return NULL;
+}
+
+static void every_kind_is_found_by_name(void **state)
+{
+    (void)state;
+    assert_true(model_kind_count() >= 3);
+    for (int i = 0; i < model_kind_count(); i++) {
+        const model_kind_t *k = model_kind_at(i);
+        err_t e = {{0}};
+        assert_ptr_equal(model_kind_find(k->name, &e), k);
+        /* Every operation is there (fit_data and resolve may be absent). */
+        assert_non_null(k->create);
+        assert_non_null(k->free);
+        assert_non_null(k->init_params);
+        assert_non_null(k->run);
+        assert_non_null(k->outputs);
+        assert_non_null(k->states);
+        assert_non_null(k->check_data);
+        if (!tiny_ini(k->name))
+            fail_msg("kind %s has no tiny configuration in tests/test_kinds.c", k->name);
+    }
+    assert_null(model_kind_at(model_kind_count()));
+}
+
+static void unknown_kind_names_the_known_ones(void **state)
+{
+    (void)state;
+    err_t e = {{0}};
+    assert_null(model_kind_find("transformer", &e));
+    assert_non_null(strstr(e.msg, "'transformer'"));
+    for (int i = 0; i < model_kind_count(); i++)
+        assert_non_null(strstr(e.msg, model_kind_at(i)->name));
+    runcfg_t rc;
+    err_t re = {{0}};
+    assert_int_equal(runcfg_load_string("t.ini",
+                                        "[model]\nkind = transformer\n[train]\nseed = 1\n"
+                                        "batch_size = 1\niterations = 1\nlr = 1\n",
+                                        &rc, &re),
+                     -1);
+    assert_non_null(strstr(re.msg, "t.ini: [model] kind: 'transformer' is not mlp, odenet"));
+}
+
+static void fill(rng_t *r, double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = rng_uniform(r);
+}
+
+/* Through the interface and directly, from the same generator state. */
+static void interface_matches_direct_calls(void **state)
+{
+    (void)state;
+    for (int i = 0; i < model_kind_count(); i++) {
+        const model_kind_t *k = model_kind_at(i);
+        runcfg_t rc;
+        err_t e = {{0}};
+        if (runcfg_load_string(k->name, tiny_ini(k->name), &rc, &e) != 0)
+            fail_msg("%s", e.msg);
+        assert_ptr_equal(rc.model_kind, k);
+        kind_model_t km;
+        if (kind_model_create(&km, &rc, TINY_B, 1, &e) != 0)
+            fail_msg("%s: %s", k->name, e.msg);
+        assert_ptr_equal(km.kind, k);
+        size_t np = km.n_params;
+        int F = km.n_inputs;
+        double *params = malloc(np * sizeof *params), *direct_params = malloc(np * sizeof *params);
+        double *grad = malloc(np * sizeof *grad), *direct_grad = malloc(np * sizeof *grad);
+        double *x = malloc((size_t)TINY_B * F * sizeof *x); /* (B, F) */
+        int labels[TINY_B] = {2, 0, 1};
+        rng_t r;
+        rng_seed(&r, 11);
+        k->init_params(&km, params, &r);
+        rng_seed(&r, 5);
+        fill(&r, x, (size_t)TINY_B * F);
+        batch_t b = {.B = TINY_B, .K = 1, .x = x, .labels = labels};
+        model_result_t res, direct;
+        if (kind_model_run(&km, params, &b, grad, &res, &e) != 0)
+            fail_msg("%s: %s", k->name, e.msg);
+        assert_int_equal(res.count, TINY_B);
+
+        rng_seed(&r, 11);
+        if (!strcmp(k->name, "mlp")) {
+            model_t m;
+            assert_int_equal(model_create(&m, &rc.model, TINY_B, 1, &e), 0);
+            assert_int_equal(m.n_params, np);
+            model_init_params(&m, direct_params, &r);
+            assert_int_equal(model_run(&m, direct_params, x, labels, NULL, TINY_B, 1, NULL,
+                                       direct_grad, &direct, &e),
+                             0);
+            model_free(&m);
+        } else {
+            odenet_t net;
+            net_kind_t nk = !strcmp(k->name, "odenet") ? NET_ODE : NET_RESNET;
+            assert_int_equal(odenet_create(&net, nk, 4, TINY_B, &rc.model.ode, &e), 0);
+            assert_int_equal(net.n_params, np);
+            odenet_init_params(&net, direct_params, &r);
+            assert_int_equal(odenet_run(&net, direct_params, x, labels, TINY_B, direct_grad,
+                                        &direct, &e),
+                             0);
+            odenet_free(&net);
+        }
+        assert_memory_equal(params, direct_params, np * sizeof *params);
+        assert_memory_equal(&res.loss, &direct.loss, sizeof res.loss);
+        assert_int_equal(res.correct, direct.correct);
+        assert_int_equal(res.ode.nfe_forward, direct.ode.nfe_forward);
+        assert_memory_equal(grad, direct_grad, np * sizeof *grad);
+        /* The states of the last run are finite and sized as announced. */
+        double *h = malloc((size_t)TINY_B * km.state_width * sizeof *h);
+        k->states(&km, TINY_B, 1, h);
+        double sum = 0;
+        for (size_t j = 0; j < (size_t)TINY_B * km.state_width; j++)
+            sum += h[j];
+        assert_true(sum == sum);
+        free(h);
+        free(params);
+        free(direct_params);
+        free(grad);
+        free(direct_grad);
+        free(x);
+        kind_model_free(&km);
+    }
+}
+
+/* A batch larger than the workspace is an error, not an overrun. */
+static void oversized_batch_is_refused(void **state)
+{
+    (void)state;
+    runcfg_t rc;
+    err_t e = {{0}};
+    assert_int_equal(runcfg_load_string("mlp", tiny_ini("mlp"), &rc, &e), 0);
+    kind_model_t km;
+    assert_int_equal(kind_model_create(&km, &rc, 2, 1, &e), 0);
+    double x[12] = {0}, params[1000] = {0};
+    assert_true(km.n_params <= 1000);
+    int labels[3] = {0, 1, 2};
+    batch_t b = {.B = 3, .K = 1, .x = x, .labels = labels};
+    model_result_t res;
+    assert_int_equal(kind_model_run(&km, params, &b, NULL, &res, &e), -1);
+    assert_non_null(strstr(e.msg, "exceeds the workspace"));
+    kind_model_free(&km);
+}
+
+/* Scoring in chunks: the example-weighted mean of the chunks' losses and
+ * gradients, and the outputs of every chunk in order. */
+static void score_weights_chunks_by_size(void **state)
+{
+    (void)state;
+    runcfg_t rc;
+    err_t e = {{0}};
+    assert_int_equal(runcfg_load_string("mlp", tiny_ini("mlp"), &rc, &e), 0);
+    kind_model_t km;
+    assert_int_equal(kind_model_create(&km, &rc, 2, 1, &e), 0);
+    enum { N = 5, F = 4 };
+    size_t np = km.n_params;
+    int O = km.n_outputs;
+    double x[N * F], *params = malloc(np * sizeof *params);
+    double *grad = malloc(np * sizeof *grad), *want_grad = calloc(np, sizeof *grad);
+    double *chunk_grad = malloc(np * sizeof *grad), outputs[N * 3], want_outputs[N * 3];
+    int labels[N] = {0, 1, 2, 1, 0};
+    rng_t r;
+    rng_seed(&r, 3);
+    km.kind->init_params(&km, params, &r);
+    fill(&r, x, N * F);
+    dataset_t d = {.kind = DATA_CLASSIFY, .count = N, .n_features = F, .n_classes = 3,
+                   .x = x, .labels = labels};
+    double want_loss = 0;
+    long want_correct = 0;
+    for (int first = 0; first < N; first += 2) {
+        int nb = N - first < 2 ? N - first : 2;
+        batch_t b = {.B = nb, .K = 1, .x = x + first * F, .labels = labels + first};
+        model_result_t res;
+        assert_int_equal(kind_model_run(&km, params, &b, chunk_grad, &res, &e), 0);
+        want_loss += res.loss * nb;
+        want_correct += res.correct;
+        for (size_t i = 0; i < np; i++)
+            want_grad[i] += chunk_grad[i] * nb;
+        memcpy(want_outputs + first * O, km.kind->outputs(&km), (size_t)nb * O * sizeof(double));
+    }
+    score_t s;
+    assert_int_equal(score_dataset(&km, params, &d, 1000, grad, outputs, &s, &e), 0);
+    assert_int_equal(s.count, N);
+    assert_int_equal(s.solves, 3);
+    assert_int_equal(s.correct, want_correct);
+    assert_true(s.loss == want_loss / N);
+    for (size_t i = 0; i < np; i++)
+        assert_true(grad[i] == want_grad[i] / N);
+    assert_memory_equal(outputs, want_outputs, sizeof outputs);
+    free(params);
+    free(grad);
+    free(want_grad);
+    free(chunk_grad);
+    kind_model_free(&km);
+}
+
+const struct CMUnitTest kinds_tests[] = {
+    cmocka_unit_test(score_weights_chunks_by_size),
+    cmocka_unit_test(every_kind_is_found_by_name),
+    cmocka_unit_test(unknown_kind_names_the_known_ones),
+    cmocka_unit_test(interface_matches_direct_calls),
+    cmocka_unit_test(oversized_batch_is_refused),
+};
+const size_t kinds_tests_count = sizeof kinds_tests / sizeof kinds_tests[0];
