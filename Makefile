@@ -127,6 +127,27 @@ $(BIN)/%: $(BUILD)/libnodeode.a $$(BUILD)/obj/cmd/$$(subst -,_,$$*).o
 .PHONY: bin
 bin: $(BINARIES)  ## build every executable into build/bin
 
+# ---------------------------------------------------------------- code stamps
+# A result depends on the code that made it, not on the whole binary: a run
+# of one model kind depends on $(call code,COMMAND,KIND), the sha256 of the
+# objects COMMAND links except the other kinds' own files, rewritten only
+# when they change.  So editing the ODE-Net's convolutions retrains no MLP
+# run, while a change to shared code (the ODE core, the trainer, the
+# registry of kinds) retrains everything.  The binary itself is an
+# order-only prerequisite: built first, but its link time decides nothing.
+KIND_OWN_mlp := model field kind_mlp
+KIND_OWN_conv := odenet convfield conv kind_conv
+KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv)
+KINDS := mlp conv
+code = $(BUILD)/stamps/$(1)-$(2).sha256
+kind_objs = $(filter-out $(patsubst %,$(BUILD)/obj/lib/%.o,$(filter-out $(KIND_OWN_$(1)),$(KIND_OWN_ALL))),$(LIB_OBJ))
+define code_stamp
+$(call code,$(1),$(2)): $(BUILD)/obj/cmd/$(subst -,_,$(1)).o $(call kind_objs,$(2)) | $(BIN)/$(1)
+	+@mkdir -p $$(@D)
+	+@cat $$(filter %.o,$$^) | sha256sum > $$@.tmp && $$(call write_if_changed,$$@.tmp,$$@)
+endef
+$(foreach c,train eval features,$(foreach k,$(KINDS),$(eval $(call code_stamp,$(c),$(k)))))
+
 # ---------------------------------------------------------------- stages
 FIGURES :=
 SUMMARIES :=

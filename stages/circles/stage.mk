@@ -36,18 +36,18 @@ $(CIRCLES_DIR)/train.tsv $(CIRCLES_DIR)/test.tsv: $(CIRCLES_DIR)/%.tsv: $(BIN)/g
 
 $(CIRCLES_DIR)/%/model.ckpt $(CIRCLES_DIR)/%/log.tsv $(CIRCLES_DIR)/%/train.tsv: \
     stages/circles/%.ini $(CIRCLES_DIR)/train.tsv $(call setting,circles-run,$(CIRCLES_RUN_SET)) \
-    $(BIN)/train
+    $(call code,train,mlp)
 	@mkdir -p $(@D)
 	$(BIN)/train --config $< --data $(CIRCLES_DIR)/train.tsv $(CIRCLES_RUN_SET) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv \
 	  --prefix circles_$*
 
 $(CIRCLES_DIR)/%/eval.tsv $(CIRCLES_DIR)/%/grid.tsv: $(CIRCLES_DIR)/%/model.ckpt \
-    $(CIRCLES_DIR)/test.tsv $(call setting,circles-grid,$(CIRCLES_GRID)) $(BIN)/eval
+    $(CIRCLES_DIR)/test.tsv $(call setting,circles-grid,$(CIRCLES_GRID)) $(call code,eval,mlp)
 	$(BIN)/eval --model $< --data $(CIRCLES_DIR)/test.tsv --summary $(@D)/eval.tsv \
 	  --prefix circles_$*_test --grid $(@D)/grid.tsv $(CIRCLES_GRID)
 
-$(CIRCLES_DIR)/%/features.tsv: $(CIRCLES_DIR)/%/model.ckpt $(CIRCLES_DIR)/test.tsv $(BIN)/features
+$(CIRCLES_DIR)/%/features.tsv: $(CIRCLES_DIR)/%/model.ckpt $(CIRCLES_DIR)/test.tsv $(call code,features,mlp)
 	$(BIN)/features --model $< --data $(CIRCLES_DIR)/test.tsv --out $@
 
 # The report's claim that augmentation helps, as a number.

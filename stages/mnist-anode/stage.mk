@@ -22,7 +22,7 @@ MA_SEEDS := $(shell seq 1 $(MNIST_SEEDS))
 # MNIST contents by MNIST_STAMP.
 $(MA_DIR)/%/log.tsv $(MA_DIR)/%/model.ckpt: \
     stages/mnist-anode/$$(firstword $$(subst /, ,$$*)).ini $(MNIST_STAMP) \
-    $(call setting,mnist-anode-run,$(RUN_SET)) $(BIN)/train
+    $(call setting,mnist-anode-run,$(RUN_SET)) $(call code,train,mlp)
 	@mkdir -p $(@D)
 	$(BIN)/train --config $< --data $(MNIST_DIR) \
 	  --set train.seed=$(patsubst s%,%,$(notdir $*)) $(RUN_SET) \

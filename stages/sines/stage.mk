@@ -36,13 +36,13 @@ sines_key = sines_$(subst -,_,$(1))
 # Every run's command-line settings: the profile's and RUN_SET.
 SINES_RUN_SET := $(SINES_SET_$(PROFILE)) $(RUN_SET)
 $(SINES_DIR)/%/model.ckpt $(SINES_DIR)/%/log.tsv $(SINES_DIR)/%/train.tsv: \
-    stages/sines/%.ini $$(call sines_data,$$*) $(call setting,sines-run,$(SINES_RUN_SET)) $(BIN)/train
+    stages/sines/%.ini $$(call sines_data,$$*) $(call setting,sines-run,$(SINES_RUN_SET)) $(call code,train,mlp)
 	@mkdir -p $(@D)
 	$(BIN)/train --config $< --data $(call sines_data,$*) $(SINES_RUN_SET) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv \
 	  --prefix $(call sines_key,$*)
 
-$(SINES_DIR)/%/eval.tsv $(SINES_DIR)/%/pred.tsv: $(SINES_DIR)/%/model.ckpt $$(call sines_data,$$*) $(BIN)/eval
+$(SINES_DIR)/%/eval.tsv $(SINES_DIR)/%/pred.tsv: $(SINES_DIR)/%/model.ckpt $$(call sines_data,$$*) $(call code,eval,mlp)
 	$(BIN)/eval --model $< --data $(call sines_data,$*) --summary $(@D)/eval.tsv \
 	  --predictions $(@D)/pred.tsv --prefix $(call sines_key,$*)_fit
 
