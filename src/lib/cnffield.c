@@ -28,12 +28,11 @@ static void tanh_layer(double *a, double *s, const double *inp, int ldi, const d
         s[i] = 1.0 - a[i] * a[i];
 }
 
-/* The forward pass shared by rhs and vjp: h1, h2, s1, s2, P, M, c, and
+/* The forward pass shared by rhs and vjp: h1, h2, s1, s2, A, C, c, and
  * out (B, 3) = [f, tr] with row stride 3 (out may be NULL). */
 static void forward(cnffield_t *cf, double t, const double *y, double *out)
 {
     int B = cf->batch, H = cf->H;
-    size_t BH = (size_t)B * H;
     for (int b = 0; b < B; b++) {
         cf->u[3 * b] = y[CNF_STATE * b];
         cf->u[3 * b + 1] = y[CNF_STATE * b + 1];
@@ -41,28 +40,25 @@ static void forward(cnffield_t *cf, double t, const double *y, double *out)
     }
     tanh_layer(cf->h1, cf->s1, cf->u, 3, W1(cf), B1(cf), B, 3, H);
     tanh_layer(cf->h2, cf->s2, cf->h1, H, W2(cf), B2(cf), B, H, H);
-    const double *w1 = W1(cf), *w3 = W3(cf);
-    /* P_k = s1 * W1[:, k]; both k stacked, so one gemm gives M_1 and M_2. */
-    for (int b = 0; b < B; b++)
+    const double *w1 = W1(cf), *w2 = W2(cf), *w3 = W3(cf);
+    /* A[j, i] = sum_k W3[k, j] W1[i, k], C = W2 (.) A, c = s1 C^T. */
+    for (int j = 0; j < H; j++)
         for (int i = 0; i < H; i++) {
-            double s = cf->s1[(size_t)b * H + i];
-            cf->p[(size_t)b * H + i] = s * w1[3 * i];
-            cf->p[BH + (size_t)b * H + i] = s * w1[3 * i + 1];
+            double a = w3[j] * w1[3 * i] + w3[H + j] * w1[3 * i + 1];
+            cf->A[(size_t)j * H + i] = a;
+            cf->C[(size_t)j * H + i] = w2[(size_t)j * H + i] * a;
         }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 2 * B, H, H, 1.0, cf->p, H, W2(cf), H,
-                0.0, cf->m, H);
-    for (int b = 0; b < B; b++) {
-        const double *m1 = cf->m + (size_t)b * H, *m2 = m1 + BH, *s2 = cf->s2 + (size_t)b * H;
-        double *c = cf->c + (size_t)b * H, tr = 0.0;
-        for (int j = 0; j < H; j++) {
-            c[j] = w3[j] * m1[j] + w3[H + j] * m2[j];
-            tr += s2[j] * c[j];
-        }
-        if (out)
-            out[CNF_STATE * b + 2] = tr;
-    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, H, 1.0, cf->s1, H, cf->C, H, 0.0,
+                cf->c, H);
     if (!out)
         return;
+    for (int b = 0; b < B; b++) {
+        const double *s2 = cf->s2 + (size_t)b * H, *c = cf->c + (size_t)b * H;
+        double tr = 0.0;
+        for (int j = 0; j < H; j++)
+            tr += s2[j] * c[j];
+        out[CNF_STATE * b + 2] = tr;
+    }
     /* f = h2 W3^T + b3 straight into the first two columns of out. */
     const double *b3 = B3(cf);
     for (int b = 0; b < B; b++) {
@@ -90,11 +86,11 @@ static int cnf_rhs(void *ctx, double t, const double *y, double *ydot)
     return 0;
 }
 
-/* a = [a_z, a_l] per example.  With r = a_l s2:
- *   dL/dW3[k, j] = sum_b a_z[b, k] h2[b, j] + r[b, j] M_k[b, j]
- *   dL/da2 = (a_z W3) s2 + a_l c (-2 h2 s2)            (tanh'' = -2 h s)
- *   GM_k = r W3[k, :];  dL/dW2 += sum_k GM_k^T P_k + dL/da2^T h1
- *   Q_k = GM_k W2;  dL/ds1 = sum_k Q_k W1[:, k];  dL/dW1[:, k] += sum_b Q_k s1
+/* a = [a_z, a_l] per example.  With r = a_l s2 (the cotangent of c):
+ *   dL/da2 = (a_z W3) s2 + a_l c (-2 h2 s2)                (tanh'' = -2 h s)
+ *   dL/dW3 = a_z^T h2,  dL/dC = r^T s1,  dL/ds1 = r C
+ *   dL/dW2 = dL/dC (.) A + dL/da2^T h1;  dL/dA = dL/dC (.) W2, which reaches
+ *   W3 and W1z through A = W3^T W1z^T
  *   dL/da1 = (dL/da2 W2) s1 + dL/ds1 (-2 h1 s1);  dL/dW1 += dL/da1^T u
  *   a^T dF/dz = (dL/da1 W1)[:, 0:2];  l does not enter the field. */
 static int cnf_vjp(void *ctx, double t, const double *y, const double *a, double *fy,
@@ -102,7 +98,6 @@ static int cnf_vjp(void *ctx, double t, const double *y, const double *a, double
 {
     cnffield_t *cf = ctx;
     int B = cf->batch, H = cf->H;
-    size_t BH = (size_t)B * H;
     if (!finite_state(y, (size_t)B * CNF_STATE) || !finite_state(a, (size_t)B * CNF_STATE))
         return -1;
     forward(cf, t, y, fy);
@@ -112,7 +107,7 @@ static int cnf_vjp(void *ctx, double t, const double *y, const double *a, double
     double *gw3 = vjp_p + cf->mlp.w_off[2], *gb3 = vjp_p + cf->mlp.b_off[2];
     const double *w1 = W1(cf), *w2 = W2(cf), *w3 = W3(cf);
 
-    /* Output layer: dL/dW3 (first term), dL/db3, and dL/dh2 = a_z W3. */
+    /* Output layer and the trace's outer factor. */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CNF_DIM, H, B, 1.0, a, CNF_STATE, cf->h2,
                 H, 0.0, gw3, H);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, CNF_DIM, 1.0, a, CNF_STATE, w3,
@@ -123,39 +118,41 @@ static int cnf_vjp(void *ctx, double t, const double *y, const double *a, double
         gb3[1] += ab[1];
         double al = ab[2];
         const double *h2 = cf->h2 + (size_t)b * H, *s2 = cf->s2 + (size_t)b * H,
-                     *c = cf->c + (size_t)b * H, *m1 = cf->m + (size_t)b * H, *m2 = m1 + BH;
-        double *r = cf->r + (size_t)b * H, *ga2 = cf->ga2 + (size_t)b * H,
-               *gm1 = cf->gm + (size_t)b * H, *gm2 = gm1 + BH;
+                     *c = cf->c + (size_t)b * H;
+        double *r = cf->r + (size_t)b * H, *ga2 = cf->ga2 + (size_t)b * H;
         for (int j = 0; j < H; j++) {
             r[j] = al * s2[j];
-            gw3[j] += r[j] * m1[j];
-            gw3[H + j] += r[j] * m2[j];
-            gm1[j] = r[j] * w3[j];
-            gm2[j] = r[j] * w3[H + j];
             ga2[j] = ga2[j] * s2[j] - 2.0 * al * c[j] * h2[j] * s2[j];
         }
     }
-    /* The trace's path through M_k = P_k W2^T (both k in one gemm each). */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, 2 * B, 1.0, cf->gm, H, cf->p, H,
-                0.0, gw2, H);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2 * B, H, H, 1.0, cf->gm, H, w2, H,
-                0.0, cf->q, H);
-    /* Second layer: dL/dW2 += dL/da2^T h1, dL/db2, dL/dh1 = dL/da2 W2 (into r). */
+    /* The trace's inner factor c = s1 C^T. */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, B, 1.0, cf->r, H, cf->s1, H, 0.0,
+                cf->gC, H);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.0, cf->r, H, cf->C, H, 0.0,
+                cf->gs1, H);
+    for (int j = 0; j < H; j++)
+        for (int i = 0; i < H; i++) {
+            size_t ji = (size_t)j * H + i;
+            double gc = cf->gC[ji], ga = gc * w2[ji];
+            gw2[ji] = gc * cf->A[ji];
+            gw3[j] += ga * w1[3 * i];
+            gw3[H + j] += ga * w1[3 * i + 1];
+            gw1[3 * i] += ga * w3[j];
+            gw1[3 * i + 1] += ga * w3[H + j];
+        }
+    /* Second layer: dL/dW2 += dL/da2^T h1, dL/db2, dL/dh1 = dL/da2 W2. */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, B, 1.0, cf->ga2, H, cf->h1, H, 1.0,
                 gw2, H);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.0, cf->ga2, H, w2, H, 0.0,
-                cf->r, H);
+                cf->gh1, H);
     for (int b = 0; b < B; b++) {
         const double *ga2 = cf->ga2 + (size_t)b * H, *h1 = cf->h1 + (size_t)b * H,
-                     *s1 = cf->s1 + (size_t)b * H, *gh1 = cf->r + (size_t)b * H,
-                     *q1 = cf->q + (size_t)b * H, *q2 = q1 + BH;
+                     *s1 = cf->s1 + (size_t)b * H, *gh1 = cf->gh1 + (size_t)b * H,
+                     *gs1 = cf->gs1 + (size_t)b * H;
         double *ga1 = cf->ga1 + (size_t)b * H;
         for (int j = 0; j < H; j++) {
             gb2[j] += ga2[j];
-            double gs1 = q1[j] * w1[3 * j] + q2[j] * w1[3 * j + 1];
-            gw1[3 * j] += q1[j] * s1[j];
-            gw1[3 * j + 1] += q2[j] * s1[j];
-            ga1[j] = gh1[j] * s1[j] - 2.0 * gs1 * h1[j] * s1[j];
+            ga1[j] = gh1[j] * s1[j] - 2.0 * gs1[j] * h1[j] * s1[j];
         }
     }
     /* First layer: dL/dW1 += dL/da1^T u, dL/db1, dL/du = dL/da1 W1. */
@@ -185,9 +182,10 @@ int cnffield_init(cnffield_t *cf, int hidden, int max_batch, err_t *e)
         return err_set(e, "cnf: bad layer sizes");
     cf->H = hidden;
     cf->max_batch = max_batch;
-    size_t BH = (size_t)max_batch * hidden, B3 = (size_t)max_batch * 3;
-    /* u, gu: B3 each; h1 h2 s1 s2 c r ga2 ga1: BH each; p m gm q: 2 BH each. */
-    size_t total = 2 * B3 + 8 * BH + 8 * BH;
+    size_t BH = (size_t)max_batch * hidden, B3 = (size_t)max_batch * 3,
+           HH = (size_t)hidden * hidden;
+    /* u, gu: B3 each; h1 h2 s1 s2 c r ga2 ga1 gs1 gh1: BH each; A C gC: HH each. */
+    size_t total = 2 * B3 + 10 * BH + 3 * HH;
     cf->arena = malloc(total * sizeof(double));
     if (!cf->arena)
         return err_set(e, "cnf: no memory for a batch of %d", max_batch);
@@ -207,10 +205,11 @@ int cnffield_init(cnffield_t *cf, int hidden, int max_batch, err_t *e)
     CARVE(cf->r, BH);
     CARVE(cf->ga2, BH);
     CARVE(cf->ga1, BH);
-    CARVE(cf->p, 2 * BH);
-    CARVE(cf->m, 2 * BH);
-    CARVE(cf->gm, 2 * BH);
-    CARVE(cf->q, 2 * BH);
+    CARVE(cf->gs1, BH);
+    CARVE(cf->gh1, BH);
+    CARVE(cf->A, HH);
+    CARVE(cf->C, HH);
+    CARVE(cf->gC, HH);
 #undef CARVE
     cf->f.n = 0;
     cf->f.n_params = cf->mlp.n_params;
