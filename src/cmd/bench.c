@@ -578,35 +578,43 @@ static void bench_cnf(int steps, double peak, const char *cnf_model_path)
     report("cnf_vjp_gemm_fraction", vjp_flops / vjp_s / 1e9 / peak, "of dgemm rate");
     cnffield_free(&cf);
     /* Whole training steps through the kind, from the initial parameters:
-     * minibatches of the 5,000 points in order, Adam lr 1e-3. */
-    kind_model_t m;
-    cnf_model(&m, 1e-5, 0, 1);
-    rng_seed(&rng, 1);
-    m.kind->init_params(&m, p, &rng);
-    opt_config_t oc = {.kind = OPT_ADAM, .lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
-    optimizer_t opt;
-    if (optimizer_init(&opt, &oc, np, &e) != 0)
-        die("%s", e.msg);
-    double total = 0;
-    long nfe_f = 0, nfe_b = 0;
-    for (int s = 0; s < steps; s++) {
-        batch_t b = {.B = B, .K = 1, .x = data + (size_t)(s * B % (N - B)) * 2};
-        model_result_t res;
-        t0 = monotonic_seconds();
-        if (kind_model_run(&m, p, &b, g, &res, &e) != 0)
+     * minibatches of the 5,000 points in order, Adam lr 1e-3, on one thread
+     * and on two sharing the batch's chunks (the same numbers either way). */
+    for (int threads = 1; threads <= 2; threads++) {
+        kind_model_t m;
+        cnf_model(&m, 1e-5, 0, threads);
+        rng_seed(&rng, 1);
+        m.kind->init_params(&m, p, &rng);
+        opt_config_t oc = {.kind = OPT_ADAM, .lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+        optimizer_t opt;
+        if (optimizer_init(&opt, &oc, np, &e) != 0)
             die("%s", e.msg);
-        optimizer_step(&opt, p, g);
-        total += monotonic_seconds() - t0;
-        nfe_f += res.ode.nfe_forward;
-        nfe_b += res.ode.nfe_backward;
+        double total = 0;
+        long nfe_f = 0, nfe_b = 0;
+        for (int s = 0; s < steps; s++) {
+            batch_t b = {.B = B, .K = 1, .x = data + (size_t)(s * B % (N - B)) * 2};
+            model_result_t res;
+            t0 = monotonic_seconds();
+            if (kind_model_run(&m, p, &b, g, &res, &e) != 0)
+                die("%s", e.msg);
+            optimizer_step(&opt, p, g);
+            total += monotonic_seconds() - t0;
+            nfe_f += res.ode.nfe_forward;
+            nfe_b += res.ode.nfe_backward;
+        }
+        openblas_set_num_threads(1);
+        char name[64];
+        snprintf(name, sizeof name, "cnf_t%d_step_s", threads);
+        report(name, total / steps, "s per training step (batch 512, mean over --steps)");
+        snprintf(name, sizeof name, "cnf_t%d_step_nfe_forward", threads);
+        report(name, (double)nfe_f / steps, "");
+        snprintf(name, sizeof name, "cnf_t%d_step_nfe_backward", threads);
+        report(name, (double)nfe_b / steps, "");
+        snprintf(name, sizeof name, "cnf_t%d_us_per_evaluation", threads);
+        report(name, 1e6 * total / (double)(nfe_f + nfe_b), "us per forward or adjoint evaluation");
+        kind_model_free(&m);
+        optimizer_free(&opt);
     }
-    report("cnf_step_s", total / steps, "s per training step (batch 512, mean over --steps)");
-    report("cnf_step_nfe_forward", (double)nfe_f / steps, "");
-    report("cnf_step_nfe_backward", (double)nfe_b / steps, "");
-    report("cnf_step_us_per_evaluation", 1e6 * total / (double)(nfe_f + nfe_b),
-           "us per forward or adjoint evaluation");
-    kind_model_free(&m);
-    optimizer_free(&opt);
     /* The seminorm at these parameters (or a trained flow's, --cnf-model):
      * backward NFE and gradient error against a gradient at rtol = atol =
      * 1e-10. */
@@ -624,6 +632,7 @@ static void bench_cnf(int steps, double peak, const char *cnf_model_path)
     double *ref = xmalloc(np * sizeof *ref);
     batch_t b = {.B = B, .K = 1, .x = data};
     model_result_t res;
+    kind_model_t m;
     cnf_model(&m, 1e-10, 0, 1);
     if (kind_model_run(&m, p, &b, ref, &res, &e) != 0)
         die("%s", e.msg);

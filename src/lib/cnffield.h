@@ -28,10 +28,15 @@
 
 #define CNF_DIM 2   /* z */
 #define CNF_STATE 3 /* [z, l] per example */
+/* Rows per chunk: the unit of work of one thread.  Fixed, so that the
+ * parameter cotangents (summed chunk by chunk, in order) do not depend on
+ * the number of threads. */
+#define CNF_CHUNK 256
 
 typedef struct {
     mlp_t mlp; /* the layout of theta: dims 3, H, H, 2 */
     int H, max_batch, batch;
+    int threads;         /* OpenMP threads sharing the chunks (1: none) */
     const double *theta; /* the field's parameter slice, set per solve */
     double *arena;       /* owns every buffer below */
     double *u;            /* (B, 3) [z, t] */
@@ -43,12 +48,16 @@ typedef struct {
     double *gs1, *gh1;    /* (B, H) cotangents of s1 and h1 */
     double *A, *C, *gC;   /* (H, H) */
     double *gu;           /* (B, 3) */
+    double *partial;      /* (chunks, n_params + H^2): each chunk's parameter
+                           * cotangents and dL/dC, before the ordered sum */
     odefunc_t f;
 } cnffield_t;
 
 int cnffield_init(cnffield_t *cf, int hidden, int max_batch, err_t *e);
 void cnffield_free(cnffield_t *cf);
 size_t cnffield_n_params(const cnffield_t *cf);
+/* Threads for the chunks of a batch (OpenBLAS should run one thread each). */
+void cnffield_set_threads(cnffield_t *cf, int threads);
 /* Batch size and parameter slice of the next solves. */
 void cnffield_bind(cnffield_t *cf, int batch, const double *theta);
 /* f(z, t) and tr(df/dz) of B points: out (B, 3) = [f1, f2, tr]; the same

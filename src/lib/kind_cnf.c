@@ -10,6 +10,7 @@
  * [model] kind = cnf, hidden = H, H (the two hidden layers of the field,
  * equal widths), loss = nll; [ode] as for every kind.  Data: points with
  * two features and nothing else (a TSV with columns x1, x2). */
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,12 @@ static int cnf_create(kind_model_t *km, const runcfg_t *rc, int max_batch, int m
         cnf_free(km);
         return -1;
     }
+    /* [train] threads share the batch's chunks (cnffield.h); the gemms
+     * inside each chunk run on one OpenBLAS thread, so the two never
+     * compete for the cores. */
+    cnffield_set_threads(&c->field, (int)rc->threads);
+    if (rc->threads > 1)
+        openblas_set_num_threads(1);
     c->t0 = rc->model.t0;
     c->t1 = rc->model.t1;
     c->max_batch = max_batch;
