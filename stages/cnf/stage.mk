@@ -39,12 +39,12 @@ $(CNF_DIR)/exact-grid.tsv: $(BIN)/gen-data $(call setting,cnf-exact-grid,$(CNF_N
 	@mkdir -p $(@D)
 	$(BIN)/gen-data moons-density --noise $(CNF_NOISE) $(CNF_GRID) --out $@
 
-# Two threads share the flow's batches (cnf.ini); they spin between the
-# field's parallel loops (OMP_WAIT_POLICY=ACTIVE: 15% faster than sleeping,
-# measured), as OpenBLAS runs one thread inside each.
+# Two threads share the flow's batches (cnf.ini) and sleep between the
+# field's parallel loops (the Makefile's OMP_WAIT_POLICY=PASSIVE): spinning
+# was 15% faster alone but several times slower beside another job.
 $(CNF_DIR)/model.ckpt $(CNF_DIR)/log.tsv $(CNF_DIR)/train-summary.tsv &: stages/cnf/cnf.ini \
     $(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv $(call setting,cnf-run,$(CNF_RUN_SET)) $(BIN)/train
-	OMP_WAIT_POLICY=ACTIVE $(BIN)/train --config $< --data $(CNF_DIR)/train.tsv --test $(CNF_DIR)/test.tsv $(CNF_RUN_SET) \
+	$(BIN)/train --config $< --data $(CNF_DIR)/train.tsv --test $(CNF_DIR)/test.tsv $(CNF_RUN_SET) \
 	  --log $(CNF_DIR)/log.tsv --model $(CNF_DIR)/model.ckpt --summary $(CNF_DIR)/train-summary.tsv \
 	  --prefix cnf
 
