@@ -49,6 +49,7 @@ MNIST_DIR ?= data/mnist
 #   $(call setting,NAME,TEXT)  expands to the path of the file NAME
 SETTINGS := $(DATA)/settings
 $(shell mkdir -p $(SETTINGS))
+comma := ,
 streq = $(and $(findstring x$(1),x$(2)),$(findstring x$(2),x$(1)))
 setting = $(if $(and $(wildcard $(SETTINGS)/$(1)),$(call streq,$(file <$(SETTINGS)/$(1)),$(strip $(2)))),,\
   $(file >$(SETTINGS)/$(1),$(strip $(2))))$(SETTINGS)/$(1)
@@ -182,7 +183,7 @@ FIGURES += $(FIG)/$(1).pdf $(FIG)/$(1).png
 endef
 
 # Stages, in a fixed order (later stages may use earlier ones' variables).
-STAGES := mnist sines circles mnist-anode odenet
+STAGES := mnist sines circles mnist-anode odenet cnf
 include $(foreach s,$(STAGES),stages/$(s)/stage.mk)
 
 # ---------------------------------------------------------------- paper

@@ -261,5 +261,52 @@ for cmd in train eval features; do
     has "unknown argument '--no-such-option'"
 done
 
+# --- the flow (kind = cnf) on two moons: train, eval, samples, bad input.
+gd="$bin/gen-data"
+cnf="--config stages/cnf/cnf.ini --set model.hidden=8,8 --set train.iterations=6 --set data.eval_every=3"
+expect 0 "$gd" moons --points 200 --seed 1 --out "$tmp/mtr.tsv"
+expect 0 "$gd" moons --points 100 --seed 2 --out "$tmp/mte.tsv"
+expect 0 "$bin/train" $cnf --data "$tmp/mtr.tsv" --test "$tmp/mte.tsv" --log "$tmp/cnf.log" --model "$tmp/cnf.ckpt"
+# The test set is scored after iterations 3 and 6 only; eval on the same
+# points (one chunk, as in training) gives the last logged test NLL.
+if awk -F '\t' 'NR > 1 { n++; if (($7 == "nan") != (n % 3 != 0)) bad = 1 } END { exit !(n == 6 && !bad) }' "$tmp/cnf.log"; then ok; else bad "cnf: eval_every rows"; cat "$tmp/cnf.log"; fi
+expect 0 "$bin/eval" --model "$tmp/cnf.ckpt" --data "$tmp/mte.tsv" --summary "$tmp/cnf-eval.tsv" --prefix k --grid "$tmp/cnf-grid.tsv" --grid-range -4,4 --grid-n 5
+want=$(awk -F '\t' 'NR > 1 { a = $7 } END { print a }' "$tmp/cnf.log")
+got=$(awk '$1 == "k_loss" { print $2 }' "$tmp/cnf-eval.tsv" 2>/dev/null)
+if awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d * d < 1e-10 && b > 0) }'; then ok; else bad "cnf: eval NLL '$got' differs from the log's '$want'"; fi
+if [ "$(grep -c . "$tmp/cnf-grid.tsv")" -eq 26 ]; then ok; else bad "cnf: grid rows"; fi
+expect 0 "$bin/features" --model "$tmp/cnf.ckpt" --samples 10 --seed 4 --times 1,0.5,0 --out "$tmp/cnf-s.tsv"
+if awk -F '\t' 'NR == 1 { ok = $0 == "t\tx1\tx2" } NR > 1 && NF == 3 { n[$1]++ } END { exit !(ok && n["1"] == 10 && n["0.5"] == 10 && n["0"] == 10) }' "$tmp/cnf-s.tsv"; then ok; else bad "cnf: samples"; head -3 "$tmp/cnf-s.tsv"; fi
+expect 0 "$bin/features" --model "$tmp/cnf.ckpt" --samples 10 --seed 4 --times 1,0.5,0 --out "$tmp/cnf-s2.tsv"
+if cmp -s "$tmp/cnf-s.tsv" "$tmp/cnf-s2.tsv"; then ok; else bad "cnf: samples differ for one seed"; fi
+# At t = 1 the samples are the base draws themselves: N(0, 1) coordinates.
+if awk -F '\t' '$1 == "1" { s += $2 * $2 + $3 * $3; n += 2 } END { exit !(n == 20 && s / n > 0.1 && s / n < 4) }' "$tmp/cnf-s.tsv"; then ok; else bad "cnf: base samples"; fi
+expect 1 "$bin/features" --model "$tmp/cnf.ckpt" --samples 10 --seed 4 --times 0,1 --out "$tmp/no-s.tsv"
+has "sample times must descend"
+expect 1 "$bin/features" --model "$tmp/reg.ckpt" --samples 10 --seed 4 --times 1,0 --out "$tmp/no-s.tsv"
+has "cannot generate samples"
+expect 1 "$bin/features" --model "$tmp/cnf.ckpt" --samples 10 --times 1,0 --out "$tmp/no-s.tsv"
+has "needs --model, --seed, --times and --out"
+expect 1 "$bin/train" $cnf --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "cnf needs points with two features and no labels or targets"
+expect 1 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/mtr.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "has neither labels nor targets"
+expect 1 "$bin/train" $cnf --set model.hidden=8 --data "$tmp/mtr.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "cnf takes two equal widths"
+expect 1 "$bin/train" $cnf --set model.loss=cross_entropy --data "$tmp/mtr.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "cnf is trained on nll"
+expect 1 "$bin/train" $cnf --set data.eval_every=0 --data "$tmp/mtr.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "eval_every must be positive"
+# A key set twice takes the later value; a value may not span lines.
+expect 0 "$bin/train" $cnf --set train.iterations=2 --data "$tmp/mtr.tsv" --log "$tmp/cnf2.log" --model "$tmp/cnf2.ckpt"
+if [ "$(wc -l < "$tmp/cnf2.log")" -eq 3 ]; then ok; else bad "--set: the later value should win"; fi
+expect 1 "$bin/train" $cnf --set "train.iterations=2
+lr = 5" --data "$tmp/mtr.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "must not span lines"
+# A flow driven to divergence stops with the iteration named, writing nothing.
+expect 1 "$bin/train" $cnf --set train.iterations=30 --set train.lr=1000 --set ode.max_steps=2000 --data "$tmp/mtr.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "iteration [0-9]*: cnf: .* solve"
+if ls "$tmp"/no.log "$tmp"/no.ckpt "$tmp"/no-s.tsv "$tmp"/no.log.tmp* > /dev/null 2>&1; then bad "a refused cnf run left output"; else ok; fi
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

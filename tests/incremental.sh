@@ -58,10 +58,12 @@ ma_run="$d/mnist-anode/node/s1/log.tsv $d/mnist-anode/anode-p10/s2/model.ckpt"
 ma_summaries="$d/mnist-anode/node/summary.tsv $d/mnist-anode/table1.tsv $f/fig12.pdf"
 on_runs="$d/odenet/odenet/log.tsv $d/odenet/resnet/model.ckpt"
 mnist_summary="$d/mnist/summary.tsv"
+cnf_run="$d/cnf/model.ckpt"
 
 # Nothing changed: everything is up to date (so the probes mean something).
 probe "nothing changed" "" "" \
   "$sines_run $circles_data $circles_runs $ma_run $ma_summaries $on_runs $mnist_summary
+   $cnf_run $d/cnf/samples.tsv $f/fig-cnf.pdf
    $d/circles/p10/features.tsv $f/fig8.pdf $g/numbers.tex $g/table1.tex"
 
 # One run's config (make -W pretends the file was just modified).
@@ -74,7 +76,7 @@ probe "stages/circles/p10.ini changed" "-W stages/circles/p10.ini" \
 # A profile override of one stage.
 probe "CIRCLES_SET_quick changed" "CIRCLES_SET_quick='--set train.iterations=5'" \
   "$circles_runs $d/circles/p5/eval.tsv $f/fig9.pdf $g/numbers.tex" \
-  "$circles_data $sines_run $ma_run $on_runs $f/fig7.pdf"
+  "$circles_data $sines_run $ma_run $on_runs $cnf_run $f/fig7.pdf"
 
 # A generator's arguments: only that dataset and what is trained on it.
 probe "the circles training-set size changed" "CIRCLES_TRAIN_N_quick=999" \
@@ -86,6 +88,15 @@ probe "the seed of the sin dataset changed" "SINES_SEED_sin=13" \
    $circles_runs"
 
 # A grid resolution: the grid evaluations, not the models.
+probe "the flow's test-set seed changed" "CNF_GEN_test='moons --points 5000 --seed 99 --noise 0.1'" \
+  "$d/cnf/test.tsv $cnf_run $d/cnf/eval.tsv $f/fig-cnf.pdf" \
+  "$d/cnf/train.tsv $d/cnf/exact-grid.tsv $circles_runs"
+probe "the flow's grid size changed" "CNF_GRID_N_quick=41" \
+  "$d/cnf/grid.tsv $d/cnf/exact-grid.tsv $f/fig-cnf.pdf" \
+  "$cnf_run $d/cnf/samples.tsv"
+probe "CNF_SET_quick changed" "CNF_SET_quick='--set train.iterations=7'" \
+  "$cnf_run $d/cnf/samples.tsv $d/cnf/claims.tsv" \
+  "$d/cnf/train.tsv $d/cnf/exact-grid.tsv $circles_runs $sines_run"
 probe "the circles grid size changed" "CIRCLES_GRID_quick=41" \
   "$d/circles/p0/grid.tsv $d/circles/p10/eval.tsv $f/fig8.pdf" \
   "$circles_runs $d/circles/p10/features.tsv $f/fig9.pdf"
@@ -97,8 +108,8 @@ probe "MNIST_SEEDS changed" "MNIST_SEEDS=1" \
 
 # RUN_SET: every training run, no dataset.
 probe "RUN_SET changed" "RUN_SET='--set train.seed=5'" \
-  "$sines_run $circles_runs $ma_run $on_runs" \
-  "$circles_data $d/sines/data-sin.tsv $mnist_summary"
+  "$sines_run $circles_runs $ma_run $on_runs $cnf_run" \
+  "$circles_data $d/sines/data-sin.tsv $mnist_summary $d/cnf/test.tsv"
 
 # MNIST_DIR: the contents decide, not the path.  An identical copy elsewhere
 # changes nothing; one changed pixel reruns every MNIST result.
@@ -110,7 +121,7 @@ probe "MNIST_DIR moved to an identical copy" "MNIST_DIR=$tmp/same" "" \
   "$ma_run $ma_summaries $on_runs $mnist_summary"
 probe "MNIST_DIR moved to a set with one pixel changed" "MNIST_DIR=$tmp/other" \
   "$ma_run $ma_summaries $on_runs $mnist_summary" \
-  "$circles_runs $sines_run $f/fig7.pdf"
+  "$circles_runs $sines_run $cnf_run $f/fig7.pdf"
 
 # Code of one kind: a change to the ODE-Net's own file (one more exported
 # symbol changes its object) retrains no MLP run but the ODE-Net's.  This is

@@ -235,6 +235,58 @@ static void cnf_nll_gradient_matches_fd(void **state)
     teardown(&fx);
 }
 
+/* A batch of several chunks: the VJP is right across chunk boundaries
+ * (against central differences) and bitwise the same on 1 and 2 threads. */
+static void cnf_chunks_are_thread_invariant(void **state)
+{
+    (void)state;
+    const int B = 2 * CNF_CHUNK + 44, H = 8;
+    fixture_t fx;
+    setup(&fx, B, H, 21);
+    size_t n = (size_t)B * CNF_STATE, np = cnffield_n_params(&fx.cf);
+    rng_t r;
+    rng_seed(&r, 22);
+    double *y = malloc(n * sizeof *y), *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *tmp);
+    double *vy[2], *vp[2], *fy[2];
+    fill(&r, y, n, 1.2);
+    fill(&r, a, n, 1.0);
+    for (int t = 0; t < 2; t++) {
+        vy[t] = malloc(n * sizeof *vy[t]);
+        vp[t] = malloc(np * sizeof *vp[t]);
+        fy[t] = malloc(n * sizeof *fy[t]);
+        cnffield_set_threads(&fx.cf, t + 1);
+        assert_int_equal(fx.cf.f.vjp(&fx.cf, 0.3, y, a, fy[t], vy[t], vp[t]), 0);
+    }
+    assert_memory_equal(vy[0], vy[1], n * sizeof *vy[0]);
+    assert_memory_equal(vp[0], vp[1], np * sizeof *vp[0]);
+    assert_memory_equal(fy[0], fy[1], n * sizeof *fy[0]);
+    cnffield_set_threads(&fx.cf, 1);
+    double *fdp = malloc(np * sizeof *fdp), h = 1e-6;
+    for (size_t i = 0; i < np; i++) {
+        double keep = fx.theta[i], fp = 0, fm = 0;
+        fx.theta[i] = keep + h;
+        assert_int_equal(cnffield_eval(&fx.cf, 0.3, y, tmp), 0);
+        for (size_t q = 0; q < n; q++)
+            fp += a[q] * tmp[q];
+        fx.theta[i] = keep - h;
+        assert_int_equal(cnffield_eval(&fx.cf, 0.3, y, tmp), 0);
+        for (size_t q = 0; q < n; q++)
+            fm += a[q] * tmp[q];
+        fx.theta[i] = keep;
+        fdp[i] = (fp - fm) / (2 * h);
+    }
+    double ep = rel_err(vp[0], fdp, np);
+    print_message("  cnf VJP over %d chunks vs FD: parameters %.2e\n", (B + CNF_CHUNK - 1) / CNF_CHUNK, ep);
+    assert_true(ep < GRAD_TOL);
+    for (int t = 0; t < 2; t++) {
+        free(vy[t]);
+        free(vp[t]);
+        free(fy[t]);
+    }
+    free(y), free(a), free(tmp), free(fdp);
+    teardown(&fx);
+}
+
 /* A non-finite state is refused, not propagated. */
 static void cnf_refuses_nonfinite_state(void **state)
 {
@@ -250,6 +302,7 @@ const struct CMUnitTest cnf_tests[] = {
     cmocka_unit_test(cnf_trace_matches_fd_jacobian),
     cmocka_unit_test(cnf_vjp_matches_fd),
     cmocka_unit_test(cnf_nll_gradient_matches_fd),
+    cmocka_unit_test(cnf_chunks_are_thread_invariant),
     cmocka_unit_test(cnf_refuses_nonfinite_state),
 };
 const size_t cnf_tests_count = sizeof cnf_tests / sizeof cnf_tests[0];

@@ -63,6 +63,23 @@ static void loads_regression_and_trajectory(void **state)
     dataset_free(&d);
 }
 
+/* Features alone are the points of a density (the flow's data). */
+static void loads_density_points(void **state)
+{
+    (void)state;
+    dataset_t d;
+    err_t e = {{0}};
+    if (load_text("x1\tx2\n0.5\t-1\n2\t3\n7\t8\n", &d, &e, NULL) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(d.kind, DATA_DENSITY);
+    assert_int_equal(d.count, 3);
+    assert_int_equal(d.n_features, 2);
+    assert_int_equal(d.n_targets, 0);
+    assert_null(d.labels);
+    assert_true(d.x[1] == -1.0 && d.x[4] == 7.0);
+    dataset_free(&d);
+}
+
 static void expect_refused(const char *text, const char *fragment)
 {
     dataset_t d;
@@ -94,6 +111,7 @@ static void refuses_malformed_files(void **state)
 const struct CMUnitTest dataset_tests[] = {
     cmocka_unit_test(loads_classification),
     cmocka_unit_test(loads_regression_and_trajectory),
+    cmocka_unit_test(loads_density_points),
     cmocka_unit_test(refuses_malformed_files),
 };
 const size_t dataset_tests_count = sizeof dataset_tests / sizeof dataset_tests[0];

@@ -13,6 +13,7 @@
 
 #include "kind.h"
 #include "model.h"
+#include "cnffield.h"
 #include "odenet.h"
 #include "rng.h"
 #include "runcfg.h"
@@ -30,6 +31,8 @@ static const struct {
                "[train]\nseed = 1\nbatch_size = 3\nepochs = 1\nlr = 0.1\n"},
     {"resnet", "[model]\nkind = resnet\nchannels = 4\n"
                "[train]\nseed = 1\nbatch_size = 3\nepochs = 1\nlr = 0.1\n"},
+    {"cnf", "[model]\nkind = cnf\nhidden = 4, 4\nloss = nll\n"
+            "[train]\nseed = 1\nbatch_size = 3\niterations = 1\nlr = 0.1\n"},
 };
 #define N_TINY (sizeof tiny / sizeof tiny[0])
 
@@ -129,6 +132,39 @@ static void interface_matches_direct_calls(void **state)
                                        direct_grad, &direct, &e),
                              0);
             model_free(&m);
+        } else if (!strcmp(k->name, "cnf")) {
+            /* The flow by hand: [x, 0] to t1, NLL, adjoint with
+             * dL/dz = z / B, dL/dl = -1 / B (kind_cnf.c's header). */
+            cnffield_t cf;
+            ode_solver_t *s;
+            assert_int_equal(cnffield_init(&cf, 4, TINY_B, &e), 0);
+            assert_int_equal(ode_solver_create(&s, &rc.model.ode, &e), 0);
+            assert_int_equal(cnffield_n_params(&cf), np);
+            mlp_init_params(&cf.mlp, direct_params, &r);
+            cnffield_bind(&cf, TINY_B, direct_params);
+            double h0[TINY_B * CNF_STATE], h1[TINY_B * CNF_STATE], d1[TINY_B * CNF_STATE],
+                d0[TINY_B * CNF_STATE], t1 = 1.0, total = 0.0;
+            for (int j = 0; j < TINY_B; j++) {
+                h0[3 * j] = x[2 * j];
+                h0[3 * j + 1] = x[2 * j + 1];
+                h0[3 * j + 2] = 0.0;
+            }
+            assert_int_equal(ode_forward(s, &cf.f, 0.0, h0, 1, &t1, h1, &e), 0);
+            for (int j = 0; j < TINY_B; j++) {
+                total += -0.5 * (h1[3 * j] * h1[3 * j] + h1[3 * j + 1] * h1[3 * j + 1]) -
+                         1.8378770664093453 + h1[3 * j + 2];
+                d1[3 * j] = h1[3 * j] / TINY_B;
+                d1[3 * j + 1] = h1[3 * j + 1] / TINY_B;
+                d1[3 * j + 2] = -1.0 / TINY_B;
+            }
+            memset(&direct, 0, sizeof direct);
+            direct.loss = -total / TINY_B;
+            direct.ode = ode_solver_stats(s);
+            memset(direct_grad, 0, np * sizeof *direct_grad);
+            assert_int_equal(
+                ode_backward(s, &cf.f, 0.0, h0, 1, &t1, h1, d1, d0, direct_grad, NULL, &e), 0);
+            ode_solver_free(s);
+            cnffield_free(&cf);
         } else {
             odenet_t net;
             net_kind_t nk = !strcmp(k->name, "odenet") ? NET_ODE : NET_RESNET;

@@ -12,7 +12,13 @@
  * then Chen et al.'s ODE-Net (report 002) on one and two threads, with
  * double and with float gemms against this machine's dgemm and sgemm rates:
  * the vector field's evaluation and VJP at batch 128, one ODE block solve
- * with its adjoint, and whole training steps of the ODE-Net and the ResNet.
+ * with its adjoint, and whole training steps of the ODE-Net and the ResNet;
+ * then report 002's flow on two moons (batch 512, Dormand-Prince at 1e-5):
+ * the augmented field [f, tr(df/dz)] and its VJP, whole training steps
+ * through the cnf kind (forward, adjoint, Adam) with their NFE and the time
+ * per evaluation, and the seminorm's backward-NFE saving and gradient error.
+ * --only GROUP runs one group: mnist, dense, odenet or cnf; --cnf-model
+ * CKPT measures the seminorm at a trained flow's parameters.
  * Prints a table and writes the same rows as TSV. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
@@ -22,12 +28,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnffield.h"
 #include "conv.h"
 #include "convfield.h"
 #include "idx.h"
+#include "kind.h"
+#include "moons.h"
 #include "odenet.h"
 #include "model.h"
 #include "optim.h"
+#include "runcfg.h"
+#include "saved.h"
 #include "rng.h"
 #include "util.h"
 
@@ -495,17 +506,171 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
     conv_set_single(0);
 }
 
+/* The flow's INI, as stages/cnf/cnf.ini has it (threads and tolerances set
+ * by the caller through the text). */
+static const char cnf_ini[] = "[data]\neval_batch = 512\n[model]\nkind = cnf\nhidden = 64, 64\n"
+                              "loss = nll\n[ode]\nmethod = dopri5\nrtol = %g\natol = %g\n"
+                              "seminorm = %s\nmax_steps = 100000\n[train]\nseed = 1\n"
+                              "batch_size = 512\niterations = 1\nlr = 1e-3\nthreads = %d\n";
+
+static void cnf_model(kind_model_t *m, double tol, int seminorm, int threads)
+{
+    char text[512];
+    snprintf(text, sizeof text, cnf_ini, tol, tol, seminorm ? "true" : "false", threads);
+    runcfg_t rc;
+    err_t e = {{0}};
+    if (runcfg_load_string("bench cnf", text, &rc, &e) != 0 ||
+        kind_model_create(m, &rc, 512, 1, &e) != 0)
+        die("%s", e.msg);
+}
+
+static void bench_cnf(int steps, double peak, const char *cnf_model_path)
+{
+    const int B = 512, H = 64, N = 5000;
+    err_t e = {{0}};
+    rng_t rng;
+    rng_seed(&rng, 31);
+    double *data = xmalloc((size_t)N * 2 * sizeof *data); /* (N, 2) */
+    if (moons_sample(&rng, N, 0.1, data, NULL, &e) != 0)
+        die("%s", e.msg);
+    /* The field alone, at the initial parameters, on the first batch. */
+    cnffield_t cf;
+    if (cnffield_init(&cf, H, B, &e) != 0)
+        die("%s", e.msg);
+    size_t np = cnffield_n_params(&cf), n = (size_t)B * CNF_STATE;
+    double *p = xmalloc(np * sizeof *p), *g = xmalloc(np * sizeof *g);
+    rng_seed(&rng, 1);
+    mlp_init_params(&cf.mlp, p, &rng);
+    cnffield_bind(&cf, B, p);
+    double *y = xmalloc(n * sizeof *y), *out = xmalloc(n * sizeof *out),
+           *a = xmalloc(n * sizeof *a), *vy = xmalloc(n * sizeof *vy);
+    for (int i = 0; i < B; i++) {
+        y[3 * i] = data[2 * i];
+        y[3 * i + 1] = data[2 * i + 1];
+        y[3 * i + 2] = 0.0;
+        a[3 * i] = a[3 * i + 1] = 0.01 * (double)(i % 7);
+        a[3 * i + 2] = -1.0 / B;
+    }
+    int reps = 0;
+    double t0 = monotonic_seconds(), t;
+    do {
+        cf.f.rhs(cf.f.ctx, 0.5, y, out);
+        reps++;
+        t = monotonic_seconds() - t0;
+    } while (t < 0.5);
+    double rhs_s = t / reps;
+    reps = 0;
+    t0 = monotonic_seconds();
+    do {
+        cf.f.vjp(cf.f.ctx, 0.5, y, a, out, vy, g);
+        reps++;
+        t = monotonic_seconds() - t0;
+    } while (t < 0.5);
+    double vjp_s = t / reps;
+    /* Multiply-adds as flops, from the gemms in cnffield.c: per row the MLP
+     * (3H + H^2 + 2H) and the trace's c = C s1 (H^2); the VJP adds
+     * 4 H^2 + 10 H. */
+    double hh = (double)H * H, rhs_flops = 2.0 * B * (5.0 * H + 2.0 * hh),
+           vjp_flops = rhs_flops + 2.0 * B * (4.0 * hh + 10.0 * H);
+    report("cnf_rhs_us", 1e6 * rhs_s, "us per [f, tr] evaluation (batch 512)");
+    report("cnf_rhs_gemm_fraction", rhs_flops / rhs_s / 1e9 / peak, "of dgemm rate");
+    report("cnf_vjp_us", 1e6 * vjp_s, "us per VJP (forward included)");
+    report("cnf_vjp_gemm_fraction", vjp_flops / vjp_s / 1e9 / peak, "of dgemm rate");
+    cnffield_free(&cf);
+    /* Whole training steps through the kind, from the initial parameters:
+     * minibatches of the 5,000 points in order, Adam lr 1e-3, on one thread
+     * and on two sharing the batch's chunks (the same numbers either way). */
+    for (int threads = 1; threads <= 2; threads++) {
+        kind_model_t m;
+        cnf_model(&m, 1e-5, 0, threads);
+        rng_seed(&rng, 1);
+        m.kind->init_params(&m, p, &rng);
+        opt_config_t oc = {.kind = OPT_ADAM, .lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+        optimizer_t opt;
+        if (optimizer_init(&opt, &oc, np, &e) != 0)
+            die("%s", e.msg);
+        double total = 0;
+        long nfe_f = 0, nfe_b = 0;
+        for (int s = 0; s < steps; s++) {
+            batch_t b = {.B = B, .K = 1, .x = data + (size_t)(s * B % (N - B)) * 2};
+            model_result_t res;
+            t0 = monotonic_seconds();
+            if (kind_model_run(&m, p, &b, g, &res, &e) != 0)
+                die("%s", e.msg);
+            optimizer_step(&opt, p, g);
+            total += monotonic_seconds() - t0;
+            nfe_f += res.ode.nfe_forward;
+            nfe_b += res.ode.nfe_backward;
+        }
+        openblas_set_num_threads(1);
+        char name[64];
+        snprintf(name, sizeof name, "cnf_t%d_step_s", threads);
+        report(name, total / steps, "s per training step (batch 512, mean over --steps)");
+        snprintf(name, sizeof name, "cnf_t%d_step_nfe_forward", threads);
+        report(name, (double)nfe_f / steps, "");
+        snprintf(name, sizeof name, "cnf_t%d_step_nfe_backward", threads);
+        report(name, (double)nfe_b / steps, "");
+        snprintf(name, sizeof name, "cnf_t%d_us_per_evaluation", threads);
+        report(name, 1e6 * total / (double)(nfe_f + nfe_b), "us per forward or adjoint evaluation");
+        kind_model_free(&m);
+        optimizer_free(&opt);
+    }
+    /* The seminorm at these parameters (or a trained flow's, --cnf-model):
+     * backward NFE and gradient error against a gradient at rtol = atol =
+     * 1e-10. */
+    const char *at = "after the steps above";
+    if (cnf_model_path) {
+        saved_model_t sm;
+        if (saved_model_load(cnf_model_path, B, 1, &sm, &e) != 0)
+            die("%s", e.msg);
+        if (strcmp(sm.model.kind->name, "cnf") != 0 || sm.model.n_params != np)
+            die("%s: not a flow of this size (--cnf-model)", cnf_model_path);
+        memcpy(p, sm.params, np * sizeof *p);
+        saved_model_free(&sm);
+        at = "at the --cnf-model parameters";
+    }
+    double *ref = xmalloc(np * sizeof *ref);
+    batch_t b = {.B = B, .K = 1, .x = data};
+    model_result_t res;
+    kind_model_t m;
+    cnf_model(&m, 1e-10, 0, 1);
+    if (kind_model_run(&m, p, &b, ref, &res, &e) != 0)
+        die("%s", e.msg);
+    kind_model_free(&m);
+    for (int semi = 0; semi <= 1; semi++) {
+        cnf_model(&m, 1e-5, semi, 1);
+        if (kind_model_run(&m, p, &b, g, &res, &e) != 0)
+            die("%s", e.msg);
+        kind_model_free(&m);
+        char name[64];
+        snprintf(name, sizeof name, "cnf_%s_nfe_backward", semi ? "seminorm" : "fullnorm");
+        report(name, (double)res.ode.nfe_backward, at);
+        snprintf(name, sizeof name, "cnf_%s_grad_error", semi ? "seminorm" : "fullnorm");
+        report(name, grad_error(g, ref, np), "relative, against tol 1e-10");
+    }
+    free(ref);
+    free(p);
+    free(g);
+    free(y);
+    free(out);
+    free(a);
+    free(vy);
+    free(data);
+}
+
 int main(int argc, char **argv)
 {
     set_progname(argv[0]);
-    const char *mnist_dir = NULL, *out = NULL;
+    const char *mnist_dir = NULL, *out = NULL, *only = NULL, *cnf_model_path = NULL;
     long steps = 50;
-    enum { OPT_MNIST_DIR = 256, OPT_OUT, OPT_STEPS };
+    enum { OPT_MNIST_DIR = 256, OPT_OUT, OPT_STEPS, OPT_ONLY, OPT_CNF_MODEL };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"mnist-dir", required_argument, NULL, OPT_MNIST_DIR},
         {"out", required_argument, NULL, OPT_OUT},
         {"steps", required_argument, NULL, OPT_STEPS},
+        {"only", required_argument, NULL, OPT_ONLY},
+        {"cnf-model", required_argument, NULL, OPT_CNF_MODEL},
         {NULL, 0, NULL, 0},
     };
     opterr = 0; /* our messages, below, naming the option */
@@ -515,7 +680,8 @@ int main(int argc, char **argv)
         before = optind;
         switch (c) {
         case 'h':
-            printf("usage: bench --mnist-dir DIR --out FILE.tsv [--steps N]\n");
+            printf("usage: bench --mnist-dir DIR --out FILE.tsv [--steps N] [--only GROUP]\n"
+                   "             [--cnf-model CKPT]\n");
             return 0;
         case OPT_MNIST_DIR:
             mnist_dir = optarg;
@@ -526,6 +692,15 @@ int main(int argc, char **argv)
         case OPT_STEPS:
             if (parse_long(optarg, &steps) != 0 || steps < 1 || steps > 1000000)
                 die("--steps: '%s' is not an integer in [1, 1e6]", optarg);
+            break;
+        case OPT_CNF_MODEL:
+            cnf_model_path = optarg;
+            break;
+        case OPT_ONLY:
+            only = optarg;
+            if (strcmp(only, "mnist") && strcmp(only, "dense") && strcmp(only, "odenet") &&
+                strcmp(only, "cnf"))
+                die("--only: '%s' is not mnist, dense, odenet or cnf", only);
             break;
         case ':':
             die("%s needs a value (see --help)", word);
@@ -541,23 +716,31 @@ int main(int argc, char **argv)
         die("--mnist-dir and --out are required (see --help)");
     openblas_set_num_threads(1);
     printf("OpenBLAS: %s, 1 thread\n", openblas_get_config());
+#define RUN(group) (!only || !strcmp(only, group))
     double peak = gemm_rate(0);
     report("dgemm_512_gflops", peak, "GFLOP/s");
-    bench_mnist(mnist_dir, (int)steps, peak);
-    bench_dense((int)steps, peak);
-    double speak = gemm_rate(1);
-    report("sgemm_512_gflops", speak, "GFLOP/s");
-    bench_convfield(1, peak, 0);
-    bench_convfield(1, speak, 1);
-    openblas_set_num_threads(2);
-    double peak2 = gemm_rate(0), speak2 = gemm_rate(1);
-    openblas_set_num_threads(1);
-    report("dgemm_512_gflops_2threads", peak2, "GFLOP/s");
-    report("sgemm_512_gflops_2threads", speak2, "GFLOP/s");
-    bench_convfield(2, peak2, 0);
-    bench_convfield(2, speak2, 1);
-    bench_odenet_steps(mnist_dir, 2, 0);
-    bench_odenet_steps(mnist_dir, 2, 1);
+    if (RUN("mnist"))
+        bench_mnist(mnist_dir, (int)steps, peak);
+    if (RUN("dense"))
+        bench_dense((int)steps, peak);
+    if (RUN("odenet")) {
+        double speak = gemm_rate(1);
+        report("sgemm_512_gflops", speak, "GFLOP/s");
+        bench_convfield(1, peak, 0);
+        bench_convfield(1, speak, 1);
+        openblas_set_num_threads(2);
+        double peak2 = gemm_rate(0), speak2 = gemm_rate(1);
+        openblas_set_num_threads(1);
+        report("dgemm_512_gflops_2threads", peak2, "GFLOP/s");
+        report("sgemm_512_gflops_2threads", speak2, "GFLOP/s");
+        bench_convfield(2, peak2, 0);
+        bench_convfield(2, speak2, 1);
+        bench_odenet_steps(mnist_dir, 2, 0);
+        bench_odenet_steps(mnist_dir, 2, 1);
+    }
+    if (RUN("cnf"))
+        bench_cnf((int)steps, peak, cnf_model_path);
+#undef RUN
 
     atomic_file_t af;
     err_t e = {{0}};

@@ -8,7 +8,14 @@
  * convolutional kinds S = C * 36, channel-major (h[c * 36 + 6 * row + col]).
  * DATA is a TSV file or an MNIST directory (its test set); --count keeps
  * the first N examples (MNIST default 100, since each state is wide;
- * TSV default all).  Written atomically. */
+ * TSV default all).  Written atomically.
+ *
+ *   features --model M.ckpt --samples N --seed S --times T1,T2,... --out F.tsv
+ *
+ * For a generative kind (cnf): N points drawn from the base N(0, I) with
+ * the generator seeded by S, carried back through the model to each time
+ * (descending from the config's t1 to t0): rows `t x1 x2`, one block per
+ * time, blocks separated by two blank lines (gnuplot's `index`). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <getopt.h>
@@ -18,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "dataset.h"
+#include "rng.h"
 #include "saved.h"
 #include "trainer.h"
 #include "util.h"
@@ -27,18 +35,95 @@
 static void usage(FILE *fp)
 {
     fprintf(fp, "usage: features --model M.ckpt --data DATA --out F.tsv [--count N]\n"
+                "       features --model M.ckpt --samples N --seed S --times T1,T2,... --out F.tsv\n"
                 "  DATA: a TSV dataset, or an MNIST directory (its test set)\n");
+}
+
+#define MAX_TIMES 64
+
+/* Base samples carried back through a generative model (see the header). */
+static int write_samples(const char *model_path, long n, long seed, const char *times_text,
+                         const char *out)
+{
+    err_t e = {{0}};
+    double times[MAX_TIMES];
+    int K = 0;
+    char *copy = strdup(times_text), *save = NULL;
+    if (!copy)
+        die("out of memory");
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (K == MAX_TIMES || parse_double(tok, &times[K]) != 0)
+            die("--times: '%s' is not a list of at most %d numbers", times_text, MAX_TIMES);
+        K++;
+    }
+    free(copy);
+    if (K == 0)
+        die("--times: no times given");
+    runcfg_t stored;
+    if (saved_model_config(model_path, &stored, &e) != 0)
+        die("%s", e.msg);
+    int B = (int)(n < stored.eval_batch ? n : stored.eval_batch);
+    saved_model_t sm;
+    if (saved_model_load(model_path, B, 1, &sm, &e) != 0)
+        die("%s", e.msg);
+    kind_model_t *m = &sm.model;
+    if (!m->kind->sample)
+        die("%s: a %s model cannot generate samples (--samples is for generative kinds)",
+            model_path, m->kind->name);
+    int F = m->n_inputs;
+    rng_t rng;
+    rng_seed(&rng, (uint64_t)seed);
+    double *base = xmalloc((size_t)B * F * sizeof *base);              /* (B, F) */
+    double *chunk = xmalloc((size_t)K * B * F * sizeof *chunk);        /* (K, B, F) */
+    double *all = xmalloc((size_t)K * (size_t)n * F * sizeof *all);    /* (K, n, F) */
+    for (long first = 0; first < n; first += B) {
+        int nb = n - first < B ? (int)(n - first) : B;
+        for (size_t i = 0; i < (size_t)nb * F; i++)
+            base[i] = rng_normal(&rng);
+        if (m->kind->sample(m, sm.params, base, nb, K, times, chunk, &e) != 0)
+            die("%s: %s", model_path, e.msg);
+        for (int k = 0; k < K; k++)
+            memcpy(all + ((size_t)k * n + first) * F, chunk + (size_t)k * nb * F,
+                   (size_t)nb * F * sizeof *all);
+    }
+    atomic_file_t af;
+    if (atomic_open(&af, out, &e) != 0)
+        die("%s", e.msg);
+    fprintf(af.fp, "t");
+    for (int j = 0; j < F; j++)
+        fprintf(af.fp, "\tx%d", j + 1);
+    fprintf(af.fp, "\n");
+    for (int k = 0; k < K; k++) {
+        if (k)
+            fprintf(af.fp, "\n\n");
+        for (long i = 0; i < n; i++) {
+            fprintf(af.fp, "%.6g", times[k]);
+            for (int j = 0; j < F; j++)
+                fprintf(af.fp, "\t%.8g", all[((size_t)k * n + i) * F + j]);
+            fprintf(af.fp, "\n");
+        }
+    }
+    if (atomic_commit(&af, &e) != 0)
+        die("%s", e.msg);
+    free(base);
+    free(chunk);
+    free(all);
+    saved_model_free(&sm);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     set_progname(argv[0]);
-    const char *model_path = NULL, *data = NULL, *out = NULL;
-    long count = 0;
+    const char *model_path = NULL, *data = NULL, *out = NULL, *times = NULL;
+    long count = 0, samples = 0, seed = -1;
+    enum { OPT_SAMPLES = 256, OPT_SEED, OPT_TIMES };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},         {"model", required_argument, NULL, 'm'},
         {"data", required_argument, NULL, 'd'},   {"out", required_argument, NULL, 'o'},
-        {"count", required_argument, NULL, 'n'},  {NULL, 0, NULL, 0}};
+        {"count", required_argument, NULL, 'n'},  {"samples", required_argument, NULL, OPT_SAMPLES},
+        {"seed", required_argument, NULL, OPT_SEED}, {"times", required_argument, NULL, OPT_TIMES},
+        {NULL, 0, NULL, 0}};
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
@@ -53,6 +138,15 @@ int main(int argc, char **argv)
             if (parse_long(optarg, &count) != 0 || count < 1 || count > 1000000)
                 die("--count: '%s' is not a positive integer", optarg);
             break;
+        case OPT_SAMPLES:
+            if (parse_long(optarg, &samples) != 0 || samples < 1 || samples > 1000000)
+                die("--samples: '%s' is not an integer in [1, 1000000]", optarg);
+            break;
+        case OPT_SEED:
+            if (parse_long(optarg, &seed) != 0 || seed < 0)
+                die("--seed: '%s' is not a non-negative integer", optarg);
+            break;
+        case OPT_TIMES: times = optarg; break;
         case ':':
             die("%s: missing value (see --help)", argv[optind - 1]);
         default:
@@ -61,6 +155,11 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         die("unexpected argument '%s' (see --help)", argv[optind]);
+    if (samples || times) {
+        if (!model_path || !out || !samples || !times || seed < 0 || data || count)
+            die("--samples needs --model, --seed, --times and --out (and no --data or --count)");
+        return write_samples(model_path, samples, seed, times, out);
+    }
     if (!model_path || !data || !out) {
         usage(stderr);
         return 2;

@@ -15,8 +15,9 @@
  * purpose (exit status 3), leaving only MODEL.resume.
  *
  * --set overrides one key of the INI file (the Makefile uses it to scale a
- * run to a profile, e.g. fewer iterations for `quick`); the checkpoint
- * records the effective values. */
+ * run to a profile, e.g. fewer iterations for `quick`); a key set twice
+ * takes the later value (so RUN_SET can override a stage's own --set), and
+ * the checkpoint records the effective values. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <getopt.h>
@@ -127,11 +128,10 @@ int main(int argc, char **argv)
     const char *config = NULL, *data = NULL, *test = NULL, *log_path = NULL, *model_path = NULL,
                *summary_path = NULL, *prefix = NULL;
     long stop_after = 0;
-    char *overrides = NULL;
-    size_t overrides_len = 0;
-    FILE *ov = open_memstream(&overrides, &overrides_len);
-    if (!ov)
-        die("out of memory");
+    /* --set section.key=value, the later of two for one key winning. */
+    enum { MAX_SETS = 64 };
+    const char *sets[MAX_SETS];
+    int n_sets = 0;
     enum { OPT_STOP = 256 };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},         {"config", required_argument, NULL, 'c'},
@@ -163,8 +163,15 @@ int main(int argc, char **argv)
             const char *kv = optarg, *dot = strchr(kv, '.'), *eq = strchr(kv, '=');
             if (!dot || !eq || dot > eq || dot == kv || eq == dot + 1)
                 die("--set '%s': expected section.key=value", kv);
-            fprintf(ov, "[%.*s]\n%.*s = %s\n", (int)(dot - kv), kv, (int)(eq - dot - 1), dot + 1,
-                    eq + 1);
+            if (strpbrk(kv, "\n\r"))
+                die("--set: a value must not span lines");
+            int i = 0;
+            while (i < n_sets && strncmp(sets[i], kv, (size_t)(eq - kv + 1)) != 0)
+                i++;
+            if (i == MAX_SETS)
+                die("--set: more than %d settings", MAX_SETS);
+            sets[i] = kv;
+            n_sets += i == n_sets;
             break;
         }
         case ':':
@@ -185,6 +192,16 @@ int main(int argc, char **argv)
     err_t e = {{0}};
     if (runcfg_load(config, &rc, &e) != 0)
         die("%s", e.msg);
+    char *overrides = NULL;
+    size_t overrides_len = 0;
+    FILE *ov = open_memstream(&overrides, &overrides_len);
+    if (!ov)
+        die("out of memory");
+    for (int i = 0; i < n_sets; i++) {
+        const char *kv = sets[i], *dot = strchr(kv, '.'), *eq = strchr(kv, '=');
+        fprintf(ov, "[%.*s]\n%.*s = %s\n", (int)(dot - kv), kv, (int)(eq - dot - 1), dot + 1,
+                eq + 1);
+    }
     fclose(ov);
     if (overrides_len && runcfg_override(&rc, "--set", overrides, &e) != 0)
         die("%s (config %s)", e.msg, config);

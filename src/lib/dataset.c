@@ -80,12 +80,15 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
         ncol++;
     }
     if (nlabel > 1 || nt > 1 || (nlabel && ny) || (nt && (nx || nlabel)) || (!nt && !nx) ||
-        (!nlabel && !ny)) {
+        (nt && !ny)) {
         free(text);
-        return err_set(e, "%s:1: header must be x1..xd with label or y1..yk, or t with "
+        return err_set(e, "%s:1: header must be x1..xd (with label or y1..yk), or t with "
                           "y1..yk", path);
     }
-    d->kind = nt ? DATA_TRAJECTORY : nlabel ? DATA_CLASSIFY : DATA_REGRESS;
+    d->kind = nt       ? DATA_TRAJECTORY
+              : nlabel ? DATA_CLASSIFY
+              : ny     ? DATA_REGRESS
+                       : DATA_DENSITY;
     d->n_features = nx;
     d->n_targets = ny;
     int cap = 1024, n = 0, line_no = 1;

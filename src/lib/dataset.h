@@ -1,6 +1,6 @@
 /* Datasets as the trainer sees them: classification (features + integer
- * label), regression (features + targets) or one trajectory (times +
- * observed values).
+ * label), regression (features + targets), points of a density (features
+ * only) or one trajectory (times + observed values).
  *
  * Toy sets are TSV files with a header naming the columns: x1..xd are
  * features, `label` an integer class, y1..yk targets, `t` observation times
@@ -11,7 +11,7 @@
 
 #include "util.h"
 
-typedef enum { DATA_CLASSIFY, DATA_REGRESS, DATA_TRAJECTORY } data_kind_t;
+typedef enum { DATA_CLASSIFY, DATA_REGRESS, DATA_TRAJECTORY, DATA_DENSITY } data_kind_t;
 
 typedef struct {
     data_kind_t kind;

@@ -76,6 +76,11 @@ struct model_kind {
     /* After create: does dataset d (named data_name) suit this model? */
     int (*check_data)(const kind_model_t *m, const dataset_t *d, const char *data_name,
                       err_t *e);
+    /* Generative kinds (may be NULL): carries B points of the base
+     * distribution, base (B, F) at the config's t1, back through the model
+     * to each of K times (descending from t1 to t0), out (K, B, F). */
+    int (*sample)(kind_model_t *m, const double *params, const double *base, int B, int K,
+                  const double *times, double *out, err_t *e);
 };
 
 /* The registered kind called name; the error names every known kind. */

@@ -31,6 +31,11 @@ static int mlp_fit_data(runcfg_t *rc, const dataset_t *d, const char *source,
                        rc->input_dim, data_name, d->n_features);
     rc->input_dim = d->n_features;
     rc->model.input_dim = d->n_features;
+    if (rc->model.loss == LOSS_NLL)
+        return err_set(e, "%s: [model] loss nll is for kind = cnf", source);
+    if (d->kind == DATA_DENSITY)
+        return err_set(e, "%s: %s has neither labels nor targets (points for a density model)",
+                       source, data_name);
     if ((rc->model.loss == LOSS_CE) != (d->kind == DATA_CLASSIFY))
         return err_set(e, "%s: loss %s does not suit %s (%s data)", source,
                        loss_name(rc->model.loss), data_name,

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const loss_names[] = {"cross_entropy", "mse", "sse"};
+static const char *const loss_names[] = {"cross_entropy", "mse", "sse", "nll"};
 
 int loss_parse(const char *name, loss_t *out)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < (int)(sizeof loss_names / sizeof loss_names[0]); i++)
         if (strcmp(name, loss_names[i]) == 0) {
             *out = (loss_t)i;
             return 0;

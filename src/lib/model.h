@@ -19,7 +19,8 @@
 #include "ode.h"
 #include "rng.h"
 
-typedef enum { LOSS_CE, LOSS_MSE, LOSS_SSE } loss_t;
+/* LOSS_NLL: the mean negative log-likelihood of a density model (cnf). */
+typedef enum { LOSS_CE, LOSS_MSE, LOSS_SSE, LOSS_NLL } loss_t;
 
 int loss_parse(const char *name, loss_t *out);
 const char *loss_name(loss_t l);

@@ -12,6 +12,7 @@
         {"data", "test_count", CFG_LONG, "0", &(rc)->test_count},                           \
         {"data", "eval_batch", CFG_LONG, "1000", &(rc)->eval_batch},                        \
         {"data", "eval_train", CFG_BOOL, "false", &(rc)->eval_train},                       \
+        {"data", "eval_every", CFG_LONG, "1", &(rc)->eval_every},                           \
         {"model", "kind", CFG_STRING, "mlp", (rc)->kind},                                   \
         {"model", "channels", CFG_LONG, "64", &(rc)->channels},                             \
         {"model", "precision", CFG_STRING, "double", (rc)->precision},                      \
@@ -113,7 +114,7 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     m->t0 = rc->t0;
     m->t1 = rc->t1;
     NEED(loss_parse(rc->loss, &m->loss) == 0,
-         "%s: [model] loss: unknown loss '%s' (cross_entropy, mse, sse)", name, rc->loss);
+         "%s: [model] loss: unknown loss '%s' (cross_entropy, mse, sse, nll)", name, rc->loss);
     NEED(ode_method_parse(rc->method, &m->ode.method) == 0,
          "%s: [ode] method: unknown method '%s' (dopri5, tsit5, bosh3, verner6, rk4, euler)",
          name, rc->method);
@@ -133,6 +134,7 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     NEED(rc->threads >= 1 && rc->threads <= 64, "%s: [train] threads must be 1..64", name);
     NEED(rc->train_count >= 0 && rc->test_count >= 0 && rc->eval_batch > 0,
          "%s: [data] counts must not be negative, eval_batch positive", name);
+    NEED(rc->eval_every >= 1, "%s: [data] eval_every must be positive", name);
     NEED(rc->end_time_jitter >= 0 && rc->end_time_jitter < rc->t1 - rc->t0,
          "%s: [train] end_time_jitter must be in [0, t1 - t0)", name);
     memset(&rc->opt, 0, sizeof rc->opt);

@@ -13,7 +13,7 @@
 
 typedef struct {
     /* [data] */
-    long train_count, test_count, eval_batch;
+    long train_count, test_count, eval_batch, eval_every;
     int eval_train;
     /* [model] as strings, resolved into model below */
     char kind[CFG_STR_MAX], precision[CFG_STR_MAX];

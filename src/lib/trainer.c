@@ -86,12 +86,20 @@ static void log_row(FILE *fp, long it, double loss, long nfe_f, long nfe_b, doub
 }
 
 /* The evaluation columns after a step: the metric is the test set's if
- * there is one, else the step's own. */
-static int metrics(run_t *r, double batch_loss, double batch_acc, evals_t *v, err_t *e)
+ * there is one, else the step's own.  With [data] eval_every = N the sets
+ * are scored only after every N-th iteration and the last (score = 0 for
+ * the others, whose columns stay nan). */
+static int metrics(run_t *r, double batch_loss, double batch_acc, int score, evals_t *v,
+                   err_t *e)
 {
     int classify = r->rc->model.loss == LOSS_CE;
     v->metric = classify ? batch_acc : batch_loss;
     v->test_loss = v->test_accuracy = v->train_loss = v->train_accuracy = NAN;
+    if (!score) {
+        if (r->test->count > 0)
+            v->metric = NAN; /* the column holds the test set's metric or nothing */
+        return 0;
+    }
     score_t s;
     if (r->test->count > 0) {
         if (score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &s, e) != 0)
@@ -139,7 +147,7 @@ static int lbfgs_progress(void *ctx, int iteration, double f, const double *x, s
     double seconds = monotonic_seconds() - c->t_start;
     memcpy(r->params, x, n * sizeof *x);
     evals_t v;
-    if (metrics(r, f, NAN, &v, c->e) != 0)
+    if (metrics(r, f, NAN, 1, &v, c->e) != 0)
         return 1;
     log_row(r->rows, ++c->iteration, f, c->nfe_f, c->nfe_b, seconds, &v);
     r->nfe_f_total += c->nfe_f;
@@ -188,7 +196,9 @@ static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
         optimizer_step(opt, r->params, r->grad);
         double seconds = monotonic_seconds() - t_step;
         evals_t v;
-        if (metrics(r, res.loss, res.count ? (double)res.correct / res.count : NAN, &v, &se) != 0)
+        int score = it % rc->eval_every == 0 || it == rc->iterations;
+        if (metrics(r, res.loss, res.count ? (double)res.correct / res.count : NAN, score, &v,
+                    &se) != 0)
             return err_set(e, "%s: iteration %ld, evaluation: %s", cfg, it, se.msg);
         log_row(r->rows, it, res.loss, res.ode.nfe_forward, res.ode.nfe_backward, seconds, &v);
         r->nfe_f_total += res.ode.nfe_forward;
