@@ -138,8 +138,9 @@ bin: $(BINARIES)  ## build every executable into build/bin
 # order-only prerequisite: built first, but its link time decides nothing.
 KIND_OWN_mlp := model field kind_mlp
 KIND_OWN_conv := odenet convfield conv kind_conv
-KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv)
-KINDS := mlp conv
+KIND_OWN_cnf := cnffield kind_cnf moons
+KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv) $(KIND_OWN_cnf)
+KINDS := mlp conv cnf
 code = $(BUILD)/stamps/$(1)-$(2).sha256
 kind_objs = $(filter-out $(patsubst %,$(BUILD)/obj/lib/%.o,$(filter-out $(KIND_OWN_$(1)),$(KIND_OWN_ALL))),$(LIB_OBJ))
 define code_stamp

@@ -146,7 +146,7 @@ if make -s PROFILE=quick $stamps > /dev/null 2>&1; then
     if make -s PROFILE=quick $stamps > "$tmp/code.log" 2>&1; then
         probe "the ODE-Net's own code changed" "" \
           "$on_runs" \
-          "$sines_run $circles_runs $ma_run $d/circles/p10/eval.tsv $d/circles/p10/features.tsv"
+          "$sines_run $circles_runs $ma_run $cnf_run $d/circles/p10/eval.tsv $d/circles/p10/features.tsv"
     else
         failed=$((failed + 1)); echo "incremental: FAIL: build after the probe edit"; tail -5 "$tmp/code.log"
     fi

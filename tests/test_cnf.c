@@ -17,24 +17,9 @@
 #include "cnffield.h"
 #include "ode.h"
 #include "rng.h"
+#include "test_util.h"
 
 #define GRAD_TOL 1e-6
-
-static double rel_err(const double *g, const double *fd, size_t n)
-{
-    double scale = 0.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        scale = fmax(scale, fabs(fd[i]));
-        worst = fmax(worst, fabs(g[i] - fd[i]));
-    }
-    return scale > 0 ? worst / scale : worst;
-}
-
-static void fill(rng_t *r, double *x, size_t n, double scale)
-{
-    for (size_t i = 0; i < n; i++)
-        x[i] = scale * (2.0 * rng_uniform(r) - 1.0);
-}
 
 typedef struct {
     cnffield_t cf;
@@ -75,7 +60,7 @@ static void cnf_trace_matches_fd_jacobian(void **state)
     rng_seed(&r, 4);
     double y[5 * CNF_STATE], out[5 * CNF_STATE], yp[5 * CNF_STATE], op[5 * CNF_STATE],
         om[5 * CNF_STATE];
-    fill(&r, y, sizeof y / sizeof y[0], 1.5);
+    fill_uniform(&r, y, sizeof y / sizeof y[0], 1.5);
     double t = 0.37, h = 1e-5;
     assert_int_equal(cnffield_eval(&fx.cf, t, y, out), 0);
     double tr[5] = {0}, fd[5] = {0};
@@ -90,7 +75,7 @@ static void cnf_trace_matches_fd_jacobian(void **state)
             fd[b] += (op[CNF_STATE * b + k] - om[CNF_STATE * b + k]) / (2 * h);
         }
     }
-    double err = rel_err(tr, fd, 5);
+    double err = grad_rel_err(tr, fd, 5);
     print_message("  cnf trace vs FD Jacobian: rel err %.2e\n", err);
     assert_true(err < GRAD_TOL);
     teardown(&fx);
@@ -111,8 +96,8 @@ static void cnf_vjp_matches_fd(void **state)
            *ydot = malloc(n * sizeof *ydot), *vy = malloc(n * sizeof *vy),
            *vp = malloc(np * sizeof *vp), *fdy = malloc(n * sizeof *fdy),
            *fdp = malloc(np * sizeof *fdp), *tmp = malloc(n * sizeof *tmp);
-    fill(&r, y, n, 1.2);
-    fill(&r, a, n, 1.0);
+    fill_uniform(&r, y, n, 1.2);
+    fill_uniform(&r, a, n, 1.0);
     double t = 0.61, h = 1e-6;
     assert_int_equal(fx.cf.f.vjp(&fx.cf, t, y, a, fy, vy, vp), 0);
     assert_int_equal(cnffield_eval(&fx.cf, t, y, ydot), 0);
@@ -143,7 +128,7 @@ static void cnf_vjp_matches_fd(void **state)
         fdp[i] = (fp - fm) / (2 * h);
     }
 #undef DOT_F
-    double ey = rel_err(vy, fdy, n), ep = rel_err(vp, fdp, np);
+    double ey = grad_rel_err(vy, fdy, n), ep = grad_rel_err(vp, fdp, np);
     print_message("  cnf VJP vs FD: state %.2e, parameters %.2e (%zu)\n", ey, ep, np);
     assert_true(ey < GRAD_TOL);
     assert_true(ep < GRAD_TOL);
@@ -212,7 +197,7 @@ static void cnf_nll_gradient_matches_fd(void **state)
         fx.theta[i] = keep;
         fd[i] = (fp - fm) / (2 * hstep);
     }
-    double ep = rel_err(g, fd, np);
+    double ep = grad_rel_err(g, fd, np);
     double gx[6], fdx[6];
     for (int i = 0; i < 2 * B; i++) {
         gx[i] = dh0[CNF_STATE * (i / 2) + i % 2];
@@ -224,7 +209,7 @@ static void cnf_nll_gradient_matches_fd(void **state)
         x[i] = keep;
         fdx[i] = (fp - fm) / (2 * hstep);
     }
-    double ex = rel_err(gx, fdx, 6);
+    double ex = grad_rel_err(gx, fdx, 6);
     print_message("  cnf NLL gradient vs FD: parameters %.2e, inputs %.2e\n", ep, ex);
     assert_true(ep < GRAD_TOL);
     assert_true(ex < GRAD_TOL);
@@ -248,8 +233,8 @@ static void cnf_chunks_are_thread_invariant(void **state)
     rng_seed(&r, 22);
     double *y = malloc(n * sizeof *y), *a = malloc(n * sizeof *a), *tmp = malloc(n * sizeof *tmp);
     double *vy[2], *vp[2], *fy[2];
-    fill(&r, y, n, 1.2);
-    fill(&r, a, n, 1.0);
+    fill_uniform(&r, y, n, 1.2);
+    fill_uniform(&r, a, n, 1.0);
     for (int t = 0; t < 2; t++) {
         vy[t] = malloc(n * sizeof *vy[t]);
         vp[t] = malloc(np * sizeof *vp[t]);
@@ -275,7 +260,7 @@ static void cnf_chunks_are_thread_invariant(void **state)
         fx.theta[i] = keep;
         fdp[i] = (fp - fm) / (2 * h);
     }
-    double ep = rel_err(vp[0], fdp, np);
+    double ep = grad_rel_err(vp[0], fdp, np);
     print_message("  cnf VJP over %d chunks vs FD: parameters %.2e\n", (B + CNF_CHUNK - 1) / CNF_CHUNK, ep);
     assert_true(ep < GRAD_TOL);
     for (int t = 0; t < 2; t++) {

@@ -16,12 +16,7 @@
 #include "convfield.h"
 #include "odenet.h"
 #include "rng.h"
-
-static void fill(rng_t *r, double *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        x[i] = 2.0 * rng_uniform(r) - 1.0;
-}
+#include "test_util.h"
 
 static double dot(const double *a, const double *b, size_t n)
 {
@@ -29,16 +24,6 @@ static double dot(const double *a, const double *b, size_t n)
     for (size_t i = 0; i < n; i++)
         s += a[i] * b[i];
     return s;
-}
-
-static double rel_err(const double *g, const double *fd, size_t n)
-{
-    double scale = 0.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        scale = fmax(scale, fabs(fd[i]));
-        worst = fmax(worst, fabs(g[i] - fd[i]));
-    }
-    return worst / fmax(scale, 1e-300);
 }
 
 /* Direct convolution, for the forward check. */
@@ -70,10 +55,10 @@ static void check_conv(int ci, int co, int k, int stride, int pad, int h, int B)
     double *out = malloc(nout * sizeof *out), *c = malloc(nout * sizeof *c);
     double *col = malloc(conv_col_size(&s, B) * sizeof *col), *dcol = malloc(conv_col_size(&s, B) * sizeof *dcol);
     double *din = malloc(nin * sizeof *din), *dw = calloc(nw, sizeof *dw), *db = calloc(co, sizeof *db);
-    fill(&r, inp, nin);
-    fill(&r, w, nw);
-    fill(&r, b, co);
-    fill(&r, c, nout);
+    fill_uniform(&r, inp, nin, 1.0);
+    fill_uniform(&r, w, nw, 1.0);
+    fill_uniform(&r, b, co, 1.0);
+    fill_uniform(&r, c, nout, 1.0);
     conv_forward(&s, out, inp, w, b, B, col);
     for (int o = 0; o < co; o++)
         for (int bi = 0; bi < B; bi++)
@@ -100,7 +85,7 @@ static void check_conv(int ci, int co, int k, int stride, int pad, int h, int B)
             arrays[a][i] = keep;
             fd[i] = (lp - lm) / (2 * h_fd);
         }
-        double e = rel_err(grads[a], fd, lens[a]);
+        double e = grad_rel_err(grads[a], fd, lens[a]);
         if (e > 1e-7)
             fail_msg("conv %d->%d k%d s%d p%d: gradient %d error %.3g", ci, co, k, stride, pad, a, e);
     }
@@ -132,10 +117,10 @@ static void groupnorm_matches_fd(void **state)
     rng_seed(&r, 7);
     double x[40], y[40], c[40], dx[40], fd[40], g[4], bt[4], dg[4] = {0}, dbt[4] = {0};
     double mu[4], rs[4];
-    fill(&r, x, n);
-    fill(&r, c, n);
-    fill(&r, g, 4);
-    fill(&r, bt, 4);
+    fill_uniform(&r, x, n, 1.0);
+    fill_uniform(&r, c, n, 1.0);
+    fill_uniform(&r, g, 4, 1.0);
+    fill_uniform(&r, bt, 4, 1.0);
     groupnorm_forward(y, x, g, bt, C, B, HW, G, mu, rs);
     /* With gamma = 1, beta = 0 each group has mean 0 and variance ~1. */
     double ones[4] = {1, 1, 1, 1}, zeros[4] = {0};
@@ -165,7 +150,7 @@ static void groupnorm_matches_fd(void **state)
             arrays[a][i] = keep;
             fd[i] = (lp - lm) / (2 * h);
         }
-        double e = rel_err(grads[a], fd, lens[a]);
+        double e = grad_rel_err(grads[a], fd, lens[a]);
         if (e > 1e-7)
             fail_msg("groupnorm gradient %d error %.3g", a, e);
     }
@@ -178,8 +163,8 @@ static void avgpool_matches_fd(void **state)
     rng_t r;
     rng_seed(&r, 9);
     double x[24], c[6], out[6], dx[24];
-    fill(&r, x, 24);
-    fill(&r, c, 6);
+    fill_uniform(&r, x, 24, 1.0);
+    fill_uniform(&r, c, 6, 1.0);
     avgpool_forward(out, x, C, B, HW);
     /* example 1, channel 2 is the mean of its 4 pixels */
     double m = (x[(2 * B + 1) * HW] + x[(2 * B + 1) * HW + 1] + x[(2 * B + 1) * HW + 2] +
@@ -211,8 +196,8 @@ static void convfield_vjp_matches_fd(void **state)
     /* Perturb gamma and beta away from 1 and 0 so their paths count. */
     for (size_t i = 0; i < np; i++)
         th[i] += 0.3 * (2.0 * rng_uniform(&r) - 1.0);
-    fill(&r, y, n);
-    fill(&r, a, n);
+    fill_uniform(&r, y, n, 1.0);
+    fill_uniform(&r, a, n, 1.0);
     convfield_bind(&cf, B, th);
     double t = 0.4;
     assert_int_equal(cf.f.vjp(cf.f.ctx, t, y, a, f0, gy, gp), 0);
@@ -247,7 +232,7 @@ static void convfield_vjp_matches_fd(void **state)
     double lp = dot(a, tmp, n);
     cf.f.rhs(cf.f.ctx, t - h, y, tmp);
     double fdt = (lp - dot(a, tmp, n)) / (2 * h);
-    double ep = rel_err(gp, fdp, np), ey = rel_err(gy, fdy, n);
+    double ep = grad_rel_err(gp, fdp, np), ey = grad_rel_err(gy, fdy, n);
     double et = fabs(gt - fdt) / fmax(fabs(fdt), 1e-12);
     if (ep > 1e-6 || ey > 1e-6 || et > 1e-6)
         fail_msg("conv field: parameter error %.3g, state error %.3g, time error %.3g", ep, ey, et);
@@ -304,7 +289,7 @@ static void check_net(net_kind_t kind)
         p[i] = keep;
         fd[m++] = (lp - res.loss) / (2 * h);
     }
-    double err = rel_err(g, fd, m);
+    double err = grad_rel_err(g, fd, m);
     print_message("  %s (%zu parameters): relative error %.2e\n",
                   kind == NET_ODE ? "ODE-Net" : "ResNet", np, err);
     if (err > 1e-6)
@@ -341,12 +326,12 @@ static double *conv_gn_run(size_t *len)
            *c = malloc(nout * sizeof *c), *gam = malloc(co * sizeof *gam),
            *bet = malloc(co * sizeof *bet), *mu = malloc(B * G * sizeof *mu),
            *rs = malloc(B * G * sizeof *rs);
-    fill(&rng, inp, nin);
-    fill(&rng, w, nw);
-    fill(&rng, b, co);
-    fill(&rng, c, nout);
-    fill(&rng, gam, co);
-    fill(&rng, bet, co);
+    fill_uniform(&rng, inp, nin, 1.0);
+    fill_uniform(&rng, w, nw, 1.0);
+    fill_uniform(&rng, b, co, 1.0);
+    fill_uniform(&rng, c, nout, 1.0);
+    fill_uniform(&rng, gam, co, 1.0);
+    fill_uniform(&rng, bet, co, 1.0);
     double *col = malloc(conv_col_size(&s, B) * sizeof *col),
            *dcol = malloc(conv_col_size(&s, B) * sizeof *dcol);
     conv_forward(&s, out, inp, w, b, B, col);
@@ -393,7 +378,7 @@ static void conv_float32_matches_double(void **state)
     double *f = conv_gn_run(&n2);
     conv_set_single(0);
     assert_int_equal(n1, n2);
-    double e = rel_err(f, d, n1);
+    double e = grad_rel_err(f, d, n1);
     print_message("  float32 against double: relative error %.2g\n", e);
     assert_true(e > 0 && e < 1e-5);
     free(d);

@@ -17,24 +17,9 @@
 #include "model.h"
 #include "nn.h"
 #include "rng.h"
+#include "test_util.h"
 
 #define GRAD_TOL 1e-6
-
-static double rel_err(const double *g, const double *fd, size_t n)
-{
-    double scale = 0.0, worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        scale = fmax(scale, fabs(fd[i]));
-        worst = fmax(worst, fabs(g[i] - fd[i]));
-    }
-    return scale > 0 ? worst / scale : worst;
-}
-
-static void fill(rng_t *r, double *x, size_t n, double scale)
-{
-    for (size_t i = 0; i < n; i++)
-        x[i] = scale * (2.0 * rng_uniform(r) - 1.0);
-}
 
 /* ---------------------------------------------------------------- layers */
 
@@ -102,9 +87,9 @@ static void layers_match_finite_differences(void **state)
         size_t np = m.n_params + 2;
         double *p = calloc(np, sizeof *p), *g = calloc(np, sizeof *g), *fd = calloc(np, sizeof *fd);
         double x[12], dx[12], fdx[12], c[9];
-        fill(&r, p, np, 1.0);
-        fill(&r, x, 12, 1.0);
-        fill(&r, c, 9, 1.0);
+        fill_uniform(&r, p, np, 1.0);
+        fill_uniform(&r, x, 12, 1.0);
+        fill_uniform(&r, c, 9, 1.0);
         mlp_ws_t ws;
         mlp_ws_alloc(&ws, &m, B);
         mlp_forward(&m, p, x, B, &ws);
@@ -130,7 +115,7 @@ static void layers_match_finite_differences(void **state)
         }
         /* The two slots before the MLP's slice must stay untouched. */
         assert_true(g[0] == 0.0 && g[1] == 0.0);
-        double ep = rel_err(g, fd, np), ex = rel_err(dx, fdx, 12);
+        double ep = grad_rel_err(g, fd, np), ex = grad_rel_err(dx, fdx, 12);
         if (ep > GRAD_TOL || ex > GRAD_TOL)
             fail_msg("%s: parameter error %.3g, input error %.3g", act_name(acts[a]), ep, ex);
         mlp_ws_free(&ws);
@@ -159,9 +144,9 @@ static void field_vjp_matches_finite_differences(void **state)
         double *th = malloc(np * sizeof *th), *gp = malloc(np * sizeof *gp),
                *fdp = malloc(np * sizeof *fdp);
         double y[8], a[8], gy[8], fdy[8], fy[8], f0[8], tmp[8];
-        fill(&r, th, np, 1.0);
-        fill(&r, y, n, 1.0);
-        fill(&r, a, n, 1.0);
+        fill_uniform(&r, th, np, 1.0);
+        fill_uniform(&r, y, n, 1.0);
+        fill_uniform(&r, a, n, 1.0);
         field_bind(&fd, B, th);
         double t = 0.37;
         assert_int_equal(fd.f.vjp(fd.f.ctx, t, y, a, fy, gy, gp), 0);
@@ -191,7 +176,7 @@ static void field_vjp_matches_finite_differences(void **state)
             y[i] = keep;
             fdy[i] = (lp - lm) / (2 * h);
         }
-        double ep = rel_err(gp, fdp, np), ey = rel_err(gy, fdy, n);
+        double ep = grad_rel_err(gp, fdp, np), ey = grad_rel_err(gy, fdy, n);
         if (ep > GRAD_TOL || ey > GRAD_TOL)
             fail_msg("field case %d: parameter error %.3g, state error %.3g", k, ep, ey);
         field_free(&fd);
@@ -252,13 +237,13 @@ static void problem_setup(problem_t *P, const model_case_t *mc, rng_t *r, double
     memcpy(P->times, mc->times, sizeof P->times);
     int in = mc->cfg.input_dim > 0 ? mc->cfg.input_dim : 1;
     P->x = malloc((size_t)mc->B * in * sizeof(double));
-    fill(r, P->x, (size_t)mc->B * in, 1.0);
+    fill_uniform(r, P->x, (size_t)mc->B * in, 1.0);
     P->labels = malloc(mc->B * sizeof(int));
     for (int i = 0; i < mc->B; i++)
         P->labels[i] = (int)(rng_next(r) % (uint64_t)P->m.O);
     size_t nt = (size_t)mc->K * mc->B * P->m.O;
     P->targets = malloc(nt * sizeof(double));
-    fill(r, P->targets, nt, 1.0);
+    fill_uniform(r, P->targets, nt, 1.0);
     *params = malloc(P->m.n_params * sizeof(double));
     model_init_params(&P->m, *params, r);
     /* Non-zero biases, so that every parameter path is exercised. */
@@ -301,7 +286,7 @@ static long check_model(const model_case_t *mc, double *err_params, double *err_
         params[i] = keep;
         fd[i] = (lp - lm) / (2 * h);
     }
-    *err_params = rel_err(g, fd, np);
+    *err_params = grad_rel_err(g, fd, np);
     /* End time: move t_K (or t1) only. */
     double tp[4], tm[4];
     double tK = times ? times[P.K - 1] : mc->cfg.t1;

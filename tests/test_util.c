@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,3 +37,19 @@ void write_bytes(const char *path, const void *buf, size_t len)
 }
 
 void write_text(const char *path, const char *text) { write_bytes(path, text, strlen(text)); }
+
+double grad_rel_err(const double *g, const double *fd, size_t n)
+{
+    double scale = 0.0, worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        scale = fmax(scale, fabs(fd[i]));
+        worst = fmax(worst, fabs(g[i] - fd[i]));
+    }
+    return scale > 0 ? worst / scale : worst;
+}
+
+void fill_uniform(rng_t *r, double *x, size_t n, double scale)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * (2.0 * rng_uniform(r) - 1.0);
+}

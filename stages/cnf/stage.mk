@@ -43,17 +43,17 @@ $(CNF_DIR)/exact-grid.tsv: $(BIN)/gen-data $(call setting,cnf-exact-grid,$(CNF_N
 # field's parallel loops (the Makefile's OMP_WAIT_POLICY=PASSIVE): spinning
 # was 15% faster alone but several times slower beside another job.
 $(CNF_DIR)/model.ckpt $(CNF_DIR)/log.tsv $(CNF_DIR)/train-summary.tsv &: stages/cnf/cnf.ini \
-    $(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv $(call setting,cnf-run,$(CNF_RUN_SET)) $(BIN)/train
+    $(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv $(call setting,cnf-run,$(CNF_RUN_SET)) $(call code,train,cnf)
 	$(BIN)/train --config $< --data $(CNF_DIR)/train.tsv --test $(CNF_DIR)/test.tsv $(CNF_RUN_SET) \
 	  --log $(CNF_DIR)/log.tsv --model $(CNF_DIR)/model.ckpt --summary $(CNF_DIR)/train-summary.tsv \
 	  --prefix cnf
 
 $(CNF_DIR)/eval.tsv $(CNF_DIR)/grid.tsv &: $(CNF_DIR)/model.ckpt $(CNF_DIR)/test.tsv \
-    $(call setting,cnf-grid,$(CNF_GRID)) $(BIN)/eval
+    $(call setting,cnf-grid,$(CNF_GRID)) $(call code,eval,cnf)
 	$(BIN)/eval --model $< --data $(CNF_DIR)/test.tsv --summary $(CNF_DIR)/eval.tsv \
 	  --prefix cnf_test --grid $(CNF_DIR)/grid.tsv $(CNF_GRID)
 
-$(CNF_DIR)/samples.tsv: $(CNF_DIR)/model.ckpt $(call setting,cnf-samples,$(CNF_SAMPLES)) $(BIN)/features
+$(CNF_DIR)/samples.tsv: $(CNF_DIR)/model.ckpt $(call setting,cnf-samples,$(CNF_SAMPLES)) $(call code,features,cnf)
 	$(BIN)/features --model $< $(CNF_SAMPLES) --out $@
 
 $(CNF_DIR)/claims.tsv: stages/cnf/claims.sh stages/cnf/report-values.tsv $(CNF_DIR)/eval.tsv \
