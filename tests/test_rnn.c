@@ -261,6 +261,33 @@ static void padding_is_never_read(void **state)
     seq_case_free(&dirty);
 }
 
+/* The batched encoder against the recurrence written out step by step for
+ * each sequence: h_0 = 0, then observations n_b - 1 down to 0, then the
+ * output layer (catches a wrong direction or initial state, which the
+ * gradient checks alone would not). */
+static void encoder_runs_backwards_in_time(void **state)
+{
+    (void)state;
+    seq_case_t k;
+    seq_case_init(&k, 1310, 0.0);
+    seq_loss(&k);
+    int D = SOBS + 1;
+    const double *p = k.p + SOFF;
+    for (int b = 0; b < SB; b++) {
+        double xh[SOBS + 1 + SH] = {0}, h[SH];
+        for (int i = k.lengths[b] - 1; i >= 0; i--) {
+            memcpy(xh, k.x + ((size_t)b * SL + i) * D, (size_t)D * sizeof *xh);
+            rnn_cell_forward(h, xh, p + k.rnn.w_off, p + k.rnn.b_off, 1, D, SH);
+            memcpy(xh + D, h, sizeof h);
+        }
+        for (int o = 0; o < 2 * SZ; o++) {
+            double want = p[k.rnn.bo_off + o] + dot(p + k.rnn.wo_off + (size_t)o * SH, h, SH);
+            assert_true(fabs(k.out[b * 2 * SZ + o] - want) <= 1e-13);
+        }
+    }
+    seq_case_free(&k);
+}
+
 static void pack_sequence_gaps(void **state)
 {
     (void)state;
@@ -512,6 +539,7 @@ const struct CMUnitTest rnn_tests[] = {
     cmocka_unit_test(cell_matches_finite_differences),
     cmocka_unit_test(encoder_matches_finite_differences),
     cmocka_unit_test(padding_is_never_read),
+    cmocka_unit_test(encoder_runs_backwards_in_time),
     cmocka_unit_test(pack_sequence_gaps),
     cmocka_unit_test(init_params_layout),
     cmocka_unit_test(forward_rejects_bad_sizes),
