@@ -417,9 +417,10 @@ static void kl_exact_and_gradient(void **state)
     assert_true(fabs(kl - want) <= 4e-16 * want);
     assert_true(fabs(kl - 0.7784264097200273) <= 4e-16 * want);
     assert_true(kl_normal_forward(zero, zero, 3) == 0.0);
-    double dm[2] = {0}, dlv[2] = {0};
-    kl_normal_backward(dm, dlv, m, lv, 2, 2.0); /* dout 2: dm = 2 m, dlv = exp(lv) - 1 */
-    assert_true(dm[0] == 1.0 && dm[1] == -2.0 && dlv[0] == 0.0 && fabs(dlv[1] - 1.0) <= 4e-16);
+    /* dout 2 adds 2 m and exp(lv) - 1 to gradients that already hold 1. */
+    double dm[2] = {1, 1}, dlv[2] = {1, 1};
+    kl_normal_backward(dm, dlv, m, lv, 2, 2.0);
+    assert_true(dm[0] == 2.0 && dm[1] == -1.0 && dlv[0] == 1.0 && fabs(dlv[1] - 2.0) <= 4e-16);
     rng_t r;
     rng_seed(&r, 1306);
     latent_case_t k;
@@ -449,6 +450,12 @@ static void reparam_exact_and_vjp(void **state)
     double z[2];
     reparam_forward(z, m, lv, eps, 2); /* 0.5 + 1 * 2, -1 + 3 * (-0.5) */
     assert_true(z[0] == 2.5 && fabs(z[1] - -2.5) <= 1e-15);
+    /* VJP of dz = (1, 2) added to gradients that already hold 1:
+     * dmean = 1 + dz, dlogvar = 1 + dz eps exp(lv / 2) / 2 = (2, -0.5). */
+    const double dz[2] = {1, 2};
+    double dm[2] = {1, 1}, dlv[2] = {1, 1};
+    reparam_backward(dm, dlv, dz, lv, eps, 2);
+    assert_true(dm[0] == 2.0 && dm[1] == 3.0 && dlv[0] == 2.0 && fabs(dlv[1] - -0.5) <= 1e-15);
     rng_t r;
     rng_seed(&r, 1307);
     latent_case_t k;
