@@ -528,10 +528,11 @@ static void elbo_chain_matches_finite_differences(void **state)
     }
     memset(k.s.g, 0, k.s.np * sizeof *k.s.g);
     rnn_backward(&k.s.rnn, k.s.p, k.s.lengths, SB, SL, &k.s.ws, dout, k.s.dx, k.s.g);
-    double *fdp = calloc(k.s.np, sizeof *fdp), *fdx = calloc(sizeof k.s.x / sizeof k.s.x[0], 8);
+    size_t nx = sizeof k.s.x / sizeof k.s.x[0];
+    double *fdp = calloc(k.s.np, sizeof *fdp), *fdx = calloc(nx, sizeof *fdx);
     fd_grad(chain_loss, &k, k.s.p, k.s.np, fdp);
-    fd_grad(chain_loss, &k, k.s.x, sizeof k.s.x / sizeof k.s.x[0], fdx); /* padding: fd 0 */
-    double ep = rel_err(k.s.g, fdp, k.s.np), ex = rel_err(k.s.dx, fdx, sizeof k.s.x / sizeof k.s.x[0]);
+    fd_grad(chain_loss, &k, k.s.x, nx, fdx); /* padding included: fd 0 there */
+    double ep = rel_err(k.s.g, fdp, k.s.np), ex = rel_err(k.s.dx, fdx, nx);
     print_message("  encoder + reparameterisation + KL + log-likelihood: parameters %.2e, "
                   "inputs %.2e\n",
                   ep, ex);
