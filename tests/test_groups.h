@@ -16,6 +16,7 @@ struct CMUnitTest;
     X(conv_tests) \
     X(cnf_tests) \
     X(moons_tests) \
+    X(rnn_tests) \
     X(kinds_tests)
 
 #define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;
