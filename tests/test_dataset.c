@@ -185,20 +185,24 @@ static void refuses_bad_sequences(void **state)
     expect_refused(SEQ_HEADER SEQ_OK0 "1\t0\t0\t0\t0\n1\t1\t0\t0\t0\n",
                    ":5: sequence 1 has 0 observations");
     /* Non-finite values, in any column. */
-    expect_refused(SEQ_HEADER "0\t0\tnan\t0\t1\n0\t1\t0\t0\t1\n", ":2: column 3: nan is not a finite");
-    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\tinf\t0\t0\t1\n", ":3: column 2: inf is not a finite");
+    expect_refused(SEQ_HEADER "0\t0\tnan\t0\t1\n0\t1\t0\t0\t1\n",
+                   ":2: column 3: nan is not a finite");
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\tinf\t0\t0\t1\n",
+                   ":3: column 2: inf is not a finite");
     expect_refused(SEQ_HEADER "0\t0\t0\t-Infinity\t1\n", ":2: column 4: -inf is not a finite");
     /* The number of columns. */
     expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\n", ":3: expected 5 fields, found 4");
     expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\t7\n", ":2: more than the header's 5 fields");
     /* Sequence indices: first not 0, a gap, going back, not an integer. */
-    expect_refused(SEQ_HEADER "1\t0\t0\t0\t1\n", ":2: sequence index 1 out of order (the first must be 0)");
+    expect_refused(SEQ_HEADER "1\t0\t0\t0\t1\n",
+                   ":2: sequence index 1 out of order (the first must be 0)");
     expect_refused(SEQ_HEADER SEQ_OK0 "2\t0\t0\t0\t1\n", ":4: sequence index 2 out of order");
     expect_refused(SEQ_HEADER SEQ_OK0 "1\t0\t0\t0\t1\n1\t1\t0\t0\t1\n0\t2\t0\t0\t1\n",
                    ":6: sequence index 0 out of order (after 1");
     expect_refused(SEQ_HEADER SEQ_OK0 "0.5\t2\t0\t0\t1\n", ":4: sequence index 0.5 out of order");
     /* observed must be 0 or 1. */
-    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\t2\n", ":3: observed must be 0 or 1, not 2");
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\t2\n",
+                   ":3: observed must be 0 or 1, not 2");
     expect_refused(SEQ_HEADER "0\t0\t0\t0\t0.5\n", ":2: observed must be 0 or 1, not 0.5");
 }
 

@@ -191,7 +191,8 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
             return err_set(e, "%s:1: more than 256 columns", path);
         }
         if (column_role(tok, &roles[ncol]) != 0) {
-            err_set(e, "%s:1: unknown column '%s' (expected x1.., y1.., label, t, seq or observed)", path, tok);
+            err_set(e, "%s:1: unknown column '%s' (expected x1.., y1.., label, t, seq or observed)",
+                    path, tok);
             free(text);
             return -1;
         }
