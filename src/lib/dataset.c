@@ -147,6 +147,16 @@ static int load_sequences(const char *path, const double *vals, const int *lines
     }
     d->n_sequences = seq + 1;
     d->seq_start[d->n_sequences] = n;
+    /* Give back what the n + 1 bound overestimated (shrinking cannot fail
+     * in practice; if it does, the larger block is kept). */
+    size_t offsets = (size_t)(d->n_sequences + 1) * sizeof(int);
+    int *shrunk;
+    if ((shrunk = realloc(d->seq_start, offsets)))
+        d->seq_start = shrunk;
+    if ((shrunk = realloc(d->obs_start, offsets)))
+        d->obs_start = shrunk;
+    if ((shrunk = realloc(d->truth_start, offsets)))
+        d->truth_start = shrunk;
     d->n_truth = n - d->n_observed;
     /* Second pass: the observation and truth rows, sequence by sequence. */
     d->obs_rows = xmalloc((size_t)(d->n_observed ? d->n_observed : 1) * sizeof *d->obs_rows);
