@@ -308,5 +308,54 @@ expect 1 "$bin/train" $cnf --set train.iterations=30 --set train.lr=1000 --set o
 has "iteration [0-9]*: cnf: .* solve"
 if ls "$tmp"/no.log "$tmp"/no.ckpt "$tmp"/no-s.tsv "$tmp"/no.log.tmp* > /dev/null 2>&1; then bad "a refused cnf run left output"; else ok; fi
 
+# --- gen-data spirals: the same seed gives a byte-identical file, another
+# seed a different one; each spiral has M observed rows at distinct sorted
+# times inside the window and truth on the whole grid; even spirals turn
+# counter-clockwise, odd clockwise; observations lie near the truth at their
+# time; the loader accepts the file; bad options exit non-zero naming the
+# option and write nothing.
+expect 0 "$gd" spirals --count 10 --seed 1 --out "$tmp/spirals-a.tsv"
+expect 0 "$gd" spirals --count 10 --seed 1 --out "$tmp/spirals-b.tsv"
+expect 0 "$gd" spirals --count 10 --seed 2 --out "$tmp/spirals-c.tsv"
+if cmp -s "$tmp/spirals-a.tsv" "$tmp/spirals-b.tsv"; then ok; else bad "spirals: same seed, different files"; fi
+if cmp -s "$tmp/spirals-a.tsv" "$tmp/spirals-c.tsv"; then bad "spirals: different seeds, same file"; else ok; fi
+if [ "$(head -n 1 "$tmp/spirals-a.tsv")" = "$(printf 'seq\tt\ty1\ty2\tobserved')" ]; then ok; else bad "spirals: header"; head -n 2 "$tmp/spirals-a.tsv"; fi
+# Per spiral: 100 observations, strictly increasing in time, all within the
+# window (span <= 0.4 of the grid, ending by 0.6 T, T = 6 pi); 1000 truth
+# rows; sequences 0..9 in order.
+if awk -F '\t' 'BEGIN { s = -1 } NR > 1 {
+        if ($1 != s) { if ($1 != s + 1) exit 1; s = $1 }
+        if ($5 == 1) { if (o[s] && $2 <= last[s]) exit 1; if (!o[s]) first[s] = $2; o[s]++; last[s] = $2 }
+        else tr[s]++ }
+    END { T = 6 * 3.14159265358979
+        for (k = 0; k < 10; k++)
+            if (o[k] != 100 || tr[k] != 1000 || last[k] - first[k] > 0.4 * T || last[k] > 0.6 * T + 1e-6) exit 1
+        exit !(s == 9) }' "$tmp/spirals-a.tsv"; then ok; else bad "spirals: observations per sequence, order or window"; fi
+# The sign of the summed cross product of consecutive truth points.
+if awk -F '\t' 'NR > 1 && $5 == 0 { if ($1 == s) c[$1] += x * $4 - y * $3; s = $1; x = $3; y = $4 }
+    END { for (k = 0; k < 10; k++) if ((k % 2 == 0) != (c[k] > 0)) exit 1; exit 0 }' "$tmp/spirals-a.tsv"; then ok; else bad "spirals: directions (even counter-clockwise, odd clockwise)"; fi
+# Each observation follows the truth row of its time: within 5 SD per
+# coordinate, and the residuals' rms within 20% of SD = 0.1.
+if awk -F '\t' 'NR > 1 && $5 == 0 { s = $1; t = $2; x = $3; y = $4 }
+    NR > 1 && $5 == 1 { if ($1 != s || $2 != t) exit 1; dx = $3 - x; dy = $4 - y
+        if (dx * dx > 0.25 || dy * dy > 0.25) exit 1; ss += dx * dx + dy * dy; n += 2 }
+    END { exit !(n == 2000 && sqrt(ss / n) > 0.08 && sqrt(ss / n) < 0.12) }' "$tmp/spirals-a.tsv"; then ok; else bad "spirals: observations far from the truth"; fi
+expect 0 "$gd" spirals --count 3 --seed 1 --noise 0 --observations 2 --grid-points 10 --duration 1 --out "$tmp/spirals-small.tsv"
+if awk -F '\t' 'NR > 1 { n++; o += $5 } END { exit !(n == 36 && o == 6) }' "$tmp/spirals-small.tsv"; then ok; else bad "spirals: small options"; cat "$tmp/spirals-small.tsv"; fi
+# The loader reads it as sequences (and the mlp kind declines them).
+expect 1 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/spirals-a.tsv" --log "$tmp/no-spirals.log" --model "$tmp/no-spirals.ckpt"
+has "holds sequences"
+for args in "--count 0" "--count abc" "--observations 1" "--observations 401" "--noise -1" "--noise x" \
+    "--seed -1" "--grid-points 9" "--duration 0"; do
+    opt=${args%% *}
+    expect 1 "$gd" spirals --count 3 --seed 1 $args --out "$tmp/no-spirals.tsv"
+    has "spirals: $opt"
+done
+expect 1 "$gd" spirals --count 3 --out "$tmp/no-spirals.tsv"
+has "spirals: --count, --seed and --out are required"
+expect 0 "$gd" spirals --help
+has "a ~ U(0, 0.5), b ~ U(0.1, 0.2)"
+if ls "$tmp"/no-spirals* > /dev/null 2>&1; then bad "a refused gen-data spirals left output"; ls "$tmp"/no-spirals*; else ok; fi
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,4 +1,4 @@
-/* TSV datasets: the three kinds load, and malformed files are refused with
+/* TSV datasets: the kinds (sequences included) load, and malformed files are refused with
  * the file, the line and the problem. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -108,10 +108,110 @@ static void refuses_malformed_files(void **state)
     expect_refused("t\ty1\n0\t1\n0\t2\n", "times must increase");
 }
 
+/* Two sequences: the first with a truth row and an observation at the same
+ * time and one truth row after the observations (extrapolation), the second
+ * with observations only; columns in a different order from gen-data's. */
+static void loads_sequences(void **state)
+{
+    (void)state;
+    dataset_t d;
+    err_t e = {{0}};
+    if (load_text("seq\tt\ty1\ty2\tobserved\n"
+                  "0\t0\t1\t0\t0\n"
+                  "0\t0\t1.1\t0.1\t1\n"
+                  "0\t0.5\t0\t1\t1\n"
+                  "0\t1\t-1\t0\t0\n"
+                  "\n"
+                  "1\t0.2\t2\t2\t1\n"
+                  "1\t0.3\t3\t3\t1\n"
+                  "1\t0.4\t4\t4\t1\n",
+                  &d, &e, NULL) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(d.kind, DATA_SEQUENCES);
+    assert_int_equal(d.count, 7);
+    assert_int_equal(d.n_features, 0);
+    assert_int_equal(d.n_targets, 2);
+    assert_int_equal(d.n_sequences, 2);
+    assert_int_equal(d.n_observed, 5);
+    assert_int_equal(d.n_truth, 2);
+    assert_int_equal(d.seq_start[0], 0);
+    assert_int_equal(d.seq_start[1], 4);
+    assert_int_equal(d.seq_start[2], 7);
+    assert_int_equal(d.obs_start[1], 2);
+    assert_int_equal(d.obs_start[2], 5);
+    assert_int_equal(d.truth_start[1], 2);
+    assert_int_equal(d.truth_start[2], 2);
+    int obs[] = {1, 2, 4, 5, 6}, truth[] = {0, 3};
+    for (int k = 0; k < 5; k++)
+        assert_int_equal(d.obs_rows[k], obs[k]);
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(d.truth_rows[k], truth[k]);
+    assert_true(d.t[2] == 0.5 && d.y[2 * 1] == 1.1 && d.y[2 * 6 + 1] == 4.0);
+    assert_null(d.x);
+    assert_null(d.labels);
+    dataset_free(&d);
+    /* Column order is the header's: y before t, observed first. */
+    if (load_text("observed y1 seq t\n1 5 0 1\n1 6 0 2\n", &d, &e, NULL) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(d.kind, DATA_SEQUENCES);
+    assert_int_equal(d.n_targets, 1);
+    assert_true(d.t[1] == 2.0 && d.y[1] == 6.0);
+    dataset_free(&d);
+}
+
+#define SEQ_HEADER "seq\tt\ty1\ty2\tobserved\n"
+#define SEQ_OK0 "0\t0\t0\t0\t1\n0\t1\t0\t0\t1\n"
+#define SEQ_OK1 "1\t0\t0\t0\t1\n1\t1\t0\t0\t1\n"
+
+static void refuses_bad_sequences(void **state)
+{
+    (void)state;
+    /* The header: seq and observed go together, with t and y columns. */
+    expect_refused("seq\tt\ty1\n0\t0\t0\n", "header must be");
+    expect_refused("seq\tt\tx1\ty1\tobserved\n0\t0\t0\t0\t1\n", "header must be");
+    expect_refused("seq\ty1\tobserved\n0\t0\t1\n", "header must be");
+    /* Order within a sequence: decreasing, repeated, or observation-then-truth. */
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t2\t0\t0\t1\n0\t1\t0\t0\t1\n",
+                   ":4: time 1 after 2 in sequence 0");
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\t1\n0\t1\t0\t0\t1\n",
+                   ":4: repeated time 1 in sequence 0");
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\t0\n0\t1\t0\t0\t0\n0\t2\t0\t0\t1\n",
+                   ":4: repeated time 1");
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\t1\n0\t1\t0\t0\t0\n",
+                   ":4: repeated time 1");
+    /* Too few observations, in the middle and at the end. */
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\t0\n" SEQ_OK1,
+                   ":3: sequence 0 has 1 observation (at least 2");
+    expect_refused(SEQ_HEADER SEQ_OK0 "1\t0\t0\t0\t0\n1\t1\t0\t0\t0\n",
+                   ":5: sequence 1 has 0 observations");
+    /* Non-finite values, in any column. */
+    expect_refused(SEQ_HEADER "0\t0\tnan\t0\t1\n0\t1\t0\t0\t1\n",
+                   ":2: column 3: nan is not a finite");
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\tinf\t0\t0\t1\n",
+                   ":3: column 2: inf is not a finite");
+    expect_refused(SEQ_HEADER "0\t0\t0\t-Infinity\t1\n", ":2: column 4: -inf is not a finite");
+    /* The number of columns. */
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\n", ":3: expected 5 fields, found 4");
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\t7\n", ":2: more than the header's 5 fields");
+    /* Sequence indices: first not 0, a gap, going back, not an integer. */
+    expect_refused(SEQ_HEADER "1\t0\t0\t0\t1\n",
+                   ":2: sequence index 1 out of order (the first must be 0)");
+    expect_refused(SEQ_HEADER SEQ_OK0 "2\t0\t0\t0\t1\n", ":4: sequence index 2 out of order");
+    expect_refused(SEQ_HEADER SEQ_OK0 "1\t0\t0\t0\t1\n1\t1\t0\t0\t1\n0\t2\t0\t0\t1\n",
+                   ":6: sequence index 0 out of order (after 1");
+    expect_refused(SEQ_HEADER SEQ_OK0 "0.5\t2\t0\t0\t1\n", ":4: sequence index 0.5 out of order");
+    /* observed must be 0 or 1. */
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t1\n0\t1\t0\t0\t2\n",
+                   ":3: observed must be 0 or 1, not 2");
+    expect_refused(SEQ_HEADER "0\t0\t0\t0\t0.5\n", ":2: observed must be 0 or 1, not 0.5");
+}
+
 const struct CMUnitTest dataset_tests[] = {
     cmocka_unit_test(loads_classification),
     cmocka_unit_test(loads_regression_and_trajectory),
     cmocka_unit_test(loads_density_points),
     cmocka_unit_test(refuses_malformed_files),
+    cmocka_unit_test(loads_sequences),
+    cmocka_unit_test(refuses_bad_sequences),
 };
 const size_t dataset_tests_count = sizeof dataset_tests / sizeof dataset_tests[0];

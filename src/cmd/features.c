@@ -176,7 +176,7 @@ int main(int argc, char **argv)
     } else {
         if (dataset_load_tsv(data, &d, &e) != 0)
             die("%s", e.msg);
-        if (count && count < d.count && d.kind != DATA_TRAJECTORY)
+        if (count && count < d.count && d.kind != DATA_TRAJECTORY && d.kind != DATA_SEQUENCES)
             d.count = (int)count;
     }
     int trajectory = d.kind == DATA_TRAJECTORY;

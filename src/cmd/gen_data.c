@@ -33,6 +33,34 @@
  *       gnuplot's grid layout (x1 x2 density, a blank line after each x1
  *       block, as eval --grid writes), for a contour figure.
  *
+ *   gen-data spirals --count N --seed S [--noise SD] [--observations M]
+ *                    [--grid-points G] [--duration T] --out F.tsv
+ *       Report 002's irregularly sampled spirals (after Chen et al. 2018,
+ *       sec. 5.1), in the sequences format of dataset.h: columns
+ *       seq t y1 y2 observed.  Every spiral shares the fine grid
+ *       t_i = T i / (G - 1), i = 0..G-1 (default G = 1000, T = 6 pi), and is
+ *       the Archimedean spiral r = a + b theta with theta = 6 pi t / T (so
+ *       theta covers [0, 6 pi], three turns, at a constant rate):
+ *           y(t) = r (cos(phi0 + s theta), sin(phi0 + s theta)),
+ *       s = +1 (counter-clockwise) for even seq, -1 (clockwise) for odd seq
+ *       (alternating, so odd N gives counter-clockwise the extra spiral),
+ *       centred at the origin, with per-spiral a ~ U(0, 0.5) (the starting
+ *       radius), b ~ U(0.1, 0.2) (radial growth per radian: the final radius
+ *       lies in [1.88, 4.27]) and phi0 ~ U(0, 2 pi) (the starting angle).
+ *       Observation window: W = floor(0.4 G) consecutive grid points starting
+ *       at index k0 ~ uniform on {0, ..., floor(0.2 G)}, so at least 40% of
+ *       the grid is left after it for extrapolation; M (default 100, in
+ *       [2, W]) distinct grid points of the window are observed, every
+ *       M-subset equally likely (selection sampling, Knuth's Algorithm S),
+ *       in increasing time, each with N(0, SD^2) noise (default SD 0.1) per
+ *       coordinate.  Rows, sequence by sequence and in time order: the
+ *       noise-free truth at every grid point (observed = 0; for scoring
+ *       reconstruction inside the window and extrapolation after it), each
+ *       observation (observed = 1) right after the truth row of its time.
+ *       The seeded stream is drawn spiral by spiral: a, b, phi0, k0, the
+ *       selection's uniforms, then two normals per observation in time
+ *       order.  Values are written with 10 significant digits.
+ *
  * Each subcommand's --help prints its own usage.  Outputs are written
  * atomically; bad input exits non-zero with a message naming the argument
  * or file. */
@@ -59,11 +87,34 @@ static const char usage_moons[] = "gen-data moons --points N --seed S [--noise S
                                   "[--summary S.tsv --prefix KEY]";
 static const char usage_moons_density[] =
     "gen-data moons-density [--noise SD] --grid-range LO,HI --grid-n N --out G.tsv";
+#define USAGE_SPIRALS                                                                        \
+    "gen-data spirals --count N --seed S [--noise SD] [--observations M] [--grid-points G] " \
+    "[--duration T] --out F.tsv"
+static const char usage_spirals[] = USAGE_SPIRALS;
+static const char help_spirals[] =
+    USAGE_SPIRALS "\n"
+    "\n"
+    "Irregularly sampled spirals (report 002's latent ODE), columns seq t y1 y2 observed.\n"
+    "  --count N         spirals, in [1, 1e6]; even seq counter-clockwise, odd clockwise\n"
+    "  --seed S          seed of the generator (non-negative)\n"
+    "  --noise SD        observation noise sd per coordinate, >= 0 (default 0.1)\n"
+    "  --observations M  observed grid points per spiral, in [2, W] (default 100)\n"
+    "  --grid-points G   fine grid points per spiral, in [10, 1e6] (default 1000)\n"
+    "  --duration T      grid times t_i = T i / (G - 1), T > 0 (default 6 pi)\n"
+    "  --out F.tsv       output\n"
+    "Spiral: r = a + b theta, theta = 6 pi t / T in [0, 6 pi],\n"
+    "  y = r (cos(phi0 + s theta), sin(phi0 + s theta)), s = +1 / -1 by direction,\n"
+    "  a ~ U(0, 0.5), b ~ U(0.1, 0.2), phi0 ~ U(0, 2 pi) per spiral.\n"
+    "Window: W = floor(0.4 G) grid points from k0 ~ U{0..floor(0.2 G)}; M of them\n"
+    "  observed (uniform M-subset, sorted), each with N(0, SD^2) noise per coordinate.\n"
+    "Rows per spiral in time order: truth at every grid point (observed 0), each\n"
+    "  observation (observed 1) after the truth row of its time; 10 significant digits.";
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: %s\n       %s\n       %s\n       %s\n       %s\n", usage_mnist,
-            usage_sines, usage_circles, usage_moons, usage_moons_density);
+    fprintf(fp, "usage: %s\n       %s\n       %s\n       %s\n       %s\n       %s\n",
+            usage_mnist, usage_sines, usage_circles, usage_moons, usage_moons_density,
+            usage_spirals);
 }
 
 /* Parses a subcommand's options with getopt_long (opterr 0, so the
@@ -96,7 +147,8 @@ static int next_option(const char *what, const char *use, int argc, char **argv,
 }
 
 enum { OPT_FUNCTION = 256, OPT_POINTS, OPT_NOISE, OPT_SEED, OPT_OUT, OPT_FORMAT, OPT_MNIST_DIR,
-       OPT_SUMMARY, OPT_COUNTS, OPT_PREFIX, OPT_GRID_RANGE, OPT_GRID_N };
+       OPT_SUMMARY, OPT_COUNTS, OPT_PREFIX, OPT_GRID_RANGE, OPT_GRID_N, OPT_COUNT,
+       OPT_OBSERVATIONS, OPT_GRID_POINTS, OPT_DURATION };
 
 /* Options shared by the toy sets. */
 typedef struct {
@@ -390,6 +442,128 @@ static int moons_density(int argc, char **argv)
     return 0;
 }
 
+/* The spirals' constants (see the header comment and --help). */
+#define SPIRAL_TURNS_ANGLE (6.0 * 3.14159265358979323846) /* theta's range: 6 pi */
+#define SPIRAL_A_MAX 0.5                                 /* a ~ U(0, 0.5) */
+#define SPIRAL_B_MIN 0.1                                 /* b ~ U(0.1, 0.2) */
+#define SPIRAL_B_MAX 0.2
+#define SPIRAL_WINDOW_FRACTION 0.4 /* W = floor(0.4 G) */
+#define SPIRAL_START_FRACTION 0.2  /* k0 ~ U{0..floor(0.2 G)} */
+
+static int spirals(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"noise", required_argument, NULL, OPT_NOISE},
+        {"observations", required_argument, NULL, OPT_OBSERVATIONS},
+        {"grid-points", required_argument, NULL, OPT_GRID_POINTS},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *what = "spirals", *out = NULL, *observations_text = NULL;
+    long count = 0, seed = -1, observations = 100, grid_points = 1000;
+    double noise = 0.1, duration = SPIRAL_TURNS_ANGLE;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = next_option(what, help_spirals, argc, argv, longopts)) != -1) {
+        const char *v = optarg;
+        switch (c) {
+        case OPT_COUNT:
+            if (parse_long(v, &count) != 0 || count < 1 || count > 1000000)
+                die("%s: --count: '%s' is not an integer in [1, 1e6]", what, v);
+            break;
+        case OPT_SEED:
+            if (parse_long(v, &seed) != 0 || seed < 0)
+                die("%s: --seed: '%s' is not a non-negative integer", what, v);
+            break;
+        case OPT_NOISE:
+            if (parse_double(v, &noise) != 0 || !isfinite(noise) || noise < 0)
+                die("%s: --noise: '%s' is not a finite number >= 0", what, v);
+            break;
+        case OPT_OBSERVATIONS:
+            /* The upper bound W depends on --grid-points: checked below. */
+            if (parse_long(v, &observations) != 0 || observations < 2)
+                die("%s: --observations: '%s' is not an integer >= 2", what, v);
+            observations_text = v;
+            break;
+        case OPT_GRID_POINTS:
+            if (parse_long(v, &grid_points) != 0 || grid_points < 10 || grid_points > 1000000)
+                die("%s: --grid-points: '%s' is not an integer in [10, 1e6]", what, v);
+            break;
+        case OPT_DURATION:
+            if (parse_double(v, &duration) != 0 || !isfinite(duration) || !(duration > 0))
+                die("%s: --duration: '%s' is not a finite number > 0", what, v);
+            break;
+        case OPT_OUT:
+            out = v;
+            break;
+        }
+    }
+    if (!out || !count || seed < 0)
+        die("%s: --count, --seed and --out are required (see gen-data %s --help)", what, what);
+    long window = (long)(SPIRAL_WINDOW_FRACTION * (double)grid_points);
+    long start_max = (long)(SPIRAL_START_FRACTION * (double)grid_points);
+    if (observations > window)
+        die("%s: --observations: '%s' exceeds the window's %ld grid points (0.4 of "
+            "--grid-points %ld)", what, observations_text ? observations_text : "100", window,
+            grid_points);
+    /* dataset_t counts rows in an int. */
+    if ((double)count * (double)(grid_points + observations) > 1e8)
+        die("%s: --count %ld with --grid-points %ld and --observations %ld makes more than 1e8 "
+            "rows", what, count, grid_points, observations);
+    rng_t rng;
+    rng_seed(&rng, (uint64_t)seed);
+    const double two_pi = 6.283185307179586476925;
+    size_t G = (size_t)grid_points, M = (size_t)observations;
+    unsigned char *picked = xmalloc(G); /* (G): 1 where the grid point is observed */
+    double *noisy = xmalloc(M * 2 * sizeof *noisy); /* (M, 2) noise draws, time order */
+    atomic_file_t af;
+    err_t e;
+    if (atomic_open(&af, out, &e) != 0)
+        die("%s", e.msg);
+    fprintf(af.fp, "seq\tt\ty1\ty2\tobserved\n");
+    for (long n = 0; n < count; n++) {
+        double a = SPIRAL_A_MAX * rng_uniform(&rng);
+        double b = SPIRAL_B_MIN + (SPIRAL_B_MAX - SPIRAL_B_MIN) * rng_uniform(&rng);
+        double phi0 = two_pi * rng_uniform(&rng);
+        double s = n % 2 == 0 ? 1.0 : -1.0; /* even: counter-clockwise */
+        size_t k0 = (size_t)(rng_next(&rng) % (uint64_t)(start_max + 1));
+        /* Algorithm S (Knuth, TAOCP vol. 2, 3.4.2): grid point k0 + j is
+         * taken with probability (still needed) / (still available). */
+        memset(picked, 0, G);
+        size_t needed = M;
+        for (size_t j = 0; j < (size_t)window && needed > 0; j++)
+            if ((double)((size_t)window - j) * rng_uniform(&rng) < (double)needed) {
+                picked[k0 + j] = 1;
+                needed--;
+            }
+        for (size_t k = 0; k < 2 * M; k++)
+            noisy[k] = noise * rng_normal(&rng);
+        size_t k_obs = 0;
+        for (size_t i = 0; i < G; i++) {
+            double t = duration * (double)i / (double)(G - 1);
+            double theta = SPIRAL_TURNS_ANGLE * (double)i / (double)(G - 1);
+            double r = a + b * theta;
+            double y1 = r * cos(phi0 + s * theta), y2 = r * sin(phi0 + s * theta);
+            fprintf(af.fp, "%ld\t%.10g\t%.10g\t%.10g\t0\n", n, t, y1, y2);
+            if (picked[i]) {
+                fprintf(af.fp, "%ld\t%.10g\t%.10g\t%.10g\t1\n", n, t, y1 + noisy[2 * k_obs],
+                        y2 + noisy[2 * k_obs + 1]);
+                k_obs++;
+            }
+        }
+    }
+    free(picked);
+    free(noisy);
+    if (atomic_commit(&af, &e) != 0)
+        die("%s", e.msg);
+    return 0;
+}
+
 static int mnist_summary(int argc, char **argv)
 {
     const char *dir = NULL, *summary_path = NULL, *counts_path = NULL;
@@ -485,5 +659,7 @@ int main(int argc, char **argv)
         return moons(argc - 1, argv + 1);
     if (!strcmp(argv[1], "moons-density"))
         return moons_density(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "spirals"))
+        return spirals(argc - 1, argv + 1);
     die("unknown dataset '%s' (try --help)", argv[1]);
 }

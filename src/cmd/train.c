@@ -67,7 +67,7 @@ static void load_data(const runcfg_t *rc, const char *data, const char *test, da
         if (dataset_load_tsv(data, train, &e) != 0)
             die("%s", e.msg);
         if (rc->train_count > 0 && rc->train_count < train->count &&
-            train->kind != DATA_TRAJECTORY)
+            train->kind != DATA_TRAJECTORY && train->kind != DATA_SEQUENCES)
             train->count = (int)rc->train_count;
         if (test && dataset_load_tsv(test, test_set, &e) != 0)
             die("%s", e.msg);

@@ -36,6 +36,9 @@ static int mlp_fit_data(runcfg_t *rc, const dataset_t *d, const char *source,
     if (d->kind == DATA_DENSITY)
         return err_set(e, "%s: %s has neither labels nor targets (points for a density model)",
                        source, data_name);
+    if (d->kind == DATA_SEQUENCES)
+        return err_set(e, "%s: %s holds sequences (seq, t, observed): the mlp kind does not read "
+                          "them", source, data_name);
     if ((rc->model.loss == LOSS_CE) != (d->kind == DATA_CLASSIFY))
         return err_set(e, "%s: loss %s does not suit %s (%s data)", source,
                        loss_name(rc->model.loss), data_name,
@@ -94,6 +97,9 @@ static int mlp_check_data(const kind_model_t *km, const dataset_t *d, const char
                           err_t *e)
 {
     const model_t *m = km->impl;
+    if (d->kind == DATA_SEQUENCES)
+        return err_set(e, "%s holds sequences (seq, t, observed): the mlp kind does not read them",
+                       data_name);
     if (m->cfg.input_dim != d->n_features)
         return err_set(e, "the model takes %d inputs but %s has %d", m->cfg.input_dim,
                        data_name, d->n_features);
