@@ -141,6 +141,8 @@ KIND_OWN_conv := odenet convfield conv kind_conv
 KIND_OWN_cnf := cnffield kind_cnf moons
 KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv) $(KIND_OWN_cnf)
 KINDS := mlp conv cnf
+# The generator and the macro writer use no model kind (but the moons).
+KIND_OWN_tools := moons
 code = $(BUILD)/stamps/$(1)-$(2).sha256
 kind_objs = $(filter-out $(patsubst %,$(BUILD)/obj/lib/%.o,$(filter-out $(KIND_OWN_$(1)),$(KIND_OWN_ALL))),$(LIB_OBJ))
 define code_stamp
@@ -149,6 +151,7 @@ $(call code,$(1),$(2)): $(BUILD)/obj/cmd/$(subst -,_,$(1)).o $(call kind_objs,$(
 	+@cat $$(filter %.o,$$^) | sha256sum > $$@.tmp && $$(call write_if_changed,$$@.tmp,$$@)
 endef
 $(foreach c,train eval features,$(foreach k,$(KINDS),$(eval $(call code_stamp,$(c),$(k)))))
+$(foreach c,gen-data tex-macros,$(eval $(call code_stamp,$(c),tools)))
 
 # ---------------------------------------------------------------- stages
 FIGURES :=
@@ -190,7 +193,7 @@ include $(foreach s,$(STAGES),stages/$(s)/stage.mk)
 # ---------------------------------------------------------------- paper
 # Every summary becomes LaTeX macros; the paper \inputs them and never types
 # a number.
-$(GEN)/numbers.tex: $(SUMMARIES) $(BIN)/tex-macros
+$(GEN)/numbers.tex: $(SUMMARIES) $(call code,tex-macros,tools)
 	@mkdir -p $(@D)
 	$(BIN)/tex-macros $@ $(SUMMARIES)
 

@@ -30,7 +30,7 @@ CIRCLES_GRID := --grid-range -4,4 --grid-n $(CIRCLES_GRID_$(PROFILE))
 
 $(CIRCLES_DIR)/train.tsv: $(call setting,circles-data-train,$(CIRCLES_GEN_train))
 $(CIRCLES_DIR)/test.tsv: $(call setting,circles-data-test,$(CIRCLES_GEN_test))
-$(CIRCLES_DIR)/train.tsv $(CIRCLES_DIR)/test.tsv: $(CIRCLES_DIR)/%.tsv: $(BIN)/gen-data
+$(CIRCLES_DIR)/train.tsv $(CIRCLES_DIR)/test.tsv: $(CIRCLES_DIR)/%.tsv: $(call code,gen-data,tools)
 	@mkdir -p $(@D)
 	$(BIN)/gen-data $(CIRCLES_GEN_$*) --out $@
 

@@ -30,12 +30,12 @@ CNF_SAMPLES := --samples 2000 --seed 33 --times $(CNF_TIMES)
 
 $(CNF_DIR)/train.tsv: $(call setting,cnf-data-train,$(CNF_GEN_train))
 $(CNF_DIR)/test.tsv: $(call setting,cnf-data-test,$(CNF_GEN_test))
-$(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv: $(CNF_DIR)/%.tsv: $(BIN)/gen-data
+$(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv: $(CNF_DIR)/%.tsv: $(call code,gen-data,tools)
 	@mkdir -p $(@D)
 	$(BIN)/gen-data $(CNF_GEN_$*) --out $@ --summary $(CNF_DIR)/$*-floor.tsv --prefix cnf_$*
 $(CNF_DIR)/train-floor.tsv $(CNF_DIR)/test-floor.tsv: $(CNF_DIR)/%-floor.tsv: $(CNF_DIR)/%.tsv
 
-$(CNF_DIR)/exact-grid.tsv: $(BIN)/gen-data $(call setting,cnf-exact-grid,$(CNF_NOISE) $(CNF_GRID))
+$(CNF_DIR)/exact-grid.tsv: $(call code,gen-data,tools) $(call setting,cnf-exact-grid,$(CNF_NOISE) $(CNF_GRID))
 	@mkdir -p $(@D)
 	$(BIN)/gen-data moons-density --noise $(CNF_NOISE) $(CNF_GRID) --out $@
 

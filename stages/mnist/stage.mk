@@ -12,7 +12,7 @@ endif
 mnist: $(MNIST_FILES)  ## fetch and verify MNIST into MNIST_DIR (data/mnist)
 
 # Sizes, per-class counts and pixel statistics of the set in use.
-$(DATA)/mnist/summary.tsv $(DATA)/mnist/class-counts.tsv &: $(MNIST_STAMP) $(BIN)/gen-data
+$(DATA)/mnist/summary.tsv $(DATA)/mnist/class-counts.tsv &: $(MNIST_STAMP) $(call code,gen-data,tools)
 	@mkdir -p $(@D)
 	$(BIN)/gen-data mnist-summary --mnist-dir $(MNIST_DIR) \
 	  --summary $(DATA)/mnist/summary.tsv --counts $(DATA)/mnist/class-counts.tsv

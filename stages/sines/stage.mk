@@ -25,7 +25,7 @@ SINES_GEN_traj := $(SINES_GEN_sin_plus_x) --format trajectory
 
 $(foreach f,sin sin_plus_x traj,$(eval $(SINES_DIR)/data-$(f).tsv: \
   $(call setting,sines-data-$(f),$(SINES_GEN_$(f)))))
-$(SINES_DIR)/data-%.tsv: $(BIN)/gen-data
+$(SINES_DIR)/data-%.tsv: $(call code,gen-data,tools)
 	@mkdir -p $(@D)
 	$(BIN)/gen-data $(SINES_GEN_$*) --out $@
 
