@@ -133,17 +133,17 @@ cp -p "$src" "$tmp/kind_conv.c"
 undo_src() {
     [ -f "$tmp/kind_conv.c" ] || return 0
     cp -p "$tmp/kind_conv.c" "$src" && touch "$src" && rm -f "$tmp/kind_conv.c"
-    make -s PROFILE=quick $stamps > /dev/null 2>&1
+    make -s PROFILE=quick bin $stamps > /dev/null 2>&1
     for s in $stamps; do
         if cmp -s "$s" "$tmp/stamps/$(basename "$s")"; then cp -p "$tmp/stamps/$(basename "$s")" "$s"
         else failed=$((failed + 1)); echo "incremental: FAIL: $s differs after undoing the edit"; fi
     done
 }
 trap 'undo_src; restore; rm -rf "$tmp"' EXIT INT TERM
-if make -s PROFILE=quick $stamps > /dev/null 2>&1; then
+if make -s PROFILE=quick bin $stamps > /dev/null 2>&1; then
     mkdir -p "$tmp/stamps" && cp -p $stamps "$tmp/stamps/"
     printf '\nint incremental_probe_symbol = 1;\n' >> "$src"
-    if make -s PROFILE=quick $stamps > "$tmp/code.log" 2>&1; then
+    if make -s PROFILE=quick bin $stamps > "$tmp/code.log" 2>&1; then
         probe "the ODE-Net's own code changed" "" \
           "$on_runs" \
           "$sines_run $circles_runs $ma_run $cnf_run $d/circles/p10/eval.tsv $d/circles/p10/features.tsv"
