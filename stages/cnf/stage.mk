@@ -68,7 +68,7 @@ $(eval $(call figure,fig-cnf,stages/cnf/fig.gp,$(CNF_DIR)/train.tsv $(CNF_DIR)/s
   dir='$(CNF_DIR)'; times='$(subst $(comma), ,$(CNF_TIMES))'))
 
 .PHONY: cnf
-cnf: $(CNF_SUMMARIES)  ## train and score the flow on two moons (quick 30 s, paper about 5 min)
+cnf: $(CNF_SUMMARIES)  ## train and score the flow on two moons (quick 30 s, paper 9.5 min)
 	@awk -F '\t' '{ printf "%-28s %s\n", $$1, $$2 }' $(CNF_DIR)/claims.tsv
 fig-cnf:  ## report 002's Fig. 1: data, samples from the flow over time, densities, NLL
 
