@@ -244,6 +244,35 @@ static void grown_workspace_matches_fresh(void **state)
     case_free(&b);
 }
 
+/* Relative times within 1e-7 (1 + |t|) of each other are one stop of the
+ * solve (a file's rounding must not multiply the stops); 1e-5 apart they
+ * are two. */
+static void close_times_share_a_stop(void **state)
+{
+    (void)state;
+    case_t k;
+    case_init(&k, 1405);
+    model_result_t res;
+    case_loss(&k, NULL, NULL, &res);
+    int K = k.m.K, shared = -1;
+    /* An observation of the batch's first sequence (not its first) whose
+     * time another sequence shares. */
+    for (int j = k.m.first_obs[0] + 1; j < k.m.first_obs[1] && shared < 0; j++)
+        for (int i = k.m.first_obs[1]; i < k.m.n_obs; i++)
+            if (k.m.obs_time[i] == k.m.obs_time[j])
+                shared = j;
+    assert_true(shared > 0);
+    int row = k.d.obs_rows[k.d.obs_start[batch_seqs[0]] + shared - k.m.first_obs[0]];
+    double keep = k.d.t[row];
+    k.d.t[row] = keep + 1e-9;
+    case_loss(&k, NULL, NULL, &res);
+    assert_int_equal(k.m.K, K);
+    k.d.t[row] = keep + 1e-5;
+    case_loss(&k, NULL, NULL, &res);
+    assert_int_equal(k.m.K, K + 1);
+    case_free(&k);
+}
+
 static void bad_batches_are_refused(void **state)
 {
     (void)state;
@@ -277,6 +306,7 @@ const struct CMUnitTest latent_tests[] = {
     cmocka_unit_test(elu_gradient_matches_finite_differences),
     cmocka_unit_test(loss_matches_direct_recomputation),
     cmocka_unit_test(grown_workspace_matches_fresh),
+    cmocka_unit_test(close_times_share_a_stop),
     cmocka_unit_test(bad_batches_are_refused),
 };
 const size_t latent_tests_count = sizeof latent_tests / sizeof latent_tests[0];

@@ -15,7 +15,7 @@
  * One ODE system for the whole batch: the state is z (B, Z) row-major,
  * solved from 0 to every distinct relative observation time of the batch
  * (the union over its sequences, sorted, duplicates dropped, times within
- * 1e-12 (1 + |t|) of each other counting as one; K times).  The
+ * 1e-7 (1 + |t|) of the earliest counting as one, read there; K times).  The
  * adjoint (ode.h) runs once over the same K times, adding at each t_k the
  * decoder's dL/dz(t_k) (zero for sequences not observed there).
  *
