@@ -25,8 +25,6 @@ static void free_obs_buffers(latent_t *m)
     free(m->heads);
     free(m->rel);
     free(m->times);
-    free(m->zs);
-    free(m->dzs);
     free(m->dec_in);
     free(m->ddec_in);
     free(m->y);
@@ -34,9 +32,21 @@ static void free_obs_buffers(latent_t *m)
     free(m->dyhat);
     mlp_ws_free(&m->dec_ws);
     m->obs_time = m->heads = NULL;
-    m->rel = m->times = m->zs = m->dzs = m->dec_in = m->ddec_in = m->y = m->yhat = m->dyhat =
-        NULL;
+    m->rel = m->times = m->dec_in = m->ddec_in = m->y = m->yhat = m->dyhat = NULL;
     m->cap_obs = 0;
+}
+
+/* z(t_k) and its cotangent for n values (K B Z), once K is known: sized by
+ * the union of times, not by the observations, which it can be far below. */
+static void ensure_states(latent_t *m, size_t n)
+{
+    if (n <= m->cap_states)
+        return;
+    free(m->zs);
+    free(m->dzs);
+    m->cap_states = n;
+    m->zs = xmalloc(n * sizeof *m->zs);
+    m->dzs = xmalloc(n * sizeof *m->dzs);
 }
 
 /* Grows the workspace to L observations per sequence and N per batch. */
@@ -59,8 +69,6 @@ static void ensure_capacity(latent_t *m, int L, int N)
         m->heads = xmalloc(n * sizeof *m->heads);
         m->rel = xmalloc(n * sizeof *m->rel);
         m->times = xmalloc(n * sizeof *m->times);
-        m->zs = xmalloc(n * Bm * Z * sizeof *m->zs);
-        m->dzs = xmalloc(n * Bm * Z * sizeof *m->dzs);
         m->dec_in = xmalloc(n * Z * sizeof *m->dec_in);
         m->ddec_in = xmalloc(n * Z * sizeof *m->ddec_in);
         m->y = xmalloc(n * O * sizeof *m->y);
@@ -112,6 +120,8 @@ void latent_free(latent_t *m)
 {
     free_len_buffers(m);
     free_obs_buffers(m);
+    free(m->zs);
+    free(m->dzs);
     field_free(&m->field);
     ode_solver_free(m->solver);
     free(m->lengths);
@@ -232,6 +242,7 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
     /* One solve for the batch: zs (K, B, Z); times[0] = 0 is every
      * sequence's first observation. */
     size_t n_state = (size_t)B * Z;
+    ensure_states(m, (size_t)K * n_state);
     field_bind(&m->field, B, params + m->field_offset);
     if (K > 1) {
         if (ode_forward(m->solver, &m->field.f, 0.0, m->z0, K, m->times, m->zs, &se) != 0)

@@ -25,8 +25,9 @@
  *   decoder  at decoder_offset             (Z -> decoder_hidden -> obs_dim; 4-20-2: 142)
  *
  * The workspace is sized for max_batch sequences at create and grows (once
- * per new maximum) with the longest sequence and the batch's observation
- * count, so any batch of a dataset fits. */
+ * per new maximum) with the longest sequence, the batch's observation count
+ * and K B Z, so any batch of a dataset fits; z(t_k) of a batch takes K B Z
+ * values (spirals, 1000 sequences scored in one chunk: K ~ 400, 13 MB). */
 #ifndef NODE_LATENT_H
 #define NODE_LATENT_H
 
@@ -65,8 +66,9 @@ typedef struct {
     ode_solver_t *solver;
     int max_batch;
     /* Grown on demand: cap_len observations per sequence, cap_obs per batch
-     * (cap_obs also bounds the union of times). */
+     * (cap_obs also bounds the union of times), cap_states values of zs. */
     int cap_len, cap_obs;
+    size_t cap_states;
     rnn_ws_t rnn_ws;
     mlp_ws_t dec_ws;
     /* Last run (B sequences, n_obs observations, K union times). */
@@ -83,8 +85,8 @@ typedef struct {
     double *dz0;     /* (max_batch, Z) */
     double *rel;     /* (cap_obs) relative time of each observation */
     double *times;   /* (cap_obs) the union, K used */
-    double *zs;      /* (cap_obs, max_batch * Z) z(t_k), K used */
-    double *dzs;     /* (cap_obs, max_batch * Z) dL/dz(t_k) */
+    double *zs;      /* (K, B, Z) z(t_k) of the last run (cap_states values) */
+    double *dzs;     /* (K, B, Z) dL/dz(t_k) */
     double *dec_in;  /* (cap_obs, Z) z at each observation */
     double *ddec_in; /* (cap_obs, Z) */
     double *y;       /* (cap_obs, obs_dim) the observations */
