@@ -360,7 +360,7 @@ if ls "$tmp"/no-spirals* > /dev/null 2>&1; then bad "a refused gen-data spirals 
 # --- the latent ODE (kind = latent) on spirals: train with a test set,
 # eval (its loss is the log's last test loss: both score with eps = 0 in
 # the same chunks), a finite reconstruction mse, one prediction row per
-# observation; data of another kind refused both ways.
+# observation, z0 as features; data of another kind refused both ways.
 expect 0 "$gd" spirals --count 40 --seed 1 --observations 20 --grid-points 200 --out "$tmp/sp-train.tsv"
 expect 0 "$gd" spirals --count 10 --seed 2 --observations 20 --grid-points 200 --out "$tmp/sp-test.tsv"
 cat > "$tmp/latent.ini" <<'T'
@@ -388,6 +388,11 @@ if awk -v m="$mse" 'BEGIN { exit !(m != "" && m == m + 0 && m > 0 && m < 1e6) }'
 if awk -F '\t' 'NR == 1 { ok = $0 == "seq\tt\ty1\ty2\tpred1\tpred2" } NR > 1 && NF == 6 { n++ } END { exit !(ok && n == 200) }' "$tmp/latent-pred.tsv"; then ok; else bad "latent: predictions"; head -3 "$tmp/latent-pred.tsv"; fi
 expect 0 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --summary "$tmp/latent-eval2.tsv" --prefix k
 if cmp -s "$tmp/latent-eval.tsv" "$tmp/latent-eval2.tsv"; then ok; else bad "latent: eval is not deterministic"; fi
+# features: z0 (the posterior mean) per trajectory, --count of them.
+expect 0 "$bin/features" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --out "$tmp/latent-f.tsv"
+if awk -F '\t' 'NR == 1 { ok = $0 == "seq\th1\th2\th3\th4" } NR > 1 && NF == 5 && $1 == NR - 2 { n++ } END { exit !(ok && n == 10) }' "$tmp/latent-f.tsv"; then ok; else bad "latent: features"; head -3 "$tmp/latent-f.tsv"; fi
+expect 0 "$bin/features" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --out "$tmp/latent-f3.tsv" --count 3
+if [ "$(wc -l < "$tmp/latent-f3.tsv")" -eq 4 ] && head -n 4 "$tmp/latent-f.tsv" | cmp -s - "$tmp/latent-f3.tsv"; then ok; else bad "latent: features --count"; fi
 expect 1 "$bin/train" $lat --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has "latent needs sequences (columns seq, t, y1..yk, observed"
 expect 1 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/reg.tsv" --summary "$tmp/no.tsv" --prefix k
