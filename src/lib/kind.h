@@ -1,5 +1,5 @@
 /* Model kinds: every model the pipeline trains (the MLP-ODE of report 000,
- * the ODE-Net and its ResNet baseline, next the flow and the latent ODE)
+ * the ODE-Net and its ResNet baseline, the flow and the latent ODE)
  * behind one table of operations, so that runcfg, the trainer, scoring,
  * checkpoints, eval and features never ask which model they hold.
  *
