@@ -357,5 +357,53 @@ expect 0 "$gd" spirals --help
 has "a ~ U(0, 0.5), b ~ U(0.1, 0.2)"
 if ls "$tmp"/no-spirals* > /dev/null 2>&1; then bad "a refused gen-data spirals left output"; ls "$tmp"/no-spirals*; else ok; fi
 
+# --- the latent ODE (kind = latent) on spirals: train with a test set,
+# eval (its loss is the log's last test loss: both score with eps = 0 in
+# the same chunks), a finite reconstruction mse, one prediction row per
+# observation, z0 as features; data of another kind refused both ways.
+expect 0 "$gd" spirals --count 40 --seed 1 --observations 20 --grid-points 200 --out "$tmp/sp-train.tsv"
+expect 0 "$gd" spirals --count 10 --seed 2 --observations 20 --grid-points 200 --out "$tmp/sp-test.tsv"
+cat > "$tmp/latent.ini" <<'T'
+[model]
+kind = latent
+hidden = 20, 20
+hidden_act = elu
+loss = elbo
+[train]
+seed = 1
+batch_size = 16
+iterations = 4
+lr = 0.01
+T
+lat="--config $tmp/latent.ini"
+expect 0 "$bin/train" $lat --data "$tmp/sp-train.tsv" --test "$tmp/sp-test.tsv" --log "$tmp/latent.log" --model "$tmp/latent.ckpt"
+has "latent with 1679 parameters"
+if awk -F '\t' 'NR > 1 { n++; if ($2 + 0 <= 0 || $7 == "nan" || $4 <= 0 || $5 <= 0) bad = 1 } END { exit !(n == 4 && !bad) }' "$tmp/latent.log"; then ok; else bad "latent: log rows"; cat "$tmp/latent.log"; fi
+expect 0 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --summary "$tmp/latent-eval.tsv" --prefix k --predictions "$tmp/latent-pred.tsv"
+want=$(awk -F '\t' 'NR > 1 { a = $7 } END { print a }' "$tmp/latent.log")
+got=$(awk '$1 == "k_loss" { print $2 }' "$tmp/latent-eval.tsv" 2>/dev/null)
+if awk -v a="$want" -v b="$got" 'BEGIN { d = (a - b) / a; exit !(a != "" && b != "" && d * d < 1e-10) }'; then ok; else bad "latent: eval loss '$got' differs from the log's '$want'"; fi
+mse=$(awk '$1 == "k_mse" { print $2 }' "$tmp/latent-eval.tsv" 2>/dev/null)
+if awk -v m="$mse" 'BEGIN { exit !(m != "" && m == m + 0 && m > 0 && m < 1e6) }'; then ok; else bad "latent: eval mse '$mse'"; cat "$tmp/latent-eval.tsv"; fi
+if awk -F '\t' 'NR == 1 { ok = $0 == "seq\tt\ty1\ty2\tpred1\tpred2" } NR > 1 && NF == 6 { n++ } END { exit !(ok && n == 200) }' "$tmp/latent-pred.tsv"; then ok; else bad "latent: predictions"; head -3 "$tmp/latent-pred.tsv"; fi
+expect 0 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --summary "$tmp/latent-eval2.tsv" --prefix k
+if cmp -s "$tmp/latent-eval.tsv" "$tmp/latent-eval2.tsv"; then ok; else bad "latent: eval is not deterministic"; fi
+# features: z0 (the posterior mean) per trajectory, --count of them.
+expect 0 "$bin/features" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --out "$tmp/latent-f.tsv"
+if awk -F '\t' 'NR == 1 { ok = $0 == "seq\th1\th2\th3\th4" } NR > 1 && NF == 5 && $1 == NR - 2 { n++ } END { exit !(ok && n == 10) }' "$tmp/latent-f.tsv"; then ok; else bad "latent: features"; head -3 "$tmp/latent-f.tsv"; fi
+expect 0 "$bin/features" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --out "$tmp/latent-f3.tsv" --count 3
+if [ "$(wc -l < "$tmp/latent-f3.tsv")" -eq 4 ] && head -n 4 "$tmp/latent-f.tsv" | cmp -s - "$tmp/latent-f3.tsv"; then ok; else bad "latent: features --count"; fi
+expect 1 "$bin/train" $lat --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "latent needs sequences (columns seq, t, y1..yk, observed"
+expect 1 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/reg.tsv" --summary "$tmp/no.tsv" --prefix k
+has "latent needs sequences"
+expect 1 "$bin/eval" --model "$tmp/reg.ckpt" --data "$tmp/sp-test.tsv" --summary "$tmp/no.tsv" --prefix k
+has "holds sequences"
+expect 1 "$bin/train" $lat --set model.loss=mse --data "$tmp/sp-train.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "latent is trained on elbo, not mse"
+expect 1 "$bin/train" $lat --set model.obs_noise=0 --data "$tmp/sp-train.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "obs_noise must be positive"
+if ls "$tmp"/no.log "$tmp"/no.ckpt "$tmp"/no.tsv > /dev/null 2>&1; then bad "a refused latent run left output"; else ok; fi
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -17,6 +17,7 @@ struct CMUnitTest;
     X(cnf_tests) \
     X(moons_tests) \
     X(rnn_tests) \
+    X(latent_tests) \
     X(kinds_tests)
 
 #define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;

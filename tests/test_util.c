@@ -53,3 +53,47 @@ void fill_uniform(rng_t *r, double *x, size_t n, double scale)
     for (size_t i = 0; i < n; i++)
         x[i] = scale * (2.0 * rng_uniform(r) - 1.0);
 }
+
+void make_sequences(dataset_t *d, int S, const int *lengths, uint64_t seed)
+{
+    rng_t r;
+    rng_seed(&r, seed);
+    memset(d, 0, sizeof *d);
+    int n_obs = 0;
+    for (int s = 0; s < S; s++)
+        n_obs += lengths[s];
+    int rows = 2 * n_obs;
+    d->kind = DATA_SEQUENCES;
+    d->count = rows;
+    d->n_targets = 2;
+    d->n_sequences = S;
+    d->n_observed = d->n_truth = n_obs;
+    d->y = malloc((size_t)rows * 2 * sizeof *d->y);
+    d->t = malloc((size_t)rows * sizeof *d->t);
+    d->seq_start = malloc((size_t)(S + 1) * sizeof(int));
+    d->obs_start = malloc((size_t)(S + 1) * sizeof(int));
+    d->truth_start = malloc((size_t)(S + 1) * sizeof(int));
+    d->obs_rows = malloc((size_t)n_obs * sizeof(int));
+    d->truth_rows = malloc((size_t)n_obs * sizeof(int));
+    int row = 0, j = 0;
+    for (int s = 0; s < S; s++) {
+        d->seq_start[s] = row;
+        d->obs_start[s] = d->truth_start[s] = j;
+        double t = s % 2 == 0 ? 0.5 * (s / 2) : 0.3 + s / 7.0;
+        for (int i = 0; i < lengths[s]; i++, j++) {
+            if (i > 0)
+                t += 0.125 * (1 + (int)(3 * rng_uniform(&r)));
+            double a = 1.5 * (2 * rng_uniform(&r) - 1), b = 1.5 * (2 * rng_uniform(&r) - 1);
+            d->t[row] = t; /* truth row */
+            d->y[2 * row] = a + 10.0;
+            d->y[2 * row + 1] = b - 10.0;
+            d->truth_rows[j] = row++;
+            d->t[row] = t; /* observation row */
+            d->y[2 * row] = a;
+            d->y[2 * row + 1] = b;
+            d->obs_rows[j] = row++;
+        }
+    }
+    d->seq_start[S] = row;
+    d->obs_start[S] = d->truth_start[S] = n_obs;
+}

@@ -6,10 +6,13 @@
  * Writes KEY_loss (the model's loss over the whole set: a mean for
  * cross-entropy and mse, a sum for sse),
  * KEY_accuracy (classification: argmax; a single output against +-1
- * targets: sign agreement) and KEY_nfe_forward (forward evaluations per
- * solve) to the summary.  --predictions writes the model's outputs next to
- * the inputs (a trajectory: t and the outputs; images: the image's index,
- * its label and the predicted class instead of the pixels); --grid writes
+ * targets: sign agreement), KEY_mse (sequences: the reconstructions'
+ * mean squared error against the noisy observations, eps = 0) and
+ * KEY_nfe_forward (forward evaluations per solve) to the summary.
+ * --predictions writes the model's outputs next to the inputs (a
+ * trajectory: t and the outputs; images: the image's index, its label and
+ * the predicted class instead of the pixels; sequences: seq, t, the
+ * observation and its reconstruction, one row per observation); --grid writes
  * the outputs of a 2-input model on an N x N grid over [LO, HI]^2 in
  * gnuplot's grid layout (x1 x2 y, a blank line after each x1), for contour
  * maps.  DATA is a TSV file or an MNIST directory (the first test_count
@@ -131,9 +134,10 @@ int main(int argc, char **argv)
     dataset_t d;
     if (load_any(data, stored.test_count, &d, &e) != 0)
         die("%s", e.msg);
-    int trajectory = d.kind == DATA_TRAJECTORY;
+    int trajectory = d.kind == DATA_TRAJECTORY, sequences = d.kind == DATA_SEQUENCES;
+    int examples = dataset_examples(&d);
     int chunk = trainer_score_chunk(&stored);
-    int B = trajectory ? 1 : (chunk < d.count ? chunk : d.count);
+    int B = trajectory ? 1 : (chunk < examples ? chunk : examples);
     saved_model_t sm;
     if (saved_model_load(model_path, B, trajectory ? d.count : 1, &sm, &e) != 0)
         die("%s", e.msg);
@@ -192,7 +196,26 @@ int main(int argc, char **argv)
     }
 
     atomic_file_t pf = {0};
-    if (pred_path) {
+    if (pred_path && sequences) {
+        if (atomic_open(&pf, pred_path, &e) != 0)
+            die("%s", e.msg);
+        fprintf(pf.fp, "seq\tt");
+        for (int j = 0; j < d.n_targets; j++)
+            fprintf(pf.fp, "\ty%d", j + 1);
+        for (int j = 0; j < O; j++)
+            fprintf(pf.fp, "\tpred%d", j + 1);
+        fprintf(pf.fp, "\n");
+        for (int q = 0; q < d.n_sequences; q++)
+            for (int j = d.obs_start[q]; j < d.obs_start[q + 1]; j++) {
+                int row = d.obs_rows[j];
+                fprintf(pf.fp, "%d\t%.10g", q, d.t[row]);
+                for (int k = 0; k < d.n_targets; k++)
+                    fprintf(pf.fp, "\t%.10g", d.y[(size_t)row * d.n_targets + k]);
+                for (int k = 0; k < O; k++)
+                    fprintf(pf.fp, "\t%.10g", pred[(size_t)j * O + k]);
+                fprintf(pf.fp, "\n");
+            }
+    } else if (pred_path) {
         if (atomic_open(&pf, pred_path, &e) != 0)
             die("%s", e.msg);
         int images = d.n_features > MAX_LISTED_FEATURES;
@@ -229,6 +252,8 @@ int main(int argc, char **argv)
     summary_add_prefixed(&s, prefix, "loss", "%.6g", sc.loss);
     if (d.kind == DATA_CLASSIFY || sign_accuracy)
         summary_add_prefixed(&s, prefix, "accuracy", "%.4f", (double)hits / d.count);
+    if (!isnan(sc.mse))
+        summary_add_prefixed(&s, prefix, "mse", "%.6g", sc.mse);
     summary_add_prefixed(&s, prefix, "nfe_forward", "%.1f",
                          (double)sc.nfe_forward / (double)sc.solves);
     if (summary_write(&s, summary, &e) != 0)

@@ -6,6 +6,9 @@
  * Columns: h1..hS, then the example's label or targets (y1..yk); for a
  * trajectory, t then h(t)_1..h(t)_S at every observation time.  For the
  * convolutional kinds S = C * 36, channel-major (h[c * 36 + 6 * row + col]).
+ * For sequences (the latent kind): seq then h1..hS, the latent initial
+ * state z0 (the posterior mean) of each trajectory; --count keeps the first
+ * N trajectories.
  * DATA is a TSV file or an MNIST directory (its test set); --count keeps
  * the first N examples (MNIST default 100, since each state is wide;
  * TSV default all).  Written atomically.
@@ -27,6 +30,7 @@
 #include "dataset.h"
 #include "rng.h"
 #include "saved.h"
+#include "score.h"
 #include "trainer.h"
 #include "util.h"
 
@@ -179,38 +183,52 @@ int main(int argc, char **argv)
         if (count && count < d.count && d.kind != DATA_TRAJECTORY && d.kind != DATA_SEQUENCES)
             d.count = (int)count;
     }
-    int trajectory = d.kind == DATA_TRAJECTORY;
+    int trajectory = d.kind == DATA_TRAJECTORY, sequences = d.kind == DATA_SEQUENCES;
+    int examples = dataset_examples(&d);
+    if (sequences && count && count < examples)
+        examples = (int)count;
     runcfg_t stored;
     if (saved_model_config(model_path, &stored, &e) != 0)
         die("%s", e.msg);
     int chunk = trainer_score_chunk(&stored);
-    int B = trajectory ? 1 : (d.count < chunk ? d.count : chunk);
+    int B = trajectory ? 1 : (examples < chunk ? examples : chunk);
     saved_model_t sm;
     if (saved_model_load(model_path, B, trajectory ? d.count : 1, &sm, &e) != 0)
         die("%s", e.msg);
     kind_model_t *m = &sm.model;
     if (m->kind->check_data(m, &d, data, &e) != 0)
         die("%s: %s", model_path, e.msg);
+    int *seqs = NULL; /* (examples) sequences: 0 .. examples - 1 */
+    if (sequences) {
+        seqs = xmalloc((size_t)examples * sizeof *seqs);
+        for (int i = 0; i < examples; i++)
+            seqs[i] = i;
+    }
     int S = m->state_width, K = trajectory ? d.count : 1;
     atomic_file_t af;
     if (atomic_open(&af, out, &e) != 0)
         die("%s", e.msg);
     if (trajectory)
         fprintf(af.fp, "t\t");
+    if (sequences)
+        fprintf(af.fp, "seq\t");
     for (int j = 0; j < S; j++)
         fprintf(af.fp, "%sh%d", j ? "\t" : "", j + 1);
     if (d.labels)
         fprintf(af.fp, "\tlabel");
-    for (int j = 0; j < d.n_targets; j++)
+    for (int j = 0; j < (sequences ? 0 : d.n_targets); j++)
         fprintf(af.fp, "\ty%d", j + 1);
     fprintf(af.fp, "\n");
     /* Targets only feed the loss, which is not used here; zeros suffice. */
     double *zeros = xcalloc((size_t)K * B * m->n_outputs, sizeof *zeros); /* (K, B, O) */
     double *h = xmalloc((size_t)K * B * S * sizeof *h);                   /* (K, B, S) */
-    for (int first = 0; first < (trajectory ? 1 : d.count); first += B) {
-        int nb = trajectory ? 1 : (d.count - first < B ? d.count - first : B);
+    for (int first = 0; first < (trajectory ? 1 : examples); first += B) {
+        int nb = trajectory ? 1 : (examples - first < B ? examples - first : B);
         batch_t b = {.B = nb, .K = K, .targets = zeros, .times = trajectory ? d.t : NULL};
-        if (!trajectory) {
+        if (sequences) {
+            b.seqs = seqs + first;
+            b.data = &d;
+        } else if (!trajectory) {
             b.x = d.x + (size_t)first * d.n_features;
             b.labels = d.labels ? d.labels + first : NULL;
         }
@@ -225,17 +243,20 @@ int main(int argc, char **argv)
             int i = trajectory ? r : first + r;
             if (trajectory)
                 fprintf(af.fp, "%.10g\t", d.t[r]);
+            if (sequences)
+                fprintf(af.fp, "%d\t", i);
             for (int j = 0; j < S; j++)
                 fprintf(af.fp, "%s%.8g", j ? "\t" : "", h[(size_t)r * S + j]);
             if (d.labels)
                 fprintf(af.fp, "\t%d", d.labels[i]);
-            for (int j = 0; j < d.n_targets; j++)
+            for (int j = 0; j < (sequences ? 0 : d.n_targets); j++)
                 fprintf(af.fp, "\t%.10g", d.y[(size_t)i * d.n_targets + j]);
             fprintf(af.fp, "\n");
         }
     }
     free(h);
     free(zeros);
+    free(seqs);
     if (atomic_commit(&af, &e) != 0)
         die("%s", e.msg);
     dataset_free(&d);

@@ -1,5 +1,5 @@
 /* Model kinds: every model the pipeline trains (the MLP-ODE of report 000,
- * the ODE-Net and its ResNet baseline, next the flow and the latent ODE)
+ * the ODE-Net and its ResNet baseline, the flow and the latent ODE)
  * behind one table of operations, so that runcfg, the trainer, scoring,
  * checkpoints, eval and features never ask which model they hold.
  *
@@ -20,13 +20,18 @@
 #include "runcfg.h"
 #include "util.h"
 
-/* One batch.  Members a kind does not use may be NULL. */
+/* One batch.  Members a kind does not use may be NULL.  A batch of
+ * sequences (DATA_SEQUENCES, e.g. the latent ODE's) names its B
+ * trajectories by index into `data` instead of copying them: their
+ * observations stay where the dataset holds them (K is then 1 and unused). */
 typedef struct {
     int B, K;
     const double *x;       /* (B, F) */
     const int *labels;     /* (B) classification */
     const double *targets; /* (K, B, O) regression or trajectory */
     const double *times;   /* (K); NULL: K = 1 at the config's t1 */
+    const int *seqs;        /* (B) sequence indices into data (sequences only) */
+    const dataset_t *data;  /* the dataset seqs index (sequences only) */
 } batch_t;
 
 typedef struct model_kind model_kind_t;
@@ -69,7 +74,8 @@ struct model_kind {
      * batch. */
     int (*run)(kind_model_t *m, const double *params, const batch_t *b, double *grad,
                model_result_t *res, err_t *e);
-    /* Outputs of the last run, (K, B, O) (classifiers: the logits). */
+    /* Outputs of the last run, (K, B, O) (classifiers: the logits; a batch
+     * of sequences: one row per observation, sequence by sequence). */
     const double *(*outputs)(const kind_model_t *m);
     /* Writes h(T) of the last run's B examples and K times, (K, B, S). */
     void (*states)(const kind_model_t *m, int B, int K, double *out);

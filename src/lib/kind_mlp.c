@@ -33,6 +33,8 @@ static int mlp_fit_data(runcfg_t *rc, const dataset_t *d, const char *source,
     rc->model.input_dim = d->n_features;
     if (rc->model.loss == LOSS_NLL)
         return err_set(e, "%s: [model] loss nll is for kind = cnf", source);
+    if (rc->model.loss == LOSS_ELBO)
+        return err_set(e, "%s: [model] loss elbo is for kind = latent", source);
     if (d->kind == DATA_DENSITY)
         return err_set(e, "%s: %s has neither labels nor targets (points for a density model)",
                        source, data_name);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const loss_names[] = {"cross_entropy", "mse", "sse", "nll"};
+static const char *const loss_names[] = {"cross_entropy", "mse", "sse", "nll", "elbo"};
 
 int loss_parse(const char *name, loss_t *out)
 {

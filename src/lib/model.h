@@ -19,8 +19,9 @@
 #include "ode.h"
 #include "rng.h"
 
-/* LOSS_NLL: the mean negative log-likelihood of a density model (cnf). */
-typedef enum { LOSS_CE, LOSS_MSE, LOSS_SSE, LOSS_NLL } loss_t;
+/* LOSS_NLL: the mean negative log-likelihood of a density model (cnf).
+ * LOSS_ELBO: the mean negative evidence lower bound per trajectory (latent). */
+typedef enum { LOSS_CE, LOSS_MSE, LOSS_SSE, LOSS_NLL, LOSS_ELBO } loss_t;
 
 int loss_parse(const char *name, loss_t *out);
 const char *loss_name(loss_t l);
@@ -51,6 +52,10 @@ typedef struct {
     long correct; /* classification: argmax hits */
     long count;   /* examples scored */
     double dL_dT; /* derivative of the loss with respect to the end time */
+    /* Reconstruction error (latent): the mean squared error of the outputs
+     * against the observations, over mse_count values (0: not computed). */
+    double mse;
+    long mse_count;
     ode_stats_t ode;
 } model_result_t;
 

@@ -33,6 +33,10 @@
         {"model", "readout_offset", CFG_LONG, "0", &(rc)->readout_offset},                  \
         {"model", "output_dim", CFG_LONG, "0", &(rc)->output_dim},                          \
         {"model", "loss", CFG_STRING, "cross_entropy", (rc)->loss},                         \
+        {"model", "latent_dim", CFG_LONG, "4", &(rc)->latent_dim},                          \
+        {"model", "rnn_hidden", CFG_LONG, "25", &(rc)->rnn_hidden},                         \
+        {"model", "decoder_hidden", CFG_LONG, "20", &(rc)->decoder_hidden},                 \
+        {"model", "obs_noise", CFG_DOUBLE, "0.1", &(rc)->obs_noise},                        \
         {"ode", "method", CFG_STRING, "dopri5", (rc)->method},                              \
         {"ode", "rtol", CFG_DOUBLE, "1e-3", &(rc)->rtol},                                   \
         {"ode", "atol", CFG_DOUBLE, "1e-3", &(rc)->atol},                                   \
@@ -114,7 +118,7 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     m->t0 = rc->t0;
     m->t1 = rc->t1;
     NEED(loss_parse(rc->loss, &m->loss) == 0,
-         "%s: [model] loss: unknown loss '%s' (cross_entropy, mse, sse, nll)", name, rc->loss);
+         "%s: [model] loss: unknown loss '%s' (cross_entropy, mse, sse, nll, elbo)", name, rc->loss);
     NEED(ode_method_parse(rc->method, &m->ode.method) == 0,
          "%s: [ode] method: unknown method '%s' (dopri5, tsit5, bosh3, verner6, rk4, euler)",
          name, rc->method);

@@ -24,6 +24,8 @@ typedef struct {
     long input_dim, input_layer, augment, state_dim, readout, readout_offset, output_dim;
     int time_dependent, second_order, seminorm, shuffle;
     double t0, t1;
+    long latent_dim, rnn_hidden, decoder_hidden; /* latent kind */
+    double obs_noise;                            /* latent kind */
     /* [ode] */
     double rtol, atol, adjoint_rtol, adjoint_atol;
     long max_steps, fixed_steps;

@@ -1,12 +1,19 @@
 #include "score.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+int dataset_examples(const dataset_t *d)
+{
+    return d->kind == DATA_SEQUENCES ? d->n_sequences : d->count;
+}
 
 int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int chunk,
                   double *grad, double *outputs, score_t *s, err_t *e)
 {
     memset(s, 0, sizeof *s);
+    s->mse = NAN;
     model_result_t res;
     size_t np = m->n_params, O = (size_t)m->n_outputs;
     if (d->kind == DATA_TRAJECTORY) {
@@ -18,10 +25,13 @@ int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int
         s->nfe_forward = res.ode.nfe_forward;
         s->nfe_backward = res.ode.nfe_backward;
         s->solves = 1;
+        if (res.mse_count > 0)
+            s->mse = res.mse;
         if (outputs)
             memcpy(outputs, m->kind->outputs(m), (size_t)d->count * O * sizeof *outputs);
         return 0;
     }
+    int sequences = d->kind == DATA_SEQUENCES, count = dataset_examples(d);
     if (chunk > m->max_batch)
         chunk = m->max_batch;
     double *chunk_grad = NULL; /* (n_params) */
@@ -29,14 +39,28 @@ int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int
         chunk_grad = xmalloc(np * sizeof *chunk_grad);
         memset(grad, 0, np * sizeof *grad);
     }
-    for (int first = 0; first < d->count; first += chunk) {
-        int nb = d->count - first < chunk ? d->count - first : chunk;
-        batch_t b = {.B = nb, .K = 1,
-                     .x = d->x ? d->x + (size_t)first * d->n_features : NULL,
-                     .labels = d->labels ? d->labels + first : NULL,
-                     .targets = d->y ? d->y + (size_t)first * d->n_targets : NULL};
+    int *seqs = NULL; /* (count) sequences: 0 .. count - 1 */
+    if (sequences) {
+        seqs = xmalloc((size_t)count * sizeof *seqs);
+        for (int i = 0; i < count; i++)
+            seqs[i] = i;
+    }
+    double sq_sum = 0.0;
+    long sq_count = 0;
+    for (int first = 0; first < count; first += chunk) {
+        int nb = count - first < chunk ? count - first : chunk;
+        batch_t b = {.B = nb, .K = 1};
+        if (sequences) {
+            b.seqs = seqs + first;
+            b.data = d;
+        } else {
+            b.x = d->x ? d->x + (size_t)first * d->n_features : NULL;
+            b.labels = d->labels ? d->labels + first : NULL;
+            b.targets = d->y ? d->y + (size_t)first * d->n_targets : NULL;
+        }
         if (kind_model_run(m, params, &b, chunk_grad, &res, e) != 0) {
             free(chunk_grad);
+            free(seqs);
             return -1;
         }
         /* Summed losses add up over chunks; means are weighted by size. */
@@ -46,19 +70,30 @@ int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int
         s->nfe_forward += res.ode.nfe_forward;
         s->nfe_backward += res.ode.nfe_backward;
         s->solves++;
+        if (res.mse_count > 0) {
+            sq_sum += res.mse * (double)res.mse_count;
+            sq_count += res.mse_count;
+        }
         if (chunk_grad)
             for (size_t i = 0; i < np; i++)
                 grad[i] += chunk_grad[i] * w;
-        if (outputs)
-            memcpy(outputs + (size_t)first * O, m->kind->outputs(m),
-                   (size_t)nb * O * sizeof *outputs);
+        if (outputs) {
+            /* A chunk of sequences has one output row per observation. */
+            size_t row = sequences ? (size_t)d->obs_start[first] : (size_t)first;
+            size_t rows = sequences ? (size_t)(d->obs_start[first + nb] - d->obs_start[first])
+                                    : (size_t)nb;
+            memcpy(outputs + row * O, m->kind->outputs(m), rows * O * sizeof *outputs);
+        }
     }
-    double norm = m->loss_is_sum ? 1.0 : (double)d->count;
+    double norm = m->loss_is_sum ? 1.0 : (double)count;
     s->loss /= norm;
-    s->count = d->count;
+    s->count = count;
+    if (sq_count > 0)
+        s->mse = sq_sum / (double)sq_count;
     if (grad)
         for (size_t i = 0; i < np; i++)
             grad[i] /= norm;
     free(chunk_grad);
+    free(seqs);
     return 0;
 }

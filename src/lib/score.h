@@ -7,18 +7,25 @@
 #include "dataset.h"
 #include "kind.h"
 
+/* Examples of a dataset as batches count them: its trajectories for a set
+ * of sequences, else its rows. */
+int dataset_examples(const dataset_t *d);
+
 typedef struct {
     double loss;  /* mean over examples, or their sum (m->loss_is_sum); a trajectory's loss */
     long correct; /* argmax hits (classification) */
     long count;   /* examples scored */
     long nfe_forward, nfe_backward; /* totals over the solves */
     long solves;                    /* model runs */
+    double mse; /* reconstruction error over every value the kind scored (latent); nan if none */
 } score_t;
 
-/* Chunks of at most `chunk` examples (m->max_batch bounds them too).
+/* Chunks of at most `chunk` examples (m->max_batch bounds them too); the
+ * examples of a set of sequences are its trajectories, in order.
  * grad (n_params), if not NULL, receives the gradient of s->loss.
  * outputs, if not NULL, receives every example's outputs, (count, O) (a
- * trajectory: (K, O)). */
+ * trajectory: (K, O); sequences: (n_observed, O), one row per observation
+ * in the dataset's order). */
 int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int chunk,
                   double *grad, double *outputs, score_t *s, err_t *e);
 

@@ -165,15 +165,16 @@ static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
     const runcfg_t *rc = r->rc;
     const dataset_t *d = r->train;
     const char *cfg = r->o->config_name;
-    int trajectory = d->kind == DATA_TRAJECTORY;
-    int batches = trajectory ? 1 : (d->count + r->B - 1) / r->B;
+    int trajectory = d->kind == DATA_TRAJECTORY, sequences = d->kind == DATA_SEQUENCES;
+    int count = dataset_examples(d);
+    int batches = trajectory ? 1 : (count + r->B - 1) / r->B;
     r->last_loss = NAN;
     err_t se = {{0}};
     for (long it = 1; it <= rc->iterations; it++) {
         int b = (int)((it - 1) % batches);
         /* Cumulative: each pass shuffles the previous pass's order. */
         if (b == 0 && rc->shuffle && !trajectory)
-            shuffle(r->order, d->count, &r->rng);
+            shuffle(r->order, count, &r->rng);
         /* Time-regularised ANODE: T ~ U(t1 - jitter, t1 + jitter). */
         double T = rc->model.t1;
         if (rc->end_time_jitter > 0)
@@ -182,8 +183,12 @@ static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
         batch_t bt;
         if (trajectory) {
             bt = (batch_t){.B = 1, .K = d->count, .targets = d->y, .times = d->t};
+        } else if (sequences) {
+            /* Sequences are named by index, not copied (kind.h). */
+            int first = b * r->B, nb = count - first < r->B ? count - first : r->B;
+            bt = (batch_t){.B = nb, .K = 1, .seqs = r->order + first, .data = d};
         } else {
-            int first = b * r->B, nb = d->count - first < r->B ? d->count - first : r->B;
+            int first = b * r->B, nb = count - first < r->B ? count - first : r->B;
             gather(r, d, r->order + first, nb);
             bt = (batch_t){.B = nb, .K = 1, .x = r->bx,
                            .labels = d->labels ? r->blabels : NULL,
@@ -420,33 +425,34 @@ static int run_training(run_t *r, err_t *e)
     if (by_epochs && r->test->count == 0)
         return err_set(e, "%s: %s needs a test set", cfg, rc->kind);
     int trajectory = d->kind == DATA_TRAJECTORY;
+    int count = dataset_examples(d), test_count = dataset_examples(r->test);
     r->chunk = trainer_score_chunk(rc);
     /* The workspace holds a training batch and a scoring chunk, but no
      * more than the larger set needs. */
     int max_batch = trajectory ? 1 : (int)rc->batch_size;
     if (!trajectory && r->chunk > max_batch)
         max_batch = r->chunk;
-    if (!trajectory && max_batch > d->count && max_batch > r->test->count)
-        max_batch = d->count > r->test->count ? d->count : r->test->count;
+    if (!trajectory && max_batch > count && max_batch > test_count)
+        max_batch = count > test_count ? count : test_count;
     if (kind_model_create(&r->model, rc, max_batch, trajectory ? d->count : 1, &se) != 0)
         return err_set(e, "%s: %s", cfg, se.msg);
     if (k->check_data(&r->model, d, o->data_name, &se) != 0)
         return err_set(e, "%s: %s", cfg, se.msg);
     size_t np = r->model.n_params;
-    train_event_t ev = {.what = TRAIN_STARTED, .n_params = np, .train_count = d->count,
-                        .test_count = r->test->count};
+    train_event_t ev = {.what = TRAIN_STARTED, .n_params = np, .train_count = count,
+                        .test_count = test_count};
     notify(r, &ev);
 
     rng_seed(&r->rng, (uint64_t)rc->seed);
     r->params = xmalloc(np * sizeof *r->params);
     r->grad = xmalloc(np * sizeof *r->grad);
     k->init_params(&r->model, r->params, &r->rng);
-    r->B = trajectory ? 1 : (int)(rc->batch_size < d->count ? rc->batch_size : d->count);
+    r->B = trajectory ? 1 : (int)(rc->batch_size < count ? rc->batch_size : count);
     r->bx = xmalloc((size_t)r->B * (d->n_features ? d->n_features : 1) * sizeof(double));
     r->by = xmalloc((size_t)r->B * (d->n_targets ? d->n_targets : 1) * sizeof(double));
     r->blabels = xmalloc((size_t)r->B * sizeof(int));
-    r->order = xmalloc((size_t)d->count * sizeof(int));
-    for (int i = 0; i < d->count; i++)
+    r->order = xmalloc((size_t)count * sizeof(int));
+    for (int i = 0; i < count; i++)
         r->order[i] = i;
     r->rows = open_memstream(&r->rows_text, &r->rows_len);
     if (!r->rows)

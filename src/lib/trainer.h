@@ -1,6 +1,8 @@
 /* The training loop for every model kind (kind.h).
  *
- * Minibatches are gathered from the training set by an index order.  Two
+ * Minibatches are gathered from the training set by an index order (a set
+ * of sequences: the order is over its trajectories, and a batch names them
+ * by index, batch_t.seqs, instead of copying them).  Two
  * schedules, chosen by the kind's KIND_BY_EPOCHS flag:
  *   iterations ([train] iterations): one log row per step,
  *     iteration loss metric nfe_forward nfe_backward seconds
