@@ -139,8 +139,9 @@ bin: $(BINARIES)  ## build every executable into build/bin
 KIND_OWN_mlp := model field kind_mlp
 KIND_OWN_conv := odenet convfield conv kind_conv
 KIND_OWN_cnf := cnffield kind_cnf moons
-KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv) $(KIND_OWN_cnf)
-KINDS := mlp conv cnf
+KIND_OWN_latent := latent kind_latent rnn elbo
+KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv) $(KIND_OWN_cnf) $(KIND_OWN_latent)
+KINDS := mlp conv cnf latent
 # The generator and the macro writer use no model kind (but the moons).
 KIND_OWN_tools := moons
 code = $(BUILD)/stamps/$(1)-$(2).sha256
