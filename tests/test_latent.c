@@ -5,8 +5,8 @@
  * on fixed RK4 steps (see elu_gradient_matches_finite_differences);
  * the loss, reconstructions and mse against a recomputation sequence by
  * sequence (each its own encoder pass, its own solve over its own times);
- * a workspace grown by a longer batch giving what a fresh one gives; and
- * refused input. */
+ * a workspace grown by a longer batch giving what a fresh one gives;
+ * decoding at the truth rows; and refused input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -301,6 +301,62 @@ static void bad_batches_are_refused(void **state)
     case_free(&k);
 }
 
+/* Decoding at the truth rows (latent_decode_truth): make_sequences puts a
+ * truth row at every observation's time, so the truth decoded with z0 =
+ * the mean equals the reconstructions at the observations (eps = 0), and
+ * m->yhat keeps them; a truth row moved before its sequence's first
+ * observation is not decoded (NaN) and changes no other row. */
+static void truth_rows_decode_like_observations(void **state)
+{
+    (void)state;
+    case_t k;
+    case_init(&k, 1406);
+    model_result_t res, rt;
+    case_loss(&k, NULL, NULL, &res);
+    int N = k.m.n_obs;
+    double *yhat = malloc((size_t)N * 2 * sizeof *yhat), *out = malloc((size_t)N * 2 * sizeof *out),
+           *out2 = malloc((size_t)N * 2 * sizeof *out2);
+    memcpy(yhat, k.m.yhat, (size_t)N * 2 * sizeof *yhat);
+    /* A fresh model too: the workspace grows before the run. */
+    latent_t fresh;
+    err_t e = {{0}};
+    latent_config_t c = small_config(ACT_ELU);
+    assert_int_equal(latent_create(&fresh, &c, LB, &e), 0);
+    for (int pass = 0; pass < 2; pass++) {
+        latent_t *m = pass ? &fresh : &k.m;
+        assert_int_equal(latent_decode_truth(m, k.p, &k.d, batch_seqs, LB, out, &rt, &e), 0);
+        assert_true(rt.loss == res.loss);
+        assert_true(rt.ode.nfe_forward > res.ode.nfe_forward);
+        double worst = 0.0, kept = 0.0;
+        for (int i = 0; i < 2 * N; i++) {
+            worst = fmax(worst, fabs(out[i] - yhat[i]));
+            kept = fmax(kept, fabs(m->yhat[i] - yhat[i]));
+        }
+        print_message("  truth at the observations within %.1e of the reconstructions\n", worst);
+        assert_true(worst <= 1e-12);
+        assert_true(kept == 0.0);
+    }
+    /* The first truth row of the batch's second sequence, moved earlier. */
+    int s = batch_seqs[1], first = k.d.truth_start[s], o = seq_lengths[batch_seqs[0]];
+    k.d.t[k.d.truth_rows[first]] -= 0.5;
+    assert_int_equal(latent_decode_truth(&k.m, k.p, &k.d, batch_seqs, LB, out2, &rt, &e), 0);
+    for (int i = 0; i < N; i++)
+        for (int q = 0; q < 2; q++) {
+            if (i == o)
+                assert_true(isnan(out2[2 * i + q]));
+            else
+                assert_true(fabs(out2[2 * i + q] - out[2 * i + q]) <= 1e-9);
+        }
+    int bad_seq[1] = {NSEQ};
+    assert_int_equal(latent_decode_truth(&k.m, k.p, &k.d, bad_seq, 1, out, &rt, &e), -1);
+    assert_non_null(strstr(e.msg, "outside"));
+    latent_free(&fresh);
+    free(yhat);
+    free(out);
+    free(out2);
+    case_free(&k);
+}
+
 const struct CMUnitTest latent_tests[] = {
     cmocka_unit_test(gradient_matches_finite_differences),
     cmocka_unit_test(elu_gradient_matches_finite_differences),
@@ -308,5 +364,6 @@ const struct CMUnitTest latent_tests[] = {
     cmocka_unit_test(grown_workspace_matches_fresh),
     cmocka_unit_test(close_times_share_a_stop),
     cmocka_unit_test(bad_batches_are_refused),
+    cmocka_unit_test(truth_rows_decode_like_observations),
 };
 const size_t latent_tests_count = sizeof latent_tests / sizeof latent_tests[0];

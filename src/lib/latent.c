@@ -321,3 +321,90 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
     rnn_backward(&m->rnn, params, m->lengths, B, L, &m->rnn_ws, m->denc, NULL, grad);
     return 0;
 }
+
+int latent_decode_truth(latent_t *m, const double *params, const dataset_t *d, const int *seqs,
+                        int B, double *out, model_result_t *res, err_t *e)
+{
+    memset(res, 0, sizeof *res);
+    int Z = m->cfg.latent, O = m->cfg.obs_dim;
+    if (!d || !seqs || d->kind != DATA_SEQUENCES)
+        return err_set(e, "latent: needs a batch of sequences (seq, t, y1..yk, observed data)");
+    if (B < 1 || B > m->max_batch)
+        return err_set(e, "latent: a batch of %d sequences does not fit the workspace (%d)", B,
+                       m->max_batch);
+    /* Rows of each sequence from its first observation on (the rows are in
+     * time order, truth and observations interleaved): N_all of them. */
+    int N_all = 0;
+    for (int b = 0; b < B; b++) {
+        int s = seqs[b];
+        if (s < 0 || s >= d->n_sequences)
+            return err_set(e, "latent: sequence %d outside [0, %d)", s, d->n_sequences);
+        if (d->obs_start[s + 1] == d->obs_start[s])
+            return err_set(e, "latent: sequence %d has no observations", s);
+        double t_first = d->t[d->obs_rows[d->obs_start[s]]];
+        for (int r = d->seq_start[s]; r < d->seq_start[s + 1]; r++)
+            N_all += d->t[r] >= t_first;
+    }
+    /* Grown first: latent_run's outputs (m->yhat) must survive. */
+    ensure_capacity(m, 0, N_all);
+    if (latent_run(m, params, d, seqs, B, NULL, NULL, res, e) != 0)
+        return -1;
+
+    /* The union of relative times: rel (N_all) sequence by sequence. */
+    for (int b = 0, j = 0; b < B; b++) {
+        int s = seqs[b];
+        double t_first = d->t[d->obs_rows[d->obs_start[s]]];
+        m->first_obs[b] = j;
+        for (int r = d->seq_start[s]; r < d->seq_start[s + 1]; r++)
+            if (d->t[r] >= t_first)
+                m->rel[j++] = d->t[r] - t_first;
+        m->lengths[b] = j - m->first_obs[b];
+    }
+    m->first_obs[B] = N_all;
+    int K = merge_times(m, B);
+
+    /* One solve from z0 = the mean (latent_run left it in m->z0). */
+    size_t n_state = (size_t)B * Z;
+    ensure_states(m, (size_t)K * n_state);
+    field_bind(&m->field, B, params + m->field_offset);
+    err_t se = {{0}};
+    if (K > 1) {
+        if (ode_forward(m->solver, &m->field.f, 0.0, m->z0, K, m->times, m->zs, &se) != 0)
+            return err_set(e, "latent: truth solve: %s", se.msg);
+        res->ode.nfe_forward += ode_solver_stats(m->solver).nfe_forward;
+    } else {
+        memcpy(m->zs, m->z0, n_state * sizeof *m->zs);
+    }
+
+    /* z at each decoded truth row into dec_in (Nt, Z), in output order. */
+    int Nt = 0;
+    for (int b = 0; b < B; b++) {
+        int s = seqs[b], ti = d->truth_start[s], j = m->first_obs[b];
+        double t_first = d->t[d->obs_rows[d->obs_start[s]]];
+        for (int r = d->seq_start[s]; r < d->seq_start[s + 1]; r++) {
+            int truth = ti < d->truth_start[s + 1] && d->truth_rows[ti] == r;
+            if (d->t[r] >= t_first) {
+                if (truth)
+                    memcpy(m->dec_in + (size_t)Nt++ * Z,
+                           m->zs + (size_t)m->obs_time[j] * n_state + (size_t)b * Z,
+                           (size_t)Z * sizeof *m->zs);
+                j++;
+            }
+            ti += truth;
+        }
+    }
+    const double *dec = Nt ? mlp_forward(&m->decoder, params, m->dec_in, Nt, &m->dec_ws) : NULL;
+    for (int b = 0, k = 0, o = 0; b < B; b++) {
+        int s = seqs[b];
+        double t_first = d->t[d->obs_rows[d->obs_start[s]]];
+        for (int ti = d->truth_start[s]; ti < d->truth_start[s + 1]; ti++, o++) {
+            double *row = out + (size_t)o * O;
+            if (d->t[d->truth_rows[ti]] >= t_first)
+                memcpy(row, dec + (size_t)k++ * O, (size_t)O * sizeof *row);
+            else
+                for (int q = 0; q < O; q++)
+                    row[q] = NAN;
+        }
+    }
+    return 0;
+}

@@ -109,4 +109,19 @@ void latent_init_params(const latent_t *m, double *params, rng_t *rng);
 int latent_run(latent_t *m, const double *params, const dataset_t *d, const int *seqs, int B,
                const double *eps, double *grad, model_result_t *res, err_t *e);
 
+/* Scoring against the noise-free truth (dataset.h's truth rows): the
+ * sequences seqs[0..B) of d decoded at their truth rows with z0 = the
+ * posterior mean (eps = 0).  One solve for the batch from each sequence's
+ * first observation over the union of its observation and truth relative
+ * times t - t_first >= 0 (merged as latent_run merges, SAME_TIME apart);
+ * truth rows before the first observation are not decoded.  out (T, O),
+ * T = the batch's truth rows, sequence by sequence in the dataset's truth
+ * order: the decoded values, NaN before the first observation.  res gets
+ * latent_run's result for the batch (eps = 0, no gradient) and, in
+ * res->ode.nfe_forward, that run's NFE plus the truth solve's.  m->yhat
+ * keeps the observations' reconstructions; the other per-run fields
+ * describe the truth solve.  The training path (latent_run) is unchanged. */
+int latent_decode_truth(latent_t *m, const double *params, const dataset_t *d, const int *seqs,
+                        int B, double *out, model_result_t *res, err_t *e);
+
 #endif
