@@ -359,8 +359,8 @@ if ls "$tmp"/no-spirals* > /dev/null 2>&1; then bad "a refused gen-data spirals 
 
 # --- the latent ODE (kind = latent) on spirals: train with a test set,
 # eval (its loss is the log's last test loss: both score with eps = 0 in
-# the same chunks), a finite reconstruction mse, one prediction row per
-# observation, z0 as features; data of another kind refused both ways.
+# the same chunks), a finite reconstruction mse, predictions for every
+# row, the truth scores, z0 as features; data of another kind refused both ways.
 expect 0 "$gd" spirals --count 40 --seed 1 --observations 20 --grid-points 200 --out "$tmp/sp-train.tsv"
 expect 0 "$gd" spirals --count 10 --seed 2 --observations 20 --grid-points 200 --out "$tmp/sp-test.tsv"
 cat > "$tmp/latent.ini" <<'T'
@@ -385,7 +385,35 @@ got=$(awk '$1 == "k_loss" { print $2 }' "$tmp/latent-eval.tsv" 2>/dev/null)
 if awk -v a="$want" -v b="$got" 'BEGIN { d = (a - b) / a; exit !(a != "" && b != "" && d * d < 1e-10) }'; then ok; else bad "latent: eval loss '$got' differs from the log's '$want'"; fi
 mse=$(awk '$1 == "k_mse" { print $2 }' "$tmp/latent-eval.tsv" 2>/dev/null)
 if awk -v m="$mse" 'BEGIN { exit !(m != "" && m == m + 0 && m > 0 && m < 1e6) }'; then ok; else bad "latent: eval mse '$mse'"; cat "$tmp/latent-eval.tsv"; fi
-if awk -F '\t' 'NR == 1 { ok = $0 == "seq\tt\ty1\ty2\tpred1\tpred2" } NR > 1 && NF == 6 { n++ } END { exit !(ok && n == 200) }' "$tmp/latent-pred.tsv"; then ok; else bad "latent: predictions"; head -3 "$tmp/latent-pred.tsv"; fi
+# The log's test_mse column (the accuracy column of an elbo run) is eval's mse.
+want=$(awk -F '\t' 'NR == 1 && $8 != "test_mse" { print "header"; exit } NR > 1 { a = $8 } END { print a }' "$tmp/latent.log")
+if awk -v a="$want" -v b="$mse" 'BEGIN { d = (a - b) / b; exit !(a == a + 0 && d * d < 1e-10) }'; then ok; else bad "latent: log test_mse '$want', eval mse '$mse'"; head -2 "$tmp/latent.log"; fi
+# Predictions: every row of the file (200 observations, 10 x 200 truth rows),
+# nan only on truth rows before their spiral's first observation.
+if awk -F '\t' 'NR == FNR { if (FNR > 1 && $5 == 1 && !($1 in first)) first[$1] = $2 + 0; next }
+    FNR == 1 { ok = $0 == "seq\tt\ty1\ty2\tobserved\tpred1\tpred2" }
+    FNR > 1 && NF == 7 { n++; o += $5; if (($6 == "nan") != ($2 + 0 < first[$1])) ok = 0 }
+    END { exit !(ok && n == 2200 && o == 200) }' "$tmp/latent-pred.tsv" "$tmp/latent-pred.tsv"; then ok; else bad "latent: predictions"; head -3 "$tmp/latent-pred.tsv"; fi
+# Scoring against the truth: reconstruction and extrapolation mse present
+# and finite on spirals; on a file whose truth rows are its observations,
+# recon_mse is mse and there is no extrapolation; with the observations
+# after each spiral's 10th turned into truth rows, recon_mse is still mse
+# and extrap_mse is the predictions' error on the truth after the last
+# observation.
+for key in recon_mse extrap_mse; do
+    v=$(awk -v k="k_$key" '$1 == k { print $2 }' "$tmp/latent-eval.tsv")
+    if awk -v m="$v" 'BEGIN { exit !(m != "" && m == m + 0 && m > 0 && m < 1e6) }'; then ok; else bad "latent: eval $key '$v'"; cat "$tmp/latent-eval.tsv"; fi
+done
+awk -F '\t' 'NR == 1 { print; next } $5 == 1 { print $1 "\t" $2 "\t" $3 "\t" $4 "\t0"; print }' "$tmp/sp-test.tsv" > "$tmp/sp-same.tsv"
+awk -F '\t' 'NR == 1 { print; next } $5 == 1 { c[$1]++; print $1 "\t" $2 "\t" $3 "\t" $4 "\t0"; if (c[$1] <= 10) print }' "$tmp/sp-test.tsv" > "$tmp/sp-half.tsv"
+expect 0 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-same.tsv" --summary "$tmp/latent-same.tsv" --prefix k
+if awk '$1 == "k_mse" { m = $2 } $1 == "k_recon_mse" { r = $2 } $1 == "k_extrap_mse" { x = 1 }
+    END { exit !(m != "" && r == m && !x) }' "$tmp/latent-same.tsv"; then ok; else bad "latent: truth = observations, recon_mse != mse"; cat "$tmp/latent-same.tsv"; fi
+expect 0 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-half.tsv" --summary "$tmp/latent-half.tsv" --prefix k --predictions "$tmp/latent-half-pred.tsv"
+x=$(awk -F '\t' 'NR > 1 && $5 == 1 { last[$1] = $2 } NR > 1 && $5 == 0 { t[NR] = $2; s[NR] = $1; e[NR] = ($3 - $6) ^ 2 + ($4 - $7) ^ 2 }
+    END { for (i in t) if (t[i] > last[s[i]]) { sq += e[i]; n += 2 } printf "%.10g", sq / n }' "$tmp/latent-half-pred.tsv")
+if awk -v x="$x" '$1 == "k_mse" { m = $2 } $1 == "k_recon_mse" { r = $2 } $1 == "k_extrap_mse" { v = $2 }
+    END { d = (v - x) / x; exit !(m != "" && r == m && v != "" && d * d < 1e-10) }' "$tmp/latent-half.tsv"; then ok; else bad "latent: extrap_mse is not the error after the last observation ($x)"; cat "$tmp/latent-half.tsv"; fi
 expect 0 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --summary "$tmp/latent-eval2.tsv" --prefix k
 if cmp -s "$tmp/latent-eval.tsv" "$tmp/latent-eval2.tsv"; then ok; else bad "latent: eval is not deterministic"; fi
 # features: z0 (the posterior mean) per trajectory, --count of them.

@@ -7,12 +7,19 @@
  * cross-entropy and mse, a sum for sse),
  * KEY_accuracy (classification: argmax; a single output against +-1
  * targets: sign agreement), KEY_mse (sequences: the reconstructions'
- * mean squared error against the noisy observations, eps = 0) and
+ * mean squared error against the noisy observations, eps = 0, whose floor
+ * is the noise variance), for sequences KEY_recon_mse and KEY_extrap_mse
+ * (the model decoded at the noise-free truth rows with z0 = the posterior
+ * mean, kind_latent.h: its mean squared error against the truth inside
+ * [first, last observation] of each sequence, and after the last
+ * observation; truth rows before the first are not scored) and
  * KEY_nfe_forward (forward evaluations per solve) to the summary.
  * --predictions writes the model's outputs next to the inputs (a
  * trajectory: t and the outputs; images: the image's index, its label and
- * the predicted class instead of the pixels; sequences: seq, t, the
- * observation and its reconstruction, one row per observation); --grid writes
+ * the predicted class instead of the pixels; sequences: every row of the
+ * file, seq t y1..yk observed pred1..predk, an observation with its
+ * reconstruction, a truth row with the decoded truth, nan before the first
+ * observation); --grid writes
  * the outputs of a 2-input model on an N x N grid over [LO, HI]^2 in
  * gnuplot's grid layout (x1 x2 y, a blank line after each x1), for contour
  * maps.  DATA is a TSV file or an MNIST directory (the first test_count
@@ -30,6 +37,7 @@
 #include <sys/stat.h>
 
 #include "dataset.h"
+#include "kind_latent.h"
 #include "saved.h"
 #include "score.h"
 #include "table.h"
@@ -158,6 +166,46 @@ int main(int argc, char **argv)
     for (int i = 0; sign_accuracy && i < d.count; i++)
         hits += (pred[i] > 0) == (d.y[i] > 0);
 
+    /* Sequences: the truth rows decoded too, scored inside each sequence's
+     * observed window (reconstruction) and after it (extrapolation). */
+    double *truth_pred = NULL; /* (n_truth, O) */
+    double recon_sq = 0.0, extrap_sq = 0.0;
+    long recon_n = 0, extrap_n = 0;
+    if (sequences) {
+        truth_pred = xmalloc((size_t)(d.n_truth > 0 ? d.n_truth : 1) * O * sizeof *truth_pred);
+        int *seqs = xmalloc((size_t)d.n_sequences * sizeof *seqs); /* (n_sequences) */
+        for (int q = 0; q < d.n_sequences; q++)
+            seqs[q] = q;
+        for (int first = 0; first < d.n_sequences; first += B) {
+            int nb = d.n_sequences - first < B ? d.n_sequences - first : B;
+            long nfe = 0;
+            if (latent_kind_truth(m, sm.params, &d, seqs + first, nb,
+                                  truth_pred + (size_t)d.truth_start[first] * O, &nfe, &e) != 0)
+                die("%s: %s", model_path, e.msg);
+        }
+        free(seqs);
+        for (int q = 0; q < d.n_sequences; q++) {
+            double t_first = d.t[d.obs_rows[d.obs_start[q]]];
+            double t_last = d.t[d.obs_rows[d.obs_start[q + 1] - 1]];
+            for (int i = d.truth_start[q]; i < d.truth_start[q + 1]; i++) {
+                double t = d.t[d.truth_rows[i]], sq = 0.0;
+                if (t < t_first)
+                    continue;
+                for (int k = 0; k < O; k++) {
+                    double r = d.y[(size_t)d.truth_rows[i] * O + k] - truth_pred[(size_t)i * O + k];
+                    sq += r * r;
+                }
+                if (t <= t_last) {
+                    recon_sq += sq;
+                    recon_n += O;
+                } else {
+                    extrap_sq += sq;
+                    extrap_n += O;
+                }
+            }
+        }
+    }
+
     /* Optional grid for contour maps. */
     atomic_file_t grid = {0};
     if (grid_path) {
@@ -202,19 +250,26 @@ int main(int argc, char **argv)
         fprintf(pf.fp, "seq\tt");
         for (int j = 0; j < d.n_targets; j++)
             fprintf(pf.fp, "\ty%d", j + 1);
+        fprintf(pf.fp, "\tobserved");
         for (int j = 0; j < O; j++)
             fprintf(pf.fp, "\tpred%d", j + 1);
         fprintf(pf.fp, "\n");
-        for (int q = 0; q < d.n_sequences; q++)
-            for (int j = d.obs_start[q]; j < d.obs_start[q + 1]; j++) {
-                int row = d.obs_rows[j];
+        /* Every row in the file's order: observations and truth rows each
+         * come in increasing row index (dataset.h). */
+        for (int q = 0; q < d.n_sequences; q++) {
+            int j = d.obs_start[q], i = d.truth_start[q];
+            for (int row = d.seq_start[q]; row < d.seq_start[q + 1]; row++) {
+                int observed = j < d.obs_start[q + 1] && d.obs_rows[j] == row;
+                const double *p = observed ? pred + (size_t)j++ * O : truth_pred + (size_t)i++ * O;
                 fprintf(pf.fp, "%d\t%.10g", q, d.t[row]);
                 for (int k = 0; k < d.n_targets; k++)
                     fprintf(pf.fp, "\t%.10g", d.y[(size_t)row * d.n_targets + k]);
+                fprintf(pf.fp, "\t%d", observed);
                 for (int k = 0; k < O; k++)
-                    fprintf(pf.fp, "\t%.10g", pred[(size_t)j * O + k]);
+                    fprintf(pf.fp, "\t%.10g", p[k]);
                 fprintf(pf.fp, "\n");
             }
+        }
     } else if (pred_path) {
         if (atomic_open(&pf, pred_path, &e) != 0)
             die("%s", e.msg);
@@ -254,6 +309,10 @@ int main(int argc, char **argv)
         summary_add_prefixed(&s, prefix, "accuracy", "%.4f", (double)hits / d.count);
     if (!isnan(sc.mse))
         summary_add_prefixed(&s, prefix, "mse", "%.6g", sc.mse);
+    if (recon_n > 0)
+        summary_add_prefixed(&s, prefix, "recon_mse", "%.6g", recon_sq / (double)recon_n);
+    if (extrap_n > 0)
+        summary_add_prefixed(&s, prefix, "extrap_mse", "%.6g", extrap_sq / (double)extrap_n);
     summary_add_prefixed(&s, prefix, "nfe_forward", "%.1f",
                          (double)sc.nfe_forward / (double)sc.solves);
     if (summary_write(&s, summary, &e) != 0)
@@ -264,6 +323,7 @@ int main(int argc, char **argv)
         die("%s", e.msg);
     summary_free(&s);
     free(pred);
+    free(truth_pred);
     dataset_free(&d);
     saved_model_free(&sm);
     return 0;

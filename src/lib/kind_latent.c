@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "kind.h"
+#include "kind_latent.h"
 #include "latent.h"
 
 typedef struct {
@@ -183,3 +184,17 @@ const model_kind_t latent_kind = {
     .states = latent_kind_states,
     .check_data = latent_check_data,
 };
+
+int latent_kind_truth(kind_model_t *m, const double *params, const dataset_t *d, const int *seqs,
+                      int B, double *out, long *nfe_forward, err_t *e)
+{
+    if (m->kind != &latent_kind)
+        return err_set(e, "only a latent model decodes a sequence's truth rows, not %s",
+                       m->kind->name);
+    latent_kind_t *k = m->impl;
+    model_result_t res;
+    if (latent_decode_truth(&k->net, params, d, seqs, B, out, &res, e) != 0)
+        return -1;
+    *nfe_forward = res.ode.nfe_forward;
+    return 0;
+}

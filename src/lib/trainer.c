@@ -107,13 +107,15 @@ static int metrics(run_t *r, double batch_loss, double batch_acc, int score, eva
         double accuracy = (double)s.correct / r->test->count;
         v->metric = classify ? accuracy : s.loss;
         v->test_loss = s.loss;
-        v->test_accuracy = classify ? accuracy : NAN;
+        /* A latent model's column holds its reconstruction mse (score.h;
+         * nan for every other regression). */
+        v->test_accuracy = classify ? accuracy : s.mse;
     }
     if (r->rc->eval_train) {
         if (score_dataset(&r->model, r->params, r->train, r->chunk, NULL, NULL, &s, e) != 0)
             return -1;
         v->train_loss = s.loss;
-        v->train_accuracy = classify ? (double)s.correct / r->train->count : NAN;
+        v->train_accuracy = classify ? (double)s.correct / r->train->count : s.mse;
     }
     return 0;
 }
@@ -483,10 +485,15 @@ static int run_training(run_t *r, err_t *e)
         if (atomic_open(&log, o->log_path, e) != 0) {
             status = -1;
         } else {
+            /* The accuracy columns of an ELBO-trained (latent) model hold
+             * its reconstruction mse, and say so. */
+            int elbo = r->rc->model.loss == LOSS_ELBO;
             fputs(by_epochs ? "epoch\titerations\ttrain_loss\ttrain_accuracy\ttest_loss\t"
                               "test_accuracy\tnfe_forward\tnfe_backward\tseconds\n"
-                            : "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
-                              "test_loss\ttest_accuracy\ttrain_loss\ttrain_accuracy\n",
+                    : elbo ? "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
+                             "test_loss\ttest_mse\ttrain_loss\ttrain_mse\n"
+                           : "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
+                             "test_loss\ttest_accuracy\ttrain_loss\ttrain_accuracy\n",
                   log.fp);
             fputs(r->rows_text, log.fp);
             status = checkpoint_write(o->model_path, config_text, r->params, np, e);
