@@ -188,7 +188,7 @@ FIGURES += $(FIG)/$(1).pdf $(FIG)/$(1).png
 endef
 
 # Stages, in a fixed order (later stages may use earlier ones' variables).
-STAGES := mnist sines circles mnist-anode odenet cnf
+STAGES := mnist sines circles mnist-anode odenet cnf latent
 include $(foreach s,$(STAGES),stages/$(s)/stage.mk)
 
 # ---------------------------------------------------------------- paper
