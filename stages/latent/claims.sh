@@ -6,7 +6,7 @@
 # profile still has both), the final model's test mse against the
 # observations and against the noise-free truth inside the observed window
 # (recon) and after it (extrap), the reference values, and the cost per
-# training iteration.
+# training iteration; the sets' sizes.
 #
 #   claims.sh REPORT-VALUES.tsv DIR OUT.tsv
 set -eu
@@ -31,9 +31,14 @@ iters=$(get "$dir/train-summary.tsv" latent_iterations)
 secs=$(get "$dir/train-summary.tsv" latent_seconds)
 nfe_f=$(get "$dir/train-summary.tsv" latent_nfe_forward)
 nfe_b=$(get "$dir/train-summary.tsv" latent_nfe_backward)
+# Spirals in each set and observations per test spiral.
+spirals() { awk -F '\t' 'NR > 1 { s = $1 } END { print s + 1 }' "$1"; }
+n_train=$(spirals "$dir/train.tsv")
+n_test=$(spirals "$dir/test.tsv")
+n_obs=$(awk -F '\t' 'NR > 1 { o += $5; s = $1 } END { print o / (s + 1) }' "$dir/test.tsv")
 awk -v a500="$at500" -v a2000="$at2000" -v mse="$mse" -v recon="$recon" -v extrap="$extrap" \
     -v r500="$r500" -v r2000="$r2000" -v iters="$iters" -v secs="$secs" -v nf="$nfe_f" \
-    -v nb="$nfe_b" 'BEGIN {
+    -v nb="$nfe_b" -v ntr="$n_train" -v nte="$n_test" -v nobs="$n_obs" 'BEGIN {
     split(a500, p, "\t"); split(a2000, q, "\t")
     printf "latent_mse_at_500\t%.4f\n", p[2]
     printf "latent_mse_at_500_iteration\t%d\n", p[1]
@@ -46,6 +51,9 @@ awk -v a500="$at500" -v a2000="$at2000" -v mse="$mse" -v recon="$recon" -v extra
     printf "latent_below_report_2000\t%d\n", q[2] < r2000
     printf "latent_ref_report_500\t%s\n", r500
     printf "latent_ref_report_2000\t%s\n", r2000
+    printf "latent_train_spirals\t%d\n", ntr
+    printf "latent_test_spirals\t%d\n", nte
+    printf "latent_observations\t%d\n", nobs
     printf "latent_step_seconds\t%.4f\n", secs / iters
     printf "latent_step_nfe_forward\t%.1f\n", nf / iters
     printf "latent_step_nfe_backward\t%.1f\n", nb / iters

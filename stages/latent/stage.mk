@@ -49,7 +49,7 @@ $(LATENT_DIR)/eval.tsv $(LATENT_DIR)/pred.tsv &: $(LATENT_DIR)/model.ckpt $(LATE
 	  --prefix latent_test --predictions $(LATENT_DIR)/pred.tsv
 
 $(LATENT_DIR)/claims.tsv: stages/latent/claims.sh stages/latent/report-values.tsv $(LATENT_DIR)/eval.tsv \
-    $(LATENT_DIR)/log.tsv $(LATENT_DIR)/train-summary.tsv
+    $(LATENT_DIR)/log.tsv $(LATENT_DIR)/train-summary.tsv $(LATENT_DIR)/train.tsv $(LATENT_DIR)/test.tsv
 	stages/latent/claims.sh stages/latent/report-values.tsv $(LATENT_DIR) $@.tmp && mv $@.tmp $@
 
 LATENT_SUMMARIES := $(LATENT_DIR)/train-summary.tsv $(LATENT_DIR)/eval.tsv $(LATENT_DIR)/claims.tsv
