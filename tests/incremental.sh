@@ -59,11 +59,13 @@ ma_summaries="$d/mnist-anode/node/summary.tsv $d/mnist-anode/table1.tsv $f/fig12
 on_runs="$d/odenet/odenet/log.tsv $d/odenet/resnet/model.ckpt"
 mnist_summary="$d/mnist/summary.tsv"
 cnf_run="$d/cnf/model.ckpt"
+latent_run="$d/latent/model.ckpt"
 
 # Nothing changed: everything is up to date (so the probes mean something).
 probe "nothing changed" "" "" \
   "$sines_run $circles_data $circles_runs $ma_run $ma_summaries $on_runs $mnist_summary
    $cnf_run $d/cnf/samples.tsv $f/fig-cnf.pdf
+   $latent_run $d/latent/eval.tsv $d/latent/claims.tsv $f/fig-latent.pdf
    $d/circles/p10/features.tsv $f/fig8.pdf $g/numbers.tex $g/table1.tex"
 
 # One run's config (make -W pretends the file was just modified).
@@ -97,6 +99,9 @@ probe "the flow's grid size changed" "CNF_GRID_N_quick=41" \
 probe "CNF_SET_quick changed" "CNF_SET_quick='--set train.iterations=7'" \
   "$cnf_run $d/cnf/samples.tsv $d/cnf/claims.tsv" \
   "$d/cnf/train.tsv $d/cnf/exact-grid.tsv $circles_runs $sines_run"
+probe "LATENT_SET_quick changed" "LATENT_SET_quick='--set train.iterations=7'" \
+  "$latent_run $d/latent/eval.tsv $d/latent/claims.tsv $f/fig-latent.pdf" \
+  "$d/latent/train.tsv $d/latent/test.tsv $cnf_run $circles_runs"
 probe "the circles grid size changed" "CIRCLES_GRID_quick=41" \
   "$d/circles/p0/grid.tsv $d/circles/p10/eval.tsv $f/fig8.pdf" \
   "$circles_runs $d/circles/p10/features.tsv $f/fig9.pdf"
@@ -108,8 +113,8 @@ probe "MNIST_SEEDS changed" "MNIST_SEEDS=1" \
 
 # RUN_SET: every training run, no dataset.
 probe "RUN_SET changed" "RUN_SET='--set train.seed=5'" \
-  "$sines_run $circles_runs $ma_run $on_runs $cnf_run" \
-  "$circles_data $d/sines/data-sin.tsv $mnist_summary $d/cnf/test.tsv"
+  "$sines_run $circles_runs $ma_run $on_runs $cnf_run $latent_run" \
+  "$circles_data $d/sines/data-sin.tsv $mnist_summary $d/cnf/test.tsv $d/latent/test.tsv"
 
 # MNIST_DIR: the contents decide, not the path.  An identical copy elsewhere
 # changes nothing; one changed pixel reruns every MNIST result.
@@ -146,7 +151,7 @@ if make -s PROFILE=quick bin $stamps > /dev/null 2>&1; then
     if make -s PROFILE=quick bin $stamps > "$tmp/code.log" 2>&1; then
         probe "the ODE-Net's own code changed" "" \
           "$on_runs" \
-          "$sines_run $circles_runs $ma_run $cnf_run $d/circles/p10/eval.tsv $d/circles/p10/features.tsv"
+          "$sines_run $circles_runs $ma_run $cnf_run $latent_run $d/circles/p10/eval.tsv $d/circles/p10/features.tsv"
     else
         failed=$((failed + 1)); echo "incremental: FAIL: build after the probe edit"; tail -5 "$tmp/code.log"
     fi
