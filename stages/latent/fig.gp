@@ -14,12 +14,15 @@ set output out
 get(key) = real(system(sprintf("awk -F '\t' '$1 == \"%s\" { print $2 }' %s/claims.tsv", key, dir)))
 # The first and last observation times of test spiral s.
 obs_t(s, which) = real(system(sprintf("awk -F '\t' 'NR > 1 && $1 == %d && $5 == 1 { if (f == \"\") f = $2; l = $2 } END { print (\"%s\" == \"first\" ? f : l) }' %s/pred.tsv", s, which, dir)))
+extent(s) = real(system(sprintf("awk -F '\t' 'NR > 1 && $1 == %d && $5 == 0 { a = $3 < 0 ? -$3 : $3; b = $4 < 0 ? -$4 : $4; if (a > m) m = a; if (b > m) m = b } END { print m }' %s/pred.tsv", s, dir)))
 r500 = get('latent_ref_report_500')
 r2000 = get('latent_ref_report_2000')
 recon = get('latent_recon_mse')
 extrap = get('latent_extrap_mse')
 set datafile separator '\t'
-set datafile missing 'nan'
+# NaN (in the file before a spiral's first observation, and from the
+# filters below) is missing: lines connect across the rows it masks.
+set datafile missing NaN
 n = words(seqs)
 w = 1.0 / (n + 1.3)
 set multiplot
@@ -30,6 +33,10 @@ do for [i = 1:n] {
     s = int(word(seqs, i))
     tf = obs_t(s, 'first')
     tl = obs_t(s, 'last')
+    # The truth's extent: a diverging extrapolation leaves the panel.
+    R = 1.1 * extent(s)
+    set xrange [-R:R]
+    set yrange [-R:R]
     set size w, 0.92
     set origin (i - 1) * w, 0.04
     set title sprintf('test spiral %d', s)
@@ -43,6 +50,7 @@ set size nosquare
 set size 1.3 * w - 0.01, 0.92
 set origin n * w + 0.01, 0.04
 set logscale y
+set autoscale x
 set xlabel 'iteration'
 set ylabel 'test mse (observations)'
 set key top right font ',7'
