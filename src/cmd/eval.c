@@ -109,10 +109,8 @@ int main(int argc, char **argv)
             if (parse_long(optarg, &grid_n) != 0 || grid_n < 2 || grid_n > 4000)
                 die("--grid-n: '%s' is not an integer in [2, 4000]", optarg);
             break;
-        case ':':
-            die("%s: missing value (see --help)", argv[optind - 1]);
         default:
-            die("unknown argument '%s' (see --help)", argv[optind - 1]);
+            die_bad_option(c, argv);
         }
     }
     if (optind < argc)

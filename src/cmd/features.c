@@ -151,10 +151,8 @@ int main(int argc, char **argv)
                 die("--seed: '%s' is not a non-negative integer", optarg);
             break;
         case OPT_TIMES: times = optarg; break;
-        case ':':
-            die("%s: missing value (see --help)", argv[optind - 1]);
         default:
-            die("unknown argument '%s' (see --help)", argv[optind - 1]);
+            die_bad_option(c, argv);
         }
     }
     if (optind < argc)

@@ -174,10 +174,8 @@ int main(int argc, char **argv)
             n_sets += i == n_sets;
             break;
         }
-        case ':':
-            die("%s: missing value (see --help)", argv[optind - 1]);
         default:
-            die("unknown argument '%s' (see --help)", argv[optind - 1]);
+            die_bad_option(c, argv);
         }
     }
     if (optind < argc)

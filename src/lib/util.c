@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,13 @@ void die(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     exit(1);
+}
+
+void die_bad_option(int c, char *const argv[])
+{
+    if (c == ':')
+        die("%s: missing value (see --help)", argv[optind - 1]);
+    die("unknown argument '%s' (see --help)", argv[optind - 1]);
 }
 
 void *xmalloc_at(size_t n, const char *file, int line)

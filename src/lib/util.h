@@ -22,6 +22,11 @@ int err_set(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Prints "prog: message" to stderr and exits with status 1. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* For commands parsing with getopt_long (opterr = 0, optstring ":..."):
+ * dies with the message for getopt's result c, ':' (a missing value) or
+ * anything else (an unknown argument), naming argv[optind - 1]. */
+void die_bad_option(int c, char *const argv[]) __attribute__((noreturn));
+
 /* Program name used by die(); set once in main(). */
 void set_progname(const char *argv0);
 const char *progname(void);

@@ -6,7 +6,7 @@
 set -eu
 dir=$1
 out=$2
-get() { awk -F '\t' -v k="$2" '$1 == k { print $2; found = 1 } END { if (!found) exit 1 }' "$1"; }
-a=$(get "$dir/p0/train.tsv" circles_p0_train_loss) || { echo "claims: $dir/p0/train.tsv lacks circles_p0_train_loss" >&2; exit 1; }
-b=$(get "$dir/p10/train.tsv" circles_p10_train_loss) || { echo "claims: $dir/p10/train.tsv lacks circles_p10_train_loss" >&2; exit 1; }
+. src/scripts/summary.sh
+a=$(get "$dir/p0/train.tsv" circles_p0_train_loss)
+b=$(get "$dir/p10/train.tsv" circles_p10_train_loss)
 awk -v a="$a" -v b="$b" 'BEGIN { printf "circles_loss_ratio_p0_p10\t%.4g\n", a / b }' > "$out"

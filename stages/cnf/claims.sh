@@ -10,8 +10,7 @@ set -eu
 ref=$1
 dir=$2
 out=$3
-get() { awk -F '\t' -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) exit 1 }' "$1" ||
-        { echo "claims: $1 lacks $2" >&2; exit 1; }; }
+. src/scripts/summary.sh
 nll=$(get "$dir/eval.tsv" cnf_test_loss)
 floor=$(get "$dir/test-floor.tsv" cnf_test_exact_nll)
 report=$(get "$ref" report_nll)

@@ -56,7 +56,7 @@ $(CNF_DIR)/eval.tsv $(CNF_DIR)/grid.tsv &: $(CNF_DIR)/model.ckpt $(CNF_DIR)/test
 $(CNF_DIR)/samples.tsv: $(CNF_DIR)/model.ckpt $(call setting,cnf-samples,$(CNF_SAMPLES)) $(call code,features,cnf)
 	$(BIN)/features --model $< $(CNF_SAMPLES) --out $@
 
-$(CNF_DIR)/claims.tsv: stages/cnf/claims.sh stages/cnf/report-values.tsv $(CNF_DIR)/eval.tsv \
+$(CNF_DIR)/claims.tsv: stages/cnf/claims.sh src/scripts/summary.sh stages/cnf/report-values.tsv $(CNF_DIR)/eval.tsv \
     $(CNF_DIR)/test-floor.tsv $(CNF_DIR)/train-summary.tsv
 	stages/cnf/claims.sh stages/cnf/report-values.tsv $(CNF_DIR) $@.tmp && mv $@.tmp $@
 

@@ -13,8 +13,7 @@ set -eu
 ref=$1
 dir=$2
 out=$3
-get() { awk -F '\t' -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) exit 1 }' "$1" ||
-        { echo "claims: $1 lacks $2" >&2; exit 1; }; }
+. src/scripts/summary.sh
 # The log's test_mse column (by name) at the last scored iteration <= N.
 logged() { awk -F '\t' -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "test_mse") c = i; next }
     c && $1 <= n && $c != "nan" { it = $1; v = $c }

@@ -48,7 +48,7 @@ $(LATENT_DIR)/eval.tsv $(LATENT_DIR)/pred.tsv &: $(LATENT_DIR)/model.ckpt $(LATE
 	$(BIN)/eval --model $< --data $(LATENT_DIR)/test.tsv --summary $(LATENT_DIR)/eval.tsv \
 	  --prefix latent_test --predictions $(LATENT_DIR)/pred.tsv
 
-$(LATENT_DIR)/claims.tsv: stages/latent/claims.sh stages/latent/report-values.tsv $(LATENT_DIR)/eval.tsv \
+$(LATENT_DIR)/claims.tsv: stages/latent/claims.sh src/scripts/summary.sh stages/latent/report-values.tsv $(LATENT_DIR)/eval.tsv \
     $(LATENT_DIR)/log.tsv $(LATENT_DIR)/train-summary.tsv $(LATENT_DIR)/train.tsv $(LATENT_DIR)/test.tsv
 	stages/latent/claims.sh stages/latent/report-values.tsv $(LATENT_DIR) $@.tmp && mv $@.tmp $@
 

@@ -40,7 +40,7 @@ $(MA_DIR)/%/summary.tsv $(MA_DIR)/%/curves.tsv: \
 MA_SUMMARIES := $(foreach r,$(MA_RUNS),$(MA_DIR)/$(r)/summary.tsv)
 MA_TABLE_RUNS := node anode-p10 ilanode-p10 treg-b02 sonode
 
-$(MA_DIR)/table1.tsv $(GEN)/table1.tex &: stages/mnist-anode/table1.sh \
+$(MA_DIR)/table1.tsv $(GEN)/table1.tex &: stages/mnist-anode/table1.sh src/scripts/summary.sh \
     stages/mnist-anode/report-values.tsv $(foreach r,$(MA_TABLE_RUNS),$(MA_DIR)/$(r)/summary.tsv)
 	@mkdir -p $(GEN)
 	stages/mnist-anode/table1.sh stages/mnist-anode/report-values.tsv $(MA_DIR) \

@@ -21,7 +21,7 @@ $(ON_DIR)/%/log.tsv $(ON_DIR)/%/model.ckpt $(ON_DIR)/%/train.tsv: stages/odenet/
 
 ON_SUMMARIES := $(foreach r,$(ON_RUNS),$(ON_DIR)/$(r)/train.tsv)
 
-$(ON_DIR)/table.tsv $(GEN)/table-odenet.tex &: stages/odenet/table.sh $(ON_SUMMARIES)
+$(ON_DIR)/table.tsv $(GEN)/table-odenet.tex &: stages/odenet/table.sh src/scripts/summary.sh $(ON_SUMMARIES)
 	@mkdir -p $(GEN)
 	stages/odenet/table.sh $(ON_DIR) $(ON_DIR)/table.tsv $(GEN)/table-odenet.tex
 
