@@ -10,7 +10,7 @@
  * mean squared error against the noisy observations, eps = 0, whose floor
  * is the noise variance), for sequences KEY_recon_mse and KEY_extrap_mse
  * (the model decoded at the noise-free truth rows with z0 = the posterior
- * mean, kind_latent.h: its mean squared error against the truth inside
+ * mean, the kind's decode_truth: its mean squared error against the truth inside
  * [first, last observation] of each sequence, and after the last
  * observation; truth rows before the first are not scored) and
  * KEY_nfe_forward (forward evaluations per solve) to the summary.
@@ -37,7 +37,6 @@
 #include <sys/stat.h>
 
 #include "dataset.h"
-#include "kind_latent.h"
 #include "saved.h"
 #include "score.h"
 #include "table.h"
@@ -170,6 +169,9 @@ int main(int argc, char **argv)
     double recon_sq = 0.0, extrap_sq = 0.0;
     long recon_n = 0, extrap_n = 0;
     if (sequences) {
+        if (!m->kind->decode_truth)
+            die("%s: a %s model does not decode a sequence's truth rows", model_path,
+                m->kind->name);
         truth_pred = xmalloc((size_t)(d.n_truth > 0 ? d.n_truth : 1) * O * sizeof *truth_pred);
         int *seqs = xmalloc((size_t)d.n_sequences * sizeof *seqs); /* (n_sequences) */
         for (int q = 0; q < d.n_sequences; q++)
@@ -177,8 +179,9 @@ int main(int argc, char **argv)
         for (int first = 0; first < d.n_sequences; first += B) {
             int nb = d.n_sequences - first < B ? d.n_sequences - first : B;
             long nfe = 0;
-            if (latent_kind_truth(m, sm.params, &d, seqs + first, nb,
-                                  truth_pred + (size_t)d.truth_start[first] * O, &nfe, &e) != 0)
+            if (m->kind->decode_truth(m, sm.params, &d, seqs + first, nb,
+                                      truth_pred + (size_t)d.truth_start[first] * O, &nfe,
+                                      &e) != 0)
                 die("%s: %s", model_path, e.msg);
         }
         free(seqs);

@@ -87,6 +87,12 @@ struct model_kind {
      * to each of K times (descending from t1 to t0), out (K, B, F). */
     int (*sample)(kind_model_t *m, const double *params, const double *base, int B, int K,
                   const double *times, double *out, err_t *e);
+    /* Kinds that read sequences (may be NULL): decodes the B sequences seqs
+     * of d at their noise-free truth rows, out (T, O) with T their truth
+     * rows (NaN before a sequence's first observation); *nfe_forward gets
+     * the evaluations spent. */
+    int (*decode_truth)(kind_model_t *m, const double *params, const dataset_t *d,
+                        const int *seqs, int B, double *out, long *nfe_forward, err_t *e);
 };
 
 /* The registered kind called name; the error names every known kind. */

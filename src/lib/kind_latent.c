@@ -19,7 +19,6 @@
 
 #include "config.h"
 #include "kind.h"
-#include "kind_latent.h"
 #include "latent.h"
 
 typedef struct {
@@ -171,6 +170,18 @@ static int latent_check_data(const kind_model_t *km, const dataset_t *d, const c
     return latent_suits(d, k->net.cfg.obs_dim, data_name, e);
 }
 
+
+static int latent_kind_truth(kind_model_t *m, const double *params, const dataset_t *d,
+                             const int *seqs, int B, double *out, long *nfe_forward, err_t *e)
+{
+    latent_kind_t *k = m->impl;
+    model_result_t res;
+    if (latent_decode_truth(&k->net, params, d, seqs, B, out, &res, e) != 0)
+        return -1;
+    *nfe_forward = res.ode.nfe_forward;
+    return 0;
+}
+
 const model_kind_t latent_kind = {
     .name = "latent",
     .flags = 0,
@@ -183,18 +194,5 @@ const model_kind_t latent_kind = {
     .outputs = latent_kind_outputs,
     .states = latent_kind_states,
     .check_data = latent_check_data,
+    .decode_truth = latent_kind_truth,
 };
-
-int latent_kind_truth(kind_model_t *m, const double *params, const dataset_t *d, const int *seqs,
-                      int B, double *out, long *nfe_forward, err_t *e)
-{
-    if (m->kind != &latent_kind)
-        return err_set(e, "only a latent model decodes a sequence's truth rows, not %s",
-                       m->kind->name);
-    latent_kind_t *k = m->impl;
-    model_result_t res;
-    if (latent_decode_truth(&k->net, params, d, seqs, B, out, &res, e) != 0)
-        return -1;
-    *nfe_forward = res.ode.nfe_forward;
-    return 0;
-}

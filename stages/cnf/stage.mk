@@ -28,12 +28,16 @@ CNF_GRID := --grid-range -4,4 --grid-n $(CNF_GRID_N_$(PROFILE))
 CNF_TIMES := 1,0.75,0.5,0.25,0
 CNF_SAMPLES := --samples 2000 --seed 33 --times $(CNF_TIMES)
 
-$(CNF_DIR)/train.tsv: $(call setting,cnf-data-train,$(CNF_GEN_train))
-$(CNF_DIR)/test.tsv: $(call setting,cnf-data-test,$(CNF_GEN_test))
-$(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv: $(CNF_DIR)/%.tsv: $(call code,gen-data,tools)
-	@mkdir -p $(@D)
-	$(BIN)/gen-data $(CNF_GEN_$*) --out $@ --summary $(CNF_DIR)/$*-floor.tsv --prefix cnf_$*
-$(CNF_DIR)/train-floor.tsv $(CNF_DIR)/test-floor.tsv: $(CNF_DIR)/%-floor.tsv: $(CNF_DIR)/%.tsv
+# Each set and its exact-NLL summary come from one gen-data call (one
+# grouped target: either file missing or stale remakes both).
+define cnf_data
+$(CNF_DIR)/$(1).tsv $(CNF_DIR)/$(1)-floor.tsv &: $(call setting,cnf-data-$(1),$(CNF_GEN_$(1))) \
+    $(call code,gen-data,tools)
+	@mkdir -p $$(@D)
+	$(BIN)/gen-data $(CNF_GEN_$(1)) --out $(CNF_DIR)/$(1).tsv --summary $(CNF_DIR)/$(1)-floor.tsv \
+	  --prefix cnf_$(1)
+endef
+$(foreach s,train test,$(eval $(call cnf_data,$(s))))
 
 $(CNF_DIR)/exact-grid.tsv: $(call code,gen-data,tools) $(call setting,cnf-exact-grid,$(CNF_NOISE) $(CNF_GRID))
 	@mkdir -p $(@D)
