@@ -34,7 +34,8 @@
  *       block, as eval --grid writes), for a contour figure.
  *
  *   gen-data spirals --count N --seed S [--noise SD] [--observations M]
- *                    [--grid-points G] [--duration T] --out F.tsv
+ *                    [--grid-points G] [--duration T] [--radius LO,HI]
+ *                    [--growth LO,HI] [--phase LO,HI] --out F.tsv
  *       Report 002's irregularly sampled spirals (after Chen et al. 2018,
  *       sec. 5.1), in the sequences format of dataset.h: columns
  *       seq t y1 y2 observed.  Every spiral shares the fine grid
@@ -44,12 +45,15 @@
  *           y(t) = r (cos(phi0 + s theta), sin(phi0 + s theta)),
  *       s = +1 (counter-clockwise) for even seq, -1 (clockwise) for odd seq
  *       (alternating, so odd N gives counter-clockwise the extra spiral),
- *       centred at the origin, with per-spiral a ~ U(0, 0.5) (the starting
- *       radius), b ~ U(0.1, 0.2) (radial growth per radian: the final radius
- *       lies in [1.88, 4.27]) and phi0 ~ U(0, 2 pi) (the starting angle).
- *       Observation window: W = floor(0.4 G) consecutive grid points starting
- *       at index k0 ~ uniform on {0, ..., floor(0.2 G)}, so at least 40% of
- *       the grid is left after it for extrapolation; M (default 100, in
+ *       centred at the origin, with per-spiral a ~ U(--radius) (the starting
+ *       radius, default U(0, 0.5)), b ~ U(--growth) (radial growth per
+ *       radian, default U(0.1, 0.2): the final radius then lies in
+ *       [1.88, 4.27]) and phi0 ~ U(--phase) (the starting angle, default
+ *       U(0, 2 pi)); a range LO,HI with LO = HI fixes the parameter.
+ *       Observation window: W (--window, default floor(0.4 G)) consecutive
+ *       grid points starting at index k0 ~ uniform on {0, ..., floor(0.2 G)},
+ *       so by default at least 40% of the grid is left after it for
+ *       extrapolation; M (default 100, in
  *       [2, W]) distinct grid points of the window are observed, every
  *       M-subset equally likely (selection sampling, Knuth's Algorithm S),
  *       in increasing time, each with N(0, SD^2) noise (default SD 0.1) per
@@ -89,7 +93,7 @@ static const char usage_moons_density[] =
     "gen-data moons-density [--noise SD] --grid-range LO,HI --grid-n N --out G.tsv";
 #define USAGE_SPIRALS                                                                        \
     "gen-data spirals --count N --seed S [--noise SD] [--observations M] [--grid-points G] " \
-    "[--duration T] --out F.tsv"
+    "[--duration T] [--radius LO,HI] [--growth LO,HI] [--phase LO,HI] --out F.tsv"
 static const char usage_spirals[] = USAGE_SPIRALS;
 static const char help_spirals[] =
     USAGE_SPIRALS "\n"
@@ -100,15 +104,38 @@ static const char help_spirals[] =
     "  --noise SD        observation noise sd per coordinate, >= 0 (default 0.1)\n"
     "  --observations M  observed grid points per spiral, in [2, W] (default 100)\n"
     "  --grid-points G   fine grid points per spiral, in [10, 1e6] (default 1000)\n"
+    "  --window W        grid points of the observation window, in [2, G - floor(0.2 G)]\n"
+    "                    (default floor(0.4 G))\n"
     "  --duration T      grid times t_i = T i / (G - 1), T > 0 (default 6 pi)\n"
+    "  --radius LO,HI    starting radius a ~ U(LO, HI), 0 <= LO <= HI (default 0,0.5)\n"
+    "  --growth LO,HI    growth b ~ U(LO, HI) per radian, 0 < LO <= HI (default 0.1,0.2)\n"
+    "  --phase LO,HI     starting angle phi0 ~ U(LO, HI) (default 0,6.283185307)\n"
     "  --out F.tsv       output\n"
     "Spiral: r = a + b theta, theta = 6 pi t / T in [0, 6 pi],\n"
-    "  y = r (cos(phi0 + s theta), sin(phi0 + s theta)), s = +1 / -1 by direction,\n"
-    "  a ~ U(0, 0.5), b ~ U(0.1, 0.2), phi0 ~ U(0, 2 pi) per spiral.\n"
-    "Window: W = floor(0.4 G) grid points from k0 ~ U{0..floor(0.2 G)}; M of them\n"
+    "  y = r (cos(phi0 + s theta), sin(phi0 + s theta)), s = +1 / -1 by direction;\n"
+    "  LO = HI fixes a parameter (its uniform is still drawn).\n"
+    "Window: W grid points from k0 ~ U{0..floor(0.2 G)}; M of them\n"
     "  observed (uniform M-subset, sorted), each with N(0, SD^2) noise per coordinate.\n"
     "Rows per spiral in time order: truth at every grid point (observed 0), each\n"
     "  observation (observed 1) after the truth row of its time; 10 significant digits.";
+
+/* Parses LO,HI (finite numbers, LO < HI, or LO <= HI when equal_ok) for
+ * option `opt`, or exits naming it. */
+static void parse_range(const char *what, const char *opt, const char *v, int equal_ok,
+                        double *lo, double *hi)
+{
+    const char *comma = strchr(v, ',');
+    char lo_text[64];
+    size_t len = comma ? (size_t)(comma - v) : 0;
+    if (!comma || len >= sizeof lo_text)
+        die("%s: %s: '%s' is not LO,HI", what, opt, v);
+    memcpy(lo_text, v, len);
+    lo_text[len] = '\0';
+    if (parse_double(lo_text, lo) != 0 || parse_double(comma + 1, hi) != 0 || !isfinite(*lo) ||
+        !isfinite(*hi) || (equal_ok ? !(*hi >= *lo) : !(*hi > *lo)))
+        die("%s: %s: '%s' is not LO,HI with finite LO %s HI", what, opt, v,
+            equal_ok ? "<=" : "<");
+}
 
 static void usage(FILE *fp)
 {
@@ -148,7 +175,7 @@ static int next_option(const char *what, const char *use, int argc, char **argv,
 
 enum { OPT_FUNCTION = 256, OPT_POINTS, OPT_NOISE, OPT_SEED, OPT_OUT, OPT_FORMAT, OPT_MNIST_DIR,
        OPT_SUMMARY, OPT_COUNTS, OPT_PREFIX, OPT_GRID_RANGE, OPT_GRID_N, OPT_COUNT,
-       OPT_OBSERVATIONS, OPT_GRID_POINTS, OPT_DURATION };
+       OPT_OBSERVATIONS, OPT_GRID_POINTS, OPT_DURATION, OPT_RADIUS, OPT_GROWTH, OPT_PHASE, OPT_WINDOW };
 
 /* Options shared by the toy sets. */
 typedef struct {
@@ -399,16 +426,7 @@ static int moons_density(int argc, char **argv)
                 die("%s: --noise: '%s' is not a number > 0 (at 0 the density is singular)", what,
                     v);
         } else if (c == OPT_GRID_RANGE) {
-            const char *comma = strchr(v, ',');
-            char lo_text[64];
-            size_t len = comma ? (size_t)(comma - v) : 0;
-            if (!comma || len >= sizeof lo_text)
-                die("%s: --grid-range: '%s' is not LO,HI", what, v);
-            memcpy(lo_text, v, len);
-            lo_text[len] = '\0';
-            if (parse_double(lo_text, &lo) != 0 || parse_double(comma + 1, &hi) != 0 ||
-                !isfinite(lo) || !isfinite(hi) || !(hi > lo))
-                die("%s: --grid-range: '%s' is not LO,HI with LO < HI", what, v);
+            parse_range(what, "--grid-range", v, 0, &lo, &hi);
             has_range = 1;
         } else if (c == OPT_GRID_N) {
             if (parse_long(v, &grid_n) != 0 || grid_n < 2 || grid_n > 4000)
@@ -459,13 +477,19 @@ static int spirals(int argc, char **argv)
         {"observations", required_argument, NULL, OPT_OBSERVATIONS},
         {"grid-points", required_argument, NULL, OPT_GRID_POINTS},
         {"duration", required_argument, NULL, OPT_DURATION},
+        {"window", required_argument, NULL, OPT_WINDOW},
+        {"radius", required_argument, NULL, OPT_RADIUS},
+        {"growth", required_argument, NULL, OPT_GROWTH},
+        {"phase", required_argument, NULL, OPT_PHASE},
         {"out", required_argument, NULL, OPT_OUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *what = "spirals", *out = NULL, *observations_text = NULL;
-    long count = 0, seed = -1, observations = 100, grid_points = 1000;
+    long count = 0, seed = -1, observations = 100, grid_points = 1000, window_opt = 0;
     double noise = 0.1, duration = SPIRAL_TURNS_ANGLE;
+    double a_lo = 0.0, a_hi = SPIRAL_A_MAX, b_lo = SPIRAL_B_MIN, b_hi = SPIRAL_B_MAX;
+    double phase_lo = 0.0, phase_hi = 6.283185307179586476925;
     optind = 1;
     opterr = 0;
     int c;
@@ -498,6 +522,24 @@ static int spirals(int argc, char **argv)
             if (parse_double(v, &duration) != 0 || !isfinite(duration) || !(duration > 0))
                 die("%s: --duration: '%s' is not a finite number > 0", what, v);
             break;
+        case OPT_WINDOW:
+            /* The upper bound depends on --grid-points: checked below. */
+            if (parse_long(v, &window_opt) != 0 || window_opt < 2)
+                die("%s: --window: '%s' is not an integer >= 2", what, v);
+            break;
+        case OPT_RADIUS:
+            parse_range(what, "--radius", v, 1, &a_lo, &a_hi);
+            if (a_lo < 0)
+                die("%s: --radius: '%s' has a negative starting radius", what, v);
+            break;
+        case OPT_GROWTH:
+            parse_range(what, "--growth", v, 1, &b_lo, &b_hi);
+            if (!(b_lo > 0))
+                die("%s: --growth: '%s' is not LO,HI with LO > 0", what, v);
+            break;
+        case OPT_PHASE:
+            parse_range(what, "--phase", v, 1, &phase_lo, &phase_hi);
+            break;
         case OPT_OUT:
             out = v;
             break;
@@ -507,17 +549,21 @@ static int spirals(int argc, char **argv)
         die("%s: --count, --seed and --out are required (see gen-data %s --help)", what, what);
     long window = (long)(SPIRAL_WINDOW_FRACTION * (double)grid_points);
     long start_max = (long)(SPIRAL_START_FRACTION * (double)grid_points);
+    if (window_opt) {
+        if (window_opt > grid_points - start_max)
+            die("%s: --window: %ld exceeds the %ld grid points after the latest start (0.8 of "
+                "--grid-points %ld)", what, window_opt, grid_points - start_max, grid_points);
+        window = window_opt;
+    }
     if (observations > window)
-        die("%s: --observations: '%s' exceeds the window's %ld grid points (0.4 of "
-            "--grid-points %ld)", what, observations_text ? observations_text : "100", window,
-            grid_points);
+        die("%s: --observations: '%s' exceeds the window's %ld grid points", what,
+            observations_text ? observations_text : "100", window);
     /* dataset_t counts rows in an int. */
     if ((double)count * (double)(grid_points + observations) > 1e8)
         die("%s: --count %ld with --grid-points %ld and --observations %ld makes more than 1e8 "
             "rows", what, count, grid_points, observations);
     rng_t rng;
     rng_seed(&rng, (uint64_t)seed);
-    const double two_pi = 6.283185307179586476925;
     size_t G = (size_t)grid_points, M = (size_t)observations;
     unsigned char *picked = xmalloc(G); /* (G): 1 where the grid point is observed */
     double *noisy = xmalloc(M * 2 * sizeof *noisy); /* (M, 2) noise draws, time order */
@@ -527,9 +573,11 @@ static int spirals(int argc, char **argv)
         die("%s", e.msg);
     fprintf(af.fp, "seq\tt\ty1\ty2\tobserved\n");
     for (long n = 0; n < count; n++) {
-        double a = SPIRAL_A_MAX * rng_uniform(&rng);
-        double b = SPIRAL_B_MIN + (SPIRAL_B_MAX - SPIRAL_B_MIN) * rng_uniform(&rng);
-        double phi0 = two_pi * rng_uniform(&rng);
+        /* Three uniforms are drawn even for a fixed (LO = HI) parameter, so
+         * the rest of the stream does not depend on the ranges. */
+        double a = a_lo + (a_hi - a_lo) * rng_uniform(&rng);
+        double b = b_lo + (b_hi - b_lo) * rng_uniform(&rng);
+        double phi0 = phase_lo + (phase_hi - phase_lo) * rng_uniform(&rng);
         double s = n % 2 == 0 ? 1.0 : -1.0; /* even: counter-clockwise */
         size_t k0 = (size_t)(rng_next(&rng) % (uint64_t)(start_max + 1));
         /* Algorithm S (Knuth, TAOCP vol. 2, 3.4.2): grid point k0 + j is

@@ -425,20 +425,26 @@ int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0
     }
     if (check_flag(s, flag, "ERKStepReInit", e) != 0)
         return -1;
-    double t = t0;
+    /* The steps stop only at the last time: earlier output times are read
+     * from ARKODE's dense output (its Hermite interpolant, accurate to the
+     * method's order), so many output times cost no extra steps.  The
+     * solver may step past an earlier time and then interpolate back. */
+    if (flag >= 0)
+        flag = ERKStepSetStopTime(in->mem, times[K - 1]);
+    if (check_flag(s, flag, "ERKStepSetStopTime", e) != 0)
+        return -1;
+    double t = t0, reached = t0;
     for (int k = 0; k < K; k++) {
-        if (times[k] > t) {
-            flag = ERKStepSetStopTime(in->mem, times[k]);
-            if (flag >= 0)
-                flag = ERKStepEvolve(in->mem, times[k], in->y, &t, ARK_NORMAL);
+        if (times[k] > t0) {
+            flag = ERKStepEvolve(in->mem, times[k], in->y, &t, ARK_NORMAL);
             if (check_flag(s, flag, "forward solve", e) != 0) {
                 s->stats.nfe_forward = s->nfe;
                 return err_set(e, "ode: forward solve diverged or failed at t = %g of [%g, %g] "
                                   "(%s)%s%s",
-                               t, t0, times[K - 1], ERKStepGetReturnFlagName(flag),
+                               fmax(t, reached), t0, times[K - 1], ERKStepGetReturnFlagName(flag),
                                s->arkode_msg[0] ? ": " : "", s->arkode_msg);
             }
-            t = times[k];
+            reached = t;
         }
         memcpy(h_out + (size_t)k * n, N_VGetArrayPointer(in->y), n * sizeof *h_out);
     }
@@ -518,16 +524,18 @@ int ode_backward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h
                 }
                 started = 1;
             } else {
-                /* A jump in a: restart from the new state, carrying over the
-                 * last step size instead of estimating a first step again. */
-                double h_last = 0.0;
-                long steps = 0;
-                ERKStepGetNumSteps(in->mem, &steps);
-                steps_total += steps;
-                ERKStepGetLastStep(in->mem, &h_last);
-                flag = ERKStepReInit(in->mem, bwd_rhs, sv, in->y);
-                if (flag >= 0 && !ode_method_is_fixed(s->opt.method))
-                    flag = ERKStepSetInitStep(in->mem, h_last);
+                /* A jump in a: ERKStepReset continues the same solve from
+                 * the new state (ARKODE's call for a discontinuity in the
+                 * solution): the step size the controller chose before
+                 * the stop is kept, and nothing is estimated again; only
+                 * the first stage is evaluated afresh (FSAL is void
+                 * across a jump).  The step counter may restart at 0. */
+                long before = 0, after = 0;
+                ERKStepGetNumSteps(in->mem, &before);
+                flag = ERKStepReset(in->mem, sv, in->y);
+                ERKStepGetNumSteps(in->mem, &after);
+                if (after < before)
+                    steps_total += before - after;
             }
             if (flag >= 0)
                 flag = ERKStepSetStopTime(in->mem, -target);

@@ -86,17 +86,19 @@ static void log_row(FILE *fp, long it, double loss, long nfe_f, long nfe_b, doub
 }
 
 /* The evaluation columns after a step: the metric is the test set's if
- * there is one, else the step's own.  With [data] eval_every = N the sets
- * are scored only after every N-th iteration and the last (score = 0 for
- * the others, whose columns stay nan). */
-static int metrics(run_t *r, double batch_loss, double batch_acc, int score, evals_t *v,
-                   err_t *e)
+ * there is one, else the step's own; an ELBO-trained (latent) model's is
+ * always the step's batch reconstruction mse.  With [data] eval_every = N
+ * the sets are scored only after every N-th iteration and the last
+ * (score = 0 for the others, whose columns stay nan). */
+static int metrics(run_t *r, double batch_loss, double batch_acc, double batch_mse, int score,
+                   evals_t *v, err_t *e)
 {
     int classify = r->rc->model.loss == LOSS_CE;
-    v->metric = classify ? batch_acc : batch_loss;
+    int elbo = r->rc->model.loss == LOSS_ELBO;
+    v->metric = elbo ? batch_mse : classify ? batch_acc : batch_loss;
     v->test_loss = v->test_accuracy = v->train_loss = v->train_accuracy = NAN;
     if (!score) {
-        if (r->test->count > 0)
+        if (r->test->count > 0 && !elbo)
             v->metric = NAN; /* the column holds the test set's metric or nothing */
         return 0;
     }
@@ -105,7 +107,8 @@ static int metrics(run_t *r, double batch_loss, double batch_acc, int score, eva
         if (score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &s, e) != 0)
             return -1;
         double accuracy = (double)s.correct / r->test->count;
-        v->metric = classify ? accuracy : s.loss;
+        if (!elbo)
+            v->metric = classify ? accuracy : s.loss;
         v->test_loss = s.loss;
         /* A latent model's column holds its reconstruction mse (score.h;
          * nan for every other regression). */
@@ -149,7 +152,7 @@ static int lbfgs_progress(void *ctx, int iteration, double f, const double *x, s
     double seconds = monotonic_seconds() - c->t_start;
     memcpy(r->params, x, n * sizeof *x);
     evals_t v;
-    if (metrics(r, f, NAN, 1, &v, c->e) != 0)
+    if (metrics(r, f, NAN, NAN, 1, &v, c->e) != 0)
         return 1;
     log_row(r->rows, ++c->iteration, f, c->nfe_f, c->nfe_b, seconds, &v);
     r->nfe_f_total += c->nfe_f;
@@ -204,8 +207,8 @@ static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
         double seconds = monotonic_seconds() - t_step;
         evals_t v;
         int score = it % rc->eval_every == 0 || it == rc->iterations;
-        if (metrics(r, res.loss, res.count ? (double)res.correct / res.count : NAN, score, &v,
-                    &se) != 0)
+        if (metrics(r, res.loss, res.count ? (double)res.correct / res.count : NAN,
+                    res.mse_count > 0 ? res.mse : NAN, score, &v, &se) != 0)
             return err_set(e, "%s: iteration %ld, evaluation: %s", cfg, it, se.msg);
         log_row(r->rows, it, res.loss, res.ode.nfe_forward, res.ode.nfe_backward, seconds, &v);
         r->nfe_f_total += res.ode.nfe_forward;
@@ -490,7 +493,7 @@ static int run_training(run_t *r, err_t *e)
             int elbo = r->rc->model.loss == LOSS_ELBO;
             fputs(by_epochs ? "epoch\titerations\ttrain_loss\ttrain_accuracy\ttest_loss\t"
                               "test_accuracy\tnfe_forward\tnfe_backward\tseconds\n"
-                    : elbo ? "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
+                    : elbo ? "iteration\tloss\tbatch_mse\tnfe_forward\tnfe_backward\tseconds\t"
                              "test_loss\ttest_mse\ttrain_loss\ttrain_mse\n"
                            : "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
                              "test_loss\ttest_accuracy\ttrain_loss\ttrain_accuracy\n",
