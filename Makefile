@@ -243,8 +243,15 @@ check: test  ## unit tests, then the quick profile end to end and its numbers
 # A benchmark, not a test: prints timings of the ODE core on this machine and
 # writes them to build/bench.tsv.  Never part of `make check`.
 .PHONY: bench
-bench: $(BIN)/bench $(MNIST_FILES)  ## time the vector field, its VJP and training steps (build/bench.tsv)
-	$(BIN)/bench --mnist-dir $(MNIST_DIR) --out $(BUILD)/bench.tsv
+bench: $(BIN)/bench $(MNIST_FILES) $(LATENT_DIR)/train.tsv $(BUILD)/bench-spirals-regular.tsv  ## time the vector field, its VJP and training steps (build/bench.tsv)
+	$(BIN)/bench --mnist-dir $(MNIST_DIR) --out $(BUILD)/bench.tsv --spirals $(LATENT_DIR)/train.tsv \
+	  --spirals-regular $(BUILD)/bench-spirals-regular.tsv
+# The workload of torchdiffeq's latent-ODE example for the bench: 1,000
+# spirals, 100 consecutive grid points each (so the same relative times for
+# all), noise sd 0.3 (the example's).
+$(BUILD)/bench-spirals-regular.tsv: $(BIN)/gen-data
+	$(BIN)/gen-data spirals --count 1000 --seed 41 --noise 0.3 --window 100 --observations 100 \
+	  --out $@
 
 clean:  ## remove build products and every profile's outputs of STUDY (keeps fetched MNIST)
 	rm -rf $(BUILD) $(foreach p,quick paper full,$(ROOT)data/$(p) $(ROOT)figures/$(p)) \

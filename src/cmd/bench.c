@@ -17,8 +17,12 @@
  * the augmented field [f, tr(df/dz)] and its VJP, whole training steps
  * through the cnf kind (forward, adjoint, Adam) with their NFE and the time
  * per evaluation, and the seminorm's backward-NFE saving and gradient error.
- * --only GROUP runs one group: mnist, dense, odenet or cnf; --cnf-model
- * CKPT measures the seminorm at a trained flow's parameters.
+ * Then report 002's latent ODE: training steps (encoder, forward solve,
+ * adjoint across every observation, Adam) at batch 32 on --spirals FILE
+ * (the stage's data) and, with --spirals-regular FILE, on the workload of
+ * torchdiffeq's latent-ODE example (batch 1,000, shared regular times).
+ * --only GROUP runs one group: mnist, dense, odenet, cnf or latent;
+ * --cnf-model CKPT measures the seminorm at a trained flow's parameters.
  * Prints a table and writes the same rows as TSV. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
@@ -29,6 +33,7 @@
 #include <string.h>
 
 #include "cnffield.h"
+#include "dataset.h"
 #include "conv.h"
 #include "convfield.h"
 #include "idx.h"
@@ -658,12 +663,86 @@ static void bench_cnf(int steps, double peak, const char *cnf_model_path)
     free(data);
 }
 
+/* The latent ODE's INI, as stages/latent/latent.ini has it, with the batch
+ * and the tolerances set by the caller. */
+static const char latent_ini[] =
+    "[data]\neval_batch = %d\n[model]\nkind = latent\nhidden = 20, 20\nhidden_act = elu\n"
+    "final_act = identity\nloss = elbo\nlatent_dim = 4\nrnn_hidden = 25\ndecoder_hidden = 20\n"
+    "obs_noise = %g\n[ode]\nmethod = dopri5\nrtol = %g\natol = %g\nmax_steps = 100000\n"
+    "[train]\nseed = 1\nbatch_size = %d\niterations = 1\nlr = %g\n";
+
+/* Training steps of the latent ODE through the kind (encoder, one forward
+ * solve over the batch's union of times, one adjoint solve across every
+ * observation, Adam) from the initial parameters, on the batches of
+ * `path`'s sequences in order. */
+static void bench_latent_steps(const char *tag, const char *path, int B, double noise,
+                               double tol_r, double tol_a, double lr, int steps)
+{
+    err_t e = {{0}};
+    dataset_t d;
+    if (dataset_load_tsv(path, &d, &e) != 0)
+        die("%s", e.msg);
+    if (d.kind != DATA_SEQUENCES || d.n_sequences < B)
+        die("%s: needs at least %d sequences (gen-data spirals)", path, B);
+    char text[768];
+    snprintf(text, sizeof text, latent_ini, B, noise, tol_r, tol_a, B, lr);
+    runcfg_t rc;
+    kind_model_t m;
+    if (runcfg_load_string("bench latent", text, &rc, &e) != 0 ||
+        (rc.model_kind->fit_data && rc.model_kind->fit_data(&rc, &d, "bench latent", path, &e)) ||
+        kind_model_create(&m, &rc, B, 1, &e) != 0)
+        die("%s", e.msg);
+    size_t np = m.n_params;
+    double *p = xmalloc(np * sizeof *p), *g = xmalloc(np * sizeof *g);
+    rng_t rng;
+    rng_seed(&rng, 1);
+    m.kind->init_params(&m, p, &rng);
+    opt_config_t oc = {.kind = OPT_ADAM, .lr = lr, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    optimizer_t opt;
+    if (optimizer_init(&opt, &oc, np, &e) != 0)
+        die("%s", e.msg);
+    int *seqs = xmalloc((size_t)B * sizeof *seqs);
+    double total = 0;
+    long nfe_f = 0, nfe_b = 0;
+    for (int s = 0; s < steps; s++) {
+        for (int b = 0; b < B; b++)
+            seqs[b] = (s * B + b) % d.n_sequences;
+        batch_t bt = {.B = B, .K = 1, .seqs = seqs, .data = &d};
+        model_result_t res;
+        double t0 = monotonic_seconds();
+        if (kind_model_run(&m, p, &bt, g, &res, &e) != 0)
+            die("%s", e.msg);
+        optimizer_step(&opt, p, g);
+        total += monotonic_seconds() - t0;
+        nfe_f += res.ode.nfe_forward;
+        nfe_b += res.ode.nfe_backward;
+    }
+    char name[64], unit[128];
+    snprintf(name, sizeof name, "latent_%s_step_s", tag);
+    snprintf(unit, sizeof unit, "s per training step (batch %d, adjoint, mean over --steps)", B);
+    report(name, total / steps, unit);
+    snprintf(name, sizeof name, "latent_%s_step_nfe_forward", tag);
+    report(name, (double)nfe_f / steps, "");
+    snprintf(name, sizeof name, "latent_%s_step_nfe_backward", tag);
+    report(name, (double)nfe_b / steps, "");
+    snprintf(name, sizeof name, "latent_%s_us_per_evaluation", tag);
+    report(name, 1e6 * total / (double)(nfe_f + nfe_b), "us per forward or adjoint evaluation");
+    free(seqs);
+    free(p);
+    free(g);
+    optimizer_free(&opt);
+    kind_model_free(&m);
+    dataset_free(&d);
+}
+
 int main(int argc, char **argv)
 {
     set_progname(argv[0]);
     const char *mnist_dir = NULL, *out = NULL, *only = NULL, *cnf_model_path = NULL;
+    const char *spirals = NULL, *spirals_regular = NULL;
     long steps = 50;
-    enum { OPT_MNIST_DIR = 256, OPT_OUT, OPT_STEPS, OPT_ONLY, OPT_CNF_MODEL };
+    enum { OPT_MNIST_DIR = 256, OPT_OUT, OPT_STEPS, OPT_ONLY, OPT_CNF_MODEL, OPT_SPIRALS,
+           OPT_SPIRALS_REGULAR };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"mnist-dir", required_argument, NULL, OPT_MNIST_DIR},
@@ -671,6 +750,8 @@ int main(int argc, char **argv)
         {"steps", required_argument, NULL, OPT_STEPS},
         {"only", required_argument, NULL, OPT_ONLY},
         {"cnf-model", required_argument, NULL, OPT_CNF_MODEL},
+        {"spirals", required_argument, NULL, OPT_SPIRALS},
+        {"spirals-regular", required_argument, NULL, OPT_SPIRALS_REGULAR},
         {NULL, 0, NULL, 0},
     };
     opterr = 0; /* our messages, below, naming the option */
@@ -681,7 +762,7 @@ int main(int argc, char **argv)
         switch (c) {
         case 'h':
             printf("usage: bench --mnist-dir DIR --out FILE.tsv [--steps N] [--only GROUP]\n"
-                   "             [--cnf-model CKPT]\n");
+                   "             [--cnf-model CKPT] [--spirals F.tsv] [--spirals-regular F.tsv]\n");
             return 0;
         case OPT_MNIST_DIR:
             mnist_dir = optarg;
@@ -696,11 +777,17 @@ int main(int argc, char **argv)
         case OPT_CNF_MODEL:
             cnf_model_path = optarg;
             break;
+        case OPT_SPIRALS:
+            spirals = optarg;
+            break;
+        case OPT_SPIRALS_REGULAR:
+            spirals_regular = optarg;
+            break;
         case OPT_ONLY:
             only = optarg;
             if (strcmp(only, "mnist") && strcmp(only, "dense") && strcmp(only, "odenet") &&
-                strcmp(only, "cnf"))
-                die("--only: '%s' is not mnist, dense, odenet or cnf", only);
+                strcmp(only, "cnf") && strcmp(only, "latent"))
+                die("--only: '%s' is not mnist, dense, odenet, cnf or latent", only);
             break;
         case ':':
             die("%s needs a value (see --help)", word);
@@ -740,6 +827,22 @@ int main(int argc, char **argv)
     }
     if (RUN("cnf"))
         bench_cnf((int)steps, peak, cnf_model_path);
+    if (RUN("latent")) {
+        /* The stage's workload: batch 32 of its irregular spirals (the
+         * union of their relative times, ~200 solver stops), dopri5 at
+         * 1e-3, lr 1e-3 (stages/latent/latent.ini). */
+        if (!spirals)
+            die("the latent group needs --spirals FILE (the latent stage's train.tsv)");
+        bench_latent_steps("b32", spirals, 32, 0.1, 1e-3, 1e-3, 1e-3, (int)steps);
+        /* The workload of torchdiffeq's examples/latent_ode.py (the peer in
+         * ../shared/peers, d_run_latent_ode.py): all 1,000 spirals as one
+         * batch, 100 regularly spaced observations shared by all, noise sd
+         * 0.3, dopri5 at torchdiffeq's default rtol 1e-7, atol 1e-9, lr
+         * 0.01; its spirals' shape differs (Chen et al.'s curves). */
+        if (spirals_regular)
+            bench_latent_steps("b1000_regular", spirals_regular, 1000, 0.3, 1e-7, 1e-9, 1e-2,
+                               (int)steps);
+    }
 #undef RUN
 
     atomic_file_t af;

@@ -34,7 +34,8 @@
  *       block, as eval --grid writes), for a contour figure.
  *
  *   gen-data spirals --count N --seed S [--noise SD] [--observations M]
- *                    [--grid-points G] [--duration T] [--radius LO,HI]
+ *                    [--grid-points G] [--duration T] [--window W]
+ *                    [--horizon E] [--radius LO,HI]
  *                    [--growth LO,HI] [--phase LO,HI] --out F.tsv
  *       Report 002's irregularly sampled spirals (after Chen et al. 2018,
  *       sec. 5.1), in the sequences format of dataset.h: columns
@@ -60,7 +61,9 @@
  *       coordinate.  Rows, sequence by sequence and in time order: the
  *       noise-free truth at every grid point (observed = 0; for scoring
  *       reconstruction inside the window and extrapolation after it), each
- *       observation (observed = 1) right after the truth row of its time.
+ *       observation (observed = 1) right after the truth row of its time;
+ *       with --horizon E the truth stops E grid points after the window
+ *       (the extrapolation scored), else at the grid's end.
  *       The seeded stream is drawn spiral by spiral: a, b, phi0, k0, the
  *       selection's uniforms, then two normals per observation in time
  *       order.  Values are written with 10 significant digits.
@@ -93,7 +96,7 @@ static const char usage_moons_density[] =
     "gen-data moons-density [--noise SD] --grid-range LO,HI --grid-n N --out G.tsv";
 #define USAGE_SPIRALS                                                                        \
     "gen-data spirals --count N --seed S [--noise SD] [--observations M] [--grid-points G] " \
-    "[--duration T] [--radius LO,HI] [--growth LO,HI] [--phase LO,HI] --out F.tsv"
+    "[--duration T] [--window W] [--horizon E] [--radius LO,HI] [--growth LO,HI] [--phase LO,HI] --out F.tsv"
 static const char usage_spirals[] = USAGE_SPIRALS;
 static const char help_spirals[] =
     USAGE_SPIRALS "\n"
@@ -106,6 +109,8 @@ static const char help_spirals[] =
     "  --grid-points G   fine grid points per spiral, in [10, 1e6] (default 1000)\n"
     "  --window W        grid points of the observation window, in [2, G - floor(0.2 G)]\n"
     "                    (default floor(0.4 G))\n"
+    "  --horizon E       truth rows end E grid points after the window (default: the\n"
+    "                    grid's end; E <= G - floor(0.2 G) - W)\n"
     "  --duration T      grid times t_i = T i / (G - 1), T > 0 (default 6 pi)\n"
     "  --radius LO,HI    starting radius a ~ U(LO, HI), 0 <= LO <= HI (default 0,0.5)\n"
     "  --growth LO,HI    growth b ~ U(LO, HI) per radian, 0 < LO <= HI (default 0.1,0.2)\n"
@@ -114,8 +119,9 @@ static const char help_spirals[] =
     "Spiral: r = a + b theta, theta = 6 pi t / T in [0, 6 pi],\n"
     "  y = r (cos(phi0 + s theta), sin(phi0 + s theta)), s = +1 / -1 by direction;\n"
     "  LO = HI fixes a parameter (its uniform is still drawn).\n"
-    "Window: W grid points from k0 ~ U{0..floor(0.2 G)}; M of them\n"
-    "  observed (uniform M-subset, sorted), each with N(0, SD^2) noise per coordinate.\n"
+    "Window: W grid points from k0 ~ U{0..floor(0.2 G)};\n"
+    "  M of them observed (uniform M-subset, sorted), each with N(0, SD^2) noise per\n"
+    "  coordinate.\n"
     "Rows per spiral in time order: truth at every grid point (observed 0), each\n"
     "  observation (observed 1) after the truth row of its time; 10 significant digits.";
 
@@ -175,7 +181,7 @@ static int next_option(const char *what, const char *use, int argc, char **argv,
 
 enum { OPT_FUNCTION = 256, OPT_POINTS, OPT_NOISE, OPT_SEED, OPT_OUT, OPT_FORMAT, OPT_MNIST_DIR,
        OPT_SUMMARY, OPT_COUNTS, OPT_PREFIX, OPT_GRID_RANGE, OPT_GRID_N, OPT_COUNT,
-       OPT_OBSERVATIONS, OPT_GRID_POINTS, OPT_DURATION, OPT_RADIUS, OPT_GROWTH, OPT_PHASE, OPT_WINDOW };
+       OPT_OBSERVATIONS, OPT_GRID_POINTS, OPT_DURATION, OPT_RADIUS, OPT_GROWTH, OPT_PHASE, OPT_WINDOW, OPT_HORIZON };
 
 /* Options shared by the toy sets. */
 typedef struct {
@@ -478,6 +484,7 @@ static int spirals(int argc, char **argv)
         {"grid-points", required_argument, NULL, OPT_GRID_POINTS},
         {"duration", required_argument, NULL, OPT_DURATION},
         {"window", required_argument, NULL, OPT_WINDOW},
+        {"horizon", required_argument, NULL, OPT_HORIZON},
         {"radius", required_argument, NULL, OPT_RADIUS},
         {"growth", required_argument, NULL, OPT_GROWTH},
         {"phase", required_argument, NULL, OPT_PHASE},
@@ -486,7 +493,8 @@ static int spirals(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *what = "spirals", *out = NULL, *observations_text = NULL;
-    long count = 0, seed = -1, observations = 100, grid_points = 1000, window_opt = 0;
+    long count = 0, seed = -1, observations = 100, grid_points = 1000, window_opt = 0,
+         horizon = -1;
     double noise = 0.1, duration = SPIRAL_TURNS_ANGLE;
     double a_lo = 0.0, a_hi = SPIRAL_A_MAX, b_lo = SPIRAL_B_MIN, b_hi = SPIRAL_B_MAX;
     double phase_lo = 0.0, phase_hi = 6.283185307179586476925;
@@ -527,6 +535,11 @@ static int spirals(int argc, char **argv)
             if (parse_long(v, &window_opt) != 0 || window_opt < 2)
                 die("%s: --window: '%s' is not an integer >= 2", what, v);
             break;
+        case OPT_HORIZON:
+            /* The upper bound depends on --grid-points and --window: below. */
+            if (parse_long(v, &horizon) != 0 || horizon < 0)
+                die("%s: --horizon: '%s' is not an integer >= 0", what, v);
+            break;
         case OPT_RADIUS:
             parse_range(what, "--radius", v, 1, &a_lo, &a_hi);
             if (a_lo < 0)
@@ -555,6 +568,9 @@ static int spirals(int argc, char **argv)
                 "--grid-points %ld)", what, window_opt, grid_points - start_max, grid_points);
         window = window_opt;
     }
+    if (horizon > grid_points - start_max - window)
+        die("%s: --horizon: %ld exceeds the %ld grid points after the latest window", what,
+            horizon, grid_points - start_max - window);
     if (observations > window)
         die("%s: --observations: '%s' exceeds the window's %ld grid points", what,
             observations_text ? observations_text : "100", window);
@@ -592,7 +608,9 @@ static int spirals(int argc, char **argv)
         for (size_t k = 0; k < 2 * M; k++)
             noisy[k] = noise * rng_normal(&rng);
         size_t k_obs = 0;
-        for (size_t i = 0; i < G; i++) {
+        /* The truth ends `horizon` grid points after the window (if set). */
+        size_t end = horizon < 0 ? G : k0 + (size_t)window + (size_t)horizon;
+        for (size_t i = 0; i < end; i++) {
             double t = duration * (double)i / (double)(G - 1);
             double theta = SPIRAL_TURNS_ANGLE * (double)i / (double)(G - 1);
             double r = a + b * theta;

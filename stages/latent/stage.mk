@@ -4,7 +4,8 @@
 #
 # train.tsv, test.tsv     gen-data spirals (1,000 and 100 spirals, two seeds;
 #                         quick: 200 and 50), 100 noisy observations each
-#                         in a window, the noise-free truth on the whole grid
+#                         in a window, the noise-free truth up to 200 grid
+#                         points past it
 # model.ckpt, log.tsv     train, stages/latent/latent.ini (the test set's
 #                         reconstruction mse every 100 iterations)
 # eval.tsv, pred.tsv      test mse against the observations, recon_mse and
@@ -19,8 +20,16 @@ LATENT_COUNT_train_paper := 1000
 LATENT_COUNT_test_paper := 100
 LATENT_COUNT_train_full := 1000
 LATENT_COUNT_test_full := 100
-LATENT_GEN_train := spirals --count $(LATENT_COUNT_train_$(PROFILE)) --seed 41
-LATENT_GEN_test := spirals --count $(LATENT_COUNT_test_$(PROFILE)) --seed 42
+# The spirals (our choices; report 002 gives none): as in Chen et al.'s
+# experiment, every spiral of one direction is the same curve and they
+# differ in where their window starts ("each starting at a different
+# point"), here r = 0.25 + 0.15 theta from angle 0; a window of 200 grid
+# points (3.77 time units, 0.6 of a turn) from a start in the first fifth
+# of the grid, 100 of its points observed with noise sd 0.1, and the truth
+# 200 grid points past the window (the extrapolation scored).
+LATENT_SHAPE := --window 200 --horizon 200 --radius 0.25,0.25 --growth 0.15,0.15 --phase 0,0
+LATENT_GEN_train := spirals --count $(LATENT_COUNT_train_$(PROFILE)) --seed 41 $(LATENT_SHAPE)
+LATENT_GEN_test := spirals --count $(LATENT_COUNT_test_$(PROFILE)) --seed 42 $(LATENT_SHAPE)
 # Profiles: iterations (quick: 300, scored every 50; paper: the report's
 # 2,000; full: 10,000, five times the report's).
 LATENT_SET_quick := --set train.iterations=300 --set data.eval_every=50
@@ -63,3 +72,66 @@ latent: $(LATENT_SUMMARIES)  ## train and score the latent ODE on spirals (quick
 fig-latent:  ## report 002's latent-ODE figure: spirals reconstructed and extrapolated, mse
 
 SUMMARIES += $(LATENT_SUMMARIES)
+
+# ------------------------------------------------------------------ table 2
+# Beyond report 002: Chen et al. 2018's Table 2 (Sec. 5.1), the latent ODE
+# against an RNN baseline that reads the time gaps (kind rnn,
+# stages/latent/rnn.ini), by predictive RMSE on the test spirals: the
+# square root of the extrapolation mse against the noise-free truth over
+# the 100 grid points after the window.  Their set-up on our spirals: a
+# window of 100 grid points, n = 30, 50 or 100 of them observed (100: all,
+# regularly spaced), noise sd 0.1, training and test sets from two more
+# seeds (43, 44); each model trains as the stage's run does.
+#
+# table/nN/{train,test}.tsv       gen-data spirals --observations N
+# table/nN/MODEL/...              train and eval of MODEL (latent, rnn)
+# table2.tsv, $(GEN)/table-latent.tex   the table beside Chen et al.'s (table2.sh)
+LATENT_TABLE_N := 30 50 100
+LATENT_TABLE_MODELS := latent rnn
+LATENT_TABLE_SHAPE := --window 100 --horizon 100 --radius 0.25,0.25 --growth 0.15,0.15 --phase 0,0
+LATENT_TABLE_GEN_train = spirals --count $(LATENT_COUNT_train_$(PROFILE)) --seed 43 \
+  --observations $(1) $(LATENT_TABLE_SHAPE)
+LATENT_TABLE_GEN_test = spirals --count $(LATENT_COUNT_test_$(PROFILE)) --seed 44 \
+  --observations $(1) $(LATENT_TABLE_SHAPE)
+
+# $(1): n, $(2): train or test
+define latent_table_data
+$(LATENT_DIR)/table/n$(1)/$(2).tsv: $(call setting,latent-table-n$(1)-$(2),$(call LATENT_TABLE_GEN_$(2),$(1))) \
+    $(call code,gen-data,tools)
+	@mkdir -p $$(@D)
+	$(BIN)/gen-data $(call LATENT_TABLE_GEN_$(2),$(1)) --out $$@
+endef
+$(foreach n,$(LATENT_TABLE_N),$(foreach s,train test,$(eval $(call latent_table_data,$(n),$(s)))))
+
+# $(1): n, $(2): model (its config stages/latent/$(2).ini, its kind's code)
+define latent_table_run
+$(LATENT_DIR)/table/n$(1)/$(2)/model.ckpt $(LATENT_DIR)/table/n$(1)/$(2)/log.tsv \
+    $(LATENT_DIR)/table/n$(1)/$(2)/train-summary.tsv &: stages/latent/$(2).ini \
+    $(LATENT_DIR)/table/n$(1)/train.tsv $(LATENT_DIR)/table/n$(1)/test.tsv \
+    $(call setting,latent-run,$(LATENT_RUN_SET)) $(call code,train,$(2))
+	@mkdir -p $$(@D)
+	$(BIN)/train --config $$< --data $(LATENT_DIR)/table/n$(1)/train.tsv \
+	  --test $(LATENT_DIR)/table/n$(1)/test.tsv $(LATENT_RUN_SET) \
+	  --log $(LATENT_DIR)/table/n$(1)/$(2)/log.tsv --model $(LATENT_DIR)/table/n$(1)/$(2)/model.ckpt \
+	  --summary $(LATENT_DIR)/table/n$(1)/$(2)/train-summary.tsv --prefix table_n$(1)_$(2)
+$(LATENT_DIR)/table/n$(1)/$(2)/eval.tsv: $(LATENT_DIR)/table/n$(1)/$(2)/model.ckpt \
+    $(LATENT_DIR)/table/n$(1)/test.tsv $(call code,eval,$(2))
+	$(BIN)/eval --model $$< --data $(LATENT_DIR)/table/n$(1)/test.tsv --summary $$@ \
+	  --prefix table_n$(1)_$(2)
+endef
+$(foreach n,$(LATENT_TABLE_N),$(foreach m,$(LATENT_TABLE_MODELS),$(eval $(call latent_table_run,$(n),$(m)))))
+
+LATENT_TABLE_EVALS := $(foreach n,$(LATENT_TABLE_N),$(foreach m,$(LATENT_TABLE_MODELS),\
+  $(LATENT_DIR)/table/n$(n)/$(m)/eval.tsv))
+$(LATENT_DIR)/table2.tsv $(GEN)/table-latent.tex &: stages/latent/table2.sh src/scripts/summary.sh \
+    stages/latent/report-values.tsv $(LATENT_TABLE_EVALS)
+	@mkdir -p $(GEN)
+	stages/latent/table2.sh stages/latent/report-values.tsv $(LATENT_DIR) '$(LATENT_TABLE_N)' \
+	  $(LATENT_DIR)/table2.tsv $(GEN)/table-latent.tex
+
+.PHONY: table-latent
+table-latent: $(LATENT_DIR)/table2.tsv $(GEN)/table-latent.tex  ## Chen et al.'s Table 2: latent ODE vs RNN, predictive RMSE at 30, 50, 100 observations
+	@awk -F '\t' '{ printf "%-14s %10s %10s %10s %16s\n", $$1, $$2, $$3, $$4, $$5 }' $(LATENT_DIR)/table2.tsv.txt
+
+SUMMARIES += $(LATENT_DIR)/table2.tsv
+PAPER_INPUTS += $(GEN)/table-latent.tex
