@@ -19,7 +19,9 @@
 #include "ode.h"
 #include "rng.h"
 
-/* LOSS_NLL: the mean negative log-likelihood of a density model (cnf).
+/* LOSS_NLL: the mean negative log-likelihood per example: of a density
+ * model's points (cnf), or of a sequence's observations under Gaussian noise
+ * of known sd (rnn).
  * LOSS_ELBO: the mean negative evidence lower bound per trajectory (latent). */
 typedef enum { LOSS_CE, LOSS_MSE, LOSS_SSE, LOSS_NLL, LOSS_ELBO } loss_t;
 
