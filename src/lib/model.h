@@ -54,8 +54,9 @@ typedef struct {
     long correct; /* classification: argmax hits */
     long count;   /* examples scored */
     double dL_dT; /* derivative of the loss with respect to the end time */
-    /* Reconstruction error (latent): the mean squared error of the outputs
-     * against the observations, over mse_count values (0: not computed). */
+    /* Reconstruction error (latent; rnn: of its predictions): the mean
+     * squared error of the outputs against the observations, over
+     * mse_count values (0: not computed). */
     double mse;
     long mse_count;
     ode_stats_t ode;
