@@ -389,8 +389,8 @@ int rnnbase_decode_truth(rnnbase_t *m, const double *params, const dataset_t *d,
     /* After t_{n-1}: the rollouts, every sequence's step r in one call.  A
      * sequence's truth rows after t_last are the last of its block:
      * roll_n[b] of them from its truth row roll_ti[b], output row
-     * roll_first[b].  roll_y, roll_t and
-     * roll_h are the next step's input, its previous time and state. */
+     * roll_first[b].  roll_y, roll_t and roll_h are the next step's input,
+     * its previous time and its state. */
     int steps = 0;
     for (int b = 0, o = 0; b < B; b++) {
         int s = seqs[b], j = m->first_obs[b + 1] - 1, count = 0;
