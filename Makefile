@@ -140,8 +140,12 @@ KIND_OWN_mlp := model field kind_mlp
 KIND_OWN_conv := odenet convfield conv kind_conv
 KIND_OWN_cnf := cnffield kind_cnf moons
 KIND_OWN_latent := latent kind_latent rnn elbo
-KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv) $(KIND_OWN_cnf) $(KIND_OWN_latent)
-KINDS := mlp conv cnf latent
+# The recurrent baseline shares the latent ODE's cell (rnn) and likelihood
+# (elbo): a file two kinds own is in both their stamps and in no other's.
+KIND_OWN_rnn := rnnbase kind_rnn rnn elbo
+KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv) $(KIND_OWN_cnf) $(KIND_OWN_latent) \
+                $(KIND_OWN_rnn)
+KINDS := mlp conv cnf latent rnn
 # The generator and the macro writer use no model kind (but the moons).
 KIND_OWN_tools := moons
 code = $(BUILD)/stamps/$(1)-$(2).sha256

@@ -433,5 +433,50 @@ expect 1 "$bin/train" $lat --set model.obs_noise=0 --data "$tmp/sp-train.tsv" --
 has "obs_noise must be positive"
 if ls "$tmp"/no.log "$tmp"/no.ckpt "$tmp"/no.tsv > /dev/null 2>&1; then bad "a refused latent run left output"; else ok; fi
 
+# --- the recurrent baseline (kind = rnn) on spirals: ~20 iterations, the
+# log's mse columns, eval's truth scores finite (no ODE: NFE 0), features
+# the last hidden state (25 wide); refused losses and a one-observation
+# sequence (the loader refuses it first; tests/test_rnnbase.c checks the
+# kind's own refusal).
+expect 0 "$gd" spirals --count 40 --seed 3 --observations 30 --out "$tmp/rnn-sp.tsv"
+cat > "$tmp/rnn.ini" <<'T'
+[model]
+kind = rnn
+loss = nll
+rnn_hidden = 25
+decoder_hidden = 20
+obs_noise = 0.1
+[train]
+seed = 1
+batch_size = 16
+iterations = 20
+lr = 0.01
+T
+rnn="--config $tmp/rnn.ini"
+expect 0 "$bin/train" $rnn --data "$tmp/rnn-sp.tsv" --test "$tmp/sp-test.tsv" --log "$tmp/rnn.log" --model "$tmp/rnn.ckpt"
+has "rnn with 1287 parameters"
+if awk -F '\t' 'NR == 1 { ok = $3 == "batch_mse" && $8 == "test_mse" }
+    NR > 1 { n++; if (!($2 + 0 > 0) || !($3 + 0 > 0) || $4 != 0 || $5 != 0 || !($8 + 0 > 0)) ok = 0 }
+    END { exit !(ok && n == 20) }' "$tmp/rnn.log"; then ok; else bad "rnn: log rows"; head -3 "$tmp/rnn.log"; fi
+expect 0 "$bin/eval" --model "$tmp/rnn.ckpt" --data "$tmp/sp-test.tsv" --summary "$tmp/rnn-eval.tsv" --prefix k --predictions "$tmp/rnn-pred.tsv"
+for key in mse recon_mse extrap_mse; do
+    v=$(awk -v k="k_$key" '$1 == k { print $2 }' "$tmp/rnn-eval.tsv")
+    if awk -v m="$v" 'BEGIN { exit !(m != "" && m == m + 0 && m > 0 && m < 1e6) }'; then ok; else bad "rnn: eval $key '$v'"; cat "$tmp/rnn-eval.tsv"; fi
+done
+want=$(awk -F '\t' 'NR > 1 { a = $8 } END { print a }' "$tmp/rnn.log")
+mse=$(awk '$1 == "k_mse" { print $2 }' "$tmp/rnn-eval.tsv")
+if awk -v a="$want" -v b="$mse" 'BEGIN { d = (a - b) / b; exit !(a == a + 0 && d * d < 1e-10) }'; then ok; else bad "rnn: log test_mse '$want', eval mse '$mse'"; fi
+if awk -F '\t' 'FNR > 1 && NF == 7 { n++ } END { exit !(n == 2200) }' "$tmp/rnn-pred.tsv"; then ok; else bad "rnn: predictions"; head -3 "$tmp/rnn-pred.tsv"; fi
+expect 0 "$bin/features" --model "$tmp/rnn.ckpt" --data "$tmp/sp-test.tsv" --out "$tmp/rnn-f.tsv"
+if awk -F '\t' 'NR == 1 { ok = $1 == "seq" && $26 == "h25" && NF == 26 } NR > 1 && NF == 26 { n++ } END { exit !(ok && n == 10) }' "$tmp/rnn-f.tsv"; then ok; else bad "rnn: features"; head -2 "$tmp/rnn-f.tsv"; fi
+expect 1 "$bin/train" $rnn --set model.loss=elbo --data "$tmp/rnn-sp.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "rnn is trained on nll (Gaussian, known noise), not elbo"
+expect 1 "$bin/train" $lat --set model.loss=nll --data "$tmp/sp-train.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "latent is trained on elbo, not nll"
+awk -F '\t' 'NR == 1 || $1 != 1 || $5 == 0 || !seen++' "$tmp/sp-test.tsv" > "$tmp/rnn-one.tsv"
+expect 1 "$bin/train" $rnn --data "$tmp/rnn-one.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "sequence 1 has 1 observation"
+if ls "$tmp"/no.log "$tmp"/no.ckpt > /dev/null 2>&1; then bad "a refused rnn run left output"; else ok; fi
+
 echo "cli tests: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]

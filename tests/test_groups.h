@@ -18,6 +18,7 @@ struct CMUnitTest;
     X(moons_tests) \
     X(rnn_tests) \
     X(latent_tests) \
+    X(rnnbase_tests) \
     X(kinds_tests)
 
 #define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;

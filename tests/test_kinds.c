@@ -13,6 +13,7 @@
 
 #include "kind.h"
 #include "latent.h"
+#include "rnnbase.h"
 #include "model.h"
 #include "cnffield.h"
 #include "odenet.h"
@@ -38,8 +39,10 @@ static const struct {
     {"latent", "[model]\nkind = latent\nhidden = 4\nhidden_act = elu\nloss = elbo\ninput_dim = 2\n"
                "latent_dim = 2\nrnn_hidden = 3\ndecoder_hidden = 3\n"
                "[train]\nseed = 1\nbatch_size = 3\niterations = 1\nlr = 0.1\n"},
+    {"rnn", "[model]\nkind = rnn\nloss = nll\ninput_dim = 2\nrnn_hidden = 3\ndecoder_hidden = 3\n"
+            "[train]\nseed = 1\nbatch_size = 3\niterations = 1\nlr = 0.1\n"},
 };
-/* The latent kind's batch: three sequences (make_sequences). */
+/* The sequence kinds' batch: three sequences (make_sequences). */
 static const int tiny_lengths[TINY_B] = {3, 4, 2};
 static const int tiny_seqs[TINY_B] = {2, 0, 1};
 #define N_TINY (sizeof tiny / sizeof tiny[0])
@@ -125,9 +128,9 @@ static void interface_matches_direct_calls(void **state)
         rng_seed(&r, 5);
         fill(&r, x, (size_t)TINY_B * F);
         batch_t b = {.B = TINY_B, .K = 1, .x = x, .labels = labels};
-        int latent = !strcmp(k->name, "latent");
+        int latent = !strcmp(k->name, "latent"), rnn = !strcmp(k->name, "rnn");
         dataset_t seqd = {0};
-        if (latent) {
+        if (latent || rnn) {
             make_sequences(&seqd, TINY_B, tiny_lengths, 7);
             b = (batch_t){.B = TINY_B, .K = 1, .seqs = tiny_seqs, .data = &seqd};
         }
@@ -215,6 +218,20 @@ static void interface_matches_direct_calls(void **state)
             /* Leave the kind's last run the one compared below. */
             assert_int_equal(kind_model_run(&km, params, &b, NULL, &r0, &e), 0);
             latent_free(&lt);
+        } else if (rnn) {
+            rnnbase_config_t c = {.obs_dim = 2, .hidden = 3, .decoder_hidden = 3,
+                                  .obs_noise = 0.1};
+            rnnbase_t rm;
+            assert_int_equal(rnnbase_create(&rm, &c, TINY_B, &e), 0);
+            assert_int_equal(rm.n_params, np);
+            rnnbase_init_params(&rm, direct_params, &r);
+            assert_int_equal(rnnbase_run(&rm, direct_params, &seqd, tiny_seqs, TINY_B,
+                                         direct_grad, &direct, &e),
+                             0);
+            /* Predictions of every observation but each sequence's first. */
+            assert_true(res.mse_count == 2 * (1 + 2 + 3) && res.mse > 0);
+            assert_int_equal(res.ode.nfe_forward, 0);
+            rnnbase_free(&rm);
         } else {
             odenet_t net;
             net_kind_t nk = !strcmp(k->name, "odenet") ? NET_ODE : NET_RESNET;

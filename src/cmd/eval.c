@@ -9,8 +9,10 @@
  * targets: sign agreement), KEY_mse (sequences: the reconstructions'
  * mean squared error against the noisy observations, eps = 0, whose floor
  * is the noise variance), for sequences KEY_recon_mse and KEY_extrap_mse
- * (the model decoded at the noise-free truth rows with z0 = the posterior
- * mean, the kind's decode_truth: its mean squared error against the truth inside
+ * (the model decoded at the noise-free truth rows by the kind's
+ * decode_truth, latent with z0 = the posterior mean, rnn by one-step
+ * predictions and a rollout after the last observation: its mean squared
+ * error against the truth inside
  * [first, last observation] of each sequence, and after the last
  * observation; truth rows before the first are not scored) and
  * KEY_nfe_forward (forward evaluations per solve) to the summary.

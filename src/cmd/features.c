@@ -6,9 +6,9 @@
  * Columns: h1..hS, then the example's label or targets (y1..yk); for a
  * trajectory, t then h(t)_1..h(t)_S at every observation time.  For the
  * convolutional kinds S = C * 36, channel-major (h[c * 36 + 6 * row + col]).
- * For sequences (the latent kind): seq then h1..hS, the latent initial
- * state z0 (the posterior mean) of each trajectory; --count keeps the first
- * N trajectories.
+ * For sequences: seq then h1..hS, the latent kind's initial state z0 (the
+ * posterior mean) or the rnn kind's hidden state after the last
+ * observation of each trajectory; --count keeps the first N trajectories.
  * DATA is a TSV file or an MNIST directory (its test set); --count keeps
  * the first N examples (MNIST default 100, since each state is wide;
  * TSV default all).  Written atomically.

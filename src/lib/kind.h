@@ -1,5 +1,6 @@
 /* Model kinds: every model the pipeline trains (the MLP-ODE of report 000,
- * the ODE-Net and its ResNet baseline, the flow and the latent ODE)
+ * the ODE-Net and its ResNet baseline, the flow, the latent ODE and its
+ * recurrent baseline)
  * behind one table of operations, so that runcfg, the trainer, scoring,
  * checkpoints, eval and features never ask which model they hold.
  *
@@ -52,6 +53,10 @@ typedef struct {
 enum {
     KIND_BY_EPOCHS = 1 << 0, /* trains by [train] epochs with a resume file, else iterations */
     KIND_FLOAT32 = 1 << 1,   /* accepts [model] precision = float32 */
+    /* Reads batches of sequences and reports the mse of its outputs
+     * (model_result_t.mse): the log's metric and accuracy columns are
+     * batch_mse, test_mse and train_mse (latent, rnn). */
+    KIND_SEQUENCES = 1 << 2,
 };
 
 struct model_kind {

@@ -22,6 +22,9 @@ static int conv_resolve(runcfg_t *rc, const char *source, err_t *e)
     if (rc->end_time_jitter > 0)
         return err_set(e, "%s: [train] end_time_jitter is not supported for %s", source,
                        rc->kind);
+    if (rc->model.loss != LOSS_CE)
+        return err_set(e, "%s: [model] loss: %s is trained on cross_entropy, not %s", source,
+                       rc->kind, loss_name(rc->model.loss));
     return 0;
 }
 

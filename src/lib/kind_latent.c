@@ -184,7 +184,7 @@ static int latent_kind_truth(kind_model_t *m, const double *params, const datase
 
 const model_kind_t latent_kind = {
     .name = "latent",
-    .flags = 0,
+    .flags = KIND_SEQUENCES,
     .resolve = latent_resolve,
     .fit_data = latent_fit_data,
     .create = latent_kind_create,

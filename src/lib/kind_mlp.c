@@ -32,7 +32,7 @@ static int mlp_fit_data(runcfg_t *rc, const dataset_t *d, const char *source,
     rc->input_dim = d->n_features;
     rc->model.input_dim = d->n_features;
     if (rc->model.loss == LOSS_NLL)
-        return err_set(e, "%s: [model] loss nll is for kind = cnf", source);
+        return err_set(e, "%s: [model] loss nll is for kind = cnf or rnn", source);
     if (rc->model.loss == LOSS_ELBO)
         return err_set(e, "%s: [model] loss elbo is for kind = latent", source);
     if (d->kind == DATA_DENSITY)

@@ -10,7 +10,8 @@
     X(odenet_kind) /* kind_conv.c: Chen et al.'s ODE-Net */                                 \
     X(resnet_kind) /* kind_conv.c: its ResNet baseline */                                 \
     X(cnf_kind)    /* kind_cnf.c: continuous normalizing flow (report 002) */               \
-    X(latent_kind) /* kind_latent.c: latent ODE on irregular sequences (report 002) */
+    X(latent_kind) /* kind_latent.c: latent ODE on irregular sequences (report 002) */     \
+    X(rnn_kind)    /* kind_rnn.c: its recurrent baseline (Chen et al. 2018, Table 2) */
 
 #define DECLARE_KIND(k) extern const model_kind_t k;
 MODEL_KINDS(DECLARE_KIND)

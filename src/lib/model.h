@@ -19,7 +19,9 @@
 #include "ode.h"
 #include "rng.h"
 
-/* LOSS_NLL: the mean negative log-likelihood of a density model (cnf).
+/* LOSS_NLL: the mean negative log-likelihood per example: of a density
+ * model's points (cnf), or of a sequence's observations under Gaussian noise
+ * of known sd (rnn).
  * LOSS_ELBO: the mean negative evidence lower bound per trajectory (latent). */
 typedef enum { LOSS_CE, LOSS_MSE, LOSS_SSE, LOSS_NLL, LOSS_ELBO } loss_t;
 
@@ -52,8 +54,9 @@ typedef struct {
     long correct; /* classification: argmax hits */
     long count;   /* examples scored */
     double dL_dT; /* derivative of the loss with respect to the end time */
-    /* Reconstruction error (latent): the mean squared error of the outputs
-     * against the observations, over mse_count values (0: not computed). */
+    /* Reconstruction error (latent; rnn: of its predictions): the mean
+     * squared error of the outputs against the observations, over
+     * mse_count values (0: not computed). */
     double mse;
     long mse_count;
     ode_stats_t ode;

@@ -17,7 +17,7 @@ typedef struct {
     long count;   /* examples scored */
     long nfe_forward, nfe_backward; /* totals over the solves */
     long solves;                    /* model runs */
-    double mse; /* reconstruction error over every value the kind scored (latent); nan if none */
+    double mse; /* reconstruction error over every value scored (latent, rnn); nan if none */
 } score_t;
 
 /* Chunks of at most `chunk` examples (m->max_batch bounds them too); the

@@ -85,20 +85,27 @@ static void log_row(FILE *fp, long it, double loss, long nfe_f, long nfe_b, doub
             v->train_accuracy);
 }
 
+/* Does the run's kind log the mse of its outputs on sequences (kind.h's
+ * KIND_SEQUENCES: latent, rnn) in its metric and accuracy columns? */
+static int logs_sequence_mse(const runcfg_t *rc)
+{
+    return (rc->model_kind->flags & KIND_SEQUENCES) != 0;
+}
+
 /* The evaluation columns after a step: the metric is the test set's if
- * there is one, else the step's own; an ELBO-trained (latent) model's is
- * always the step's batch reconstruction mse.  With [data] eval_every = N
+ * there is one, else the step's own; a sequence model's (latent, rnn) is
+ * always the step's batch mse.  With [data] eval_every = N
  * the sets are scored only after every N-th iteration and the last
  * (score = 0 for the others, whose columns stay nan). */
 static int metrics(run_t *r, double batch_loss, double batch_acc, double batch_mse, int score,
                    evals_t *v, err_t *e)
 {
     int classify = r->rc->model.loss == LOSS_CE;
-    int elbo = r->rc->model.loss == LOSS_ELBO;
-    v->metric = elbo ? batch_mse : classify ? batch_acc : batch_loss;
+    int seq_mse = logs_sequence_mse(r->rc);
+    v->metric = seq_mse ? batch_mse : classify ? batch_acc : batch_loss;
     v->test_loss = v->test_accuracy = v->train_loss = v->train_accuracy = NAN;
     if (!score) {
-        if (r->test->count > 0 && !elbo)
+        if (r->test->count > 0 && !seq_mse)
             v->metric = NAN; /* the column holds the test set's metric or nothing */
         return 0;
     }
@@ -107,11 +114,11 @@ static int metrics(run_t *r, double batch_loss, double batch_acc, double batch_m
         if (score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &s, e) != 0)
             return -1;
         double accuracy = (double)s.correct / r->test->count;
-        if (!elbo)
+        if (!seq_mse)
             v->metric = classify ? accuracy : s.loss;
         v->test_loss = s.loss;
-        /* A latent model's column holds its reconstruction mse (score.h;
-         * nan for every other regression). */
+        /* A sequence model's column holds its mse (score.h; nan for every
+         * other regression). */
         v->test_accuracy = classify ? accuracy : s.mse;
     }
     if (r->rc->eval_train) {
@@ -488,15 +495,15 @@ static int run_training(run_t *r, err_t *e)
         if (atomic_open(&log, o->log_path, e) != 0) {
             status = -1;
         } else {
-            /* The accuracy columns of an ELBO-trained (latent) model hold
-             * its reconstruction mse, and say so. */
-            int elbo = r->rc->model.loss == LOSS_ELBO;
+            /* The accuracy columns of a sequence model (latent, rnn) hold
+             * its mse, and say so. */
+            int seq_mse = logs_sequence_mse(r->rc);
             fputs(by_epochs ? "epoch\titerations\ttrain_loss\ttrain_accuracy\ttest_loss\t"
                               "test_accuracy\tnfe_forward\tnfe_backward\tseconds\n"
-                    : elbo ? "iteration\tloss\tbatch_mse\tnfe_forward\tnfe_backward\tseconds\t"
-                             "test_loss\ttest_mse\ttrain_loss\ttrain_mse\n"
-                           : "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
-                             "test_loss\ttest_accuracy\ttrain_loss\ttrain_accuracy\n",
+                    : seq_mse ? "iteration\tloss\tbatch_mse\tnfe_forward\tnfe_backward\t"
+                                "seconds\ttest_loss\ttest_mse\ttrain_loss\ttrain_mse\n"
+                              : "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
+                                "test_loss\ttest_accuracy\ttrain_loss\ttrain_accuracy\n",
                   log.fp);
             fputs(r->rows_text, log.fp);
             status = checkpoint_write(o->model_path, config_text, r->params, np, e);
