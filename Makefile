@@ -139,7 +139,7 @@ bin: $(BINARIES)  ## build every executable into build/bin
 KIND_OWN_mlp := model field kind_mlp
 KIND_OWN_conv := odenet convfield conv kind_conv
 KIND_OWN_cnf := cnffield kind_cnf moons
-KIND_OWN_latent := latent kind_latent rnn elbo
+KIND_OWN_latent := latent kind_latent rnn elbo field
 # The recurrent baseline shares the latent ODE's cell (rnn) and likelihood
 # (elbo): a file two kinds own is in both their stamps and in no other's.
 KIND_OWN_rnn := rnnbase kind_rnn rnn elbo

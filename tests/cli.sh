@@ -345,8 +345,22 @@ if awk -F '\t' 'NR > 1 { n++; o += $5 } END { exit !(n == 36 && o == 6) }' "$tmp
 # The loader reads it as sequences (and the mlp kind declines them).
 expect 1 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/spirals-a.tsv" --log "$tmp/no-spirals.log" --model "$tmp/no-spirals.ckpt"
 has "holds sequences"
+# Fixed curves, a window and a horizon: every spiral of one direction has
+# the same truth at a grid time; the truth ends 50 grid points after the
+# 100-point window, and every observation lies in the window.
+expect 0 "$gd" spirals --count 6 --seed 5 --window 100 --horizon 50 --observations 30 \
+    --radius 0.25,0.25 --growth 0.15,0.15 --phase 0,0 --out "$tmp/spirals-fixed.tsv"
+if awk -F '\t' 'NR > 1 && $5 == 0 { k = ($1 % 2) SUBSEP $2; if (k in v && v[k] != $3 " " $4) exit 1; v[k] = $3 " " $4
+        n[$1]++; last[$1] = $2 }
+    NR > 1 && $5 == 1 { o[$1]++; if (!($1 in f)) f[$1] = $2; l[$1] = $2 }
+    END { h = 6 * 3.14159265358979 / 999
+        for (q = 0; q < 6; q++) {
+            if (o[q] != 30 || l[q] - f[q] > 99 * h + 1e-9) exit 1
+            if (last[q] - l[q] < 50 * h - 1e-9 || last[q] - f[q] > 149 * h + 1e-9) exit 1 }
+        exit 0 }' "$tmp/spirals-fixed.tsv"; then ok; else bad "spirals: fixed curves, window or horizon"; fi
 for args in "--count 0" "--count abc" "--observations 1" "--observations 401" "--noise -1" "--noise x" \
-    "--seed -1" "--grid-points 9" "--duration 0"; do
+    "--seed -1" "--grid-points 9" "--duration 0" "--window 1" "--window 801" "--horizon -1" \
+    "--horizon 401" "--radius 1,0" "--radius -1,0" "--growth 0,0.1" "--growth 0.2" "--phase x,1"; do
     opt=${args%% *}
     expect 1 "$gd" spirals --count 3 --seed 1 $args --out "$tmp/no-spirals.tsv"
     has "spirals: $opt"
@@ -354,7 +368,7 @@ done
 expect 1 "$gd" spirals --count 3 --out "$tmp/no-spirals.tsv"
 has "spirals: --count, --seed and --out are required"
 expect 0 "$gd" spirals --help
-has "a ~ U(0, 0.5), b ~ U(0.1, 0.2)"
+has "--radius LO,HI    starting radius a ~ U(LO, HI)"
 if ls "$tmp"/no-spirals* > /dev/null 2>&1; then bad "a refused gen-data spirals left output"; ls "$tmp"/no-spirals*; else ok; fi
 
 # --- the latent ODE (kind = latent) on spirals: train with a test set,
