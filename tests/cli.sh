@@ -446,6 +446,10 @@ has "latent is trained on elbo, not mse"
 expect 1 "$bin/train" $lat --set model.obs_noise=0 --data "$tmp/sp-train.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has "obs_noise must be positive"
 if ls "$tmp"/no.log "$tmp"/no.ckpt "$tmp"/no.tsv > /dev/null 2>&1; then bad "a refused latent run left output"; else ok; fi
+# A latent ODE driven to divergence stops with the iteration named, writing nothing.
+expect 1 "$bin/train" $lat --set train.iterations=40 --set train.lr=1000 --set ode.max_steps=500 --data "$tmp/sp-train.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "iteration [0-9]*: latent: "
+if ls "$tmp"/no.log "$tmp"/no.ckpt "$tmp"/no.log.tmp* > /dev/null 2>&1; then bad "a diverged latent run left output"; else ok; fi
 
 # --- the recurrent baseline (kind = rnn) on spirals: ~20 iterations, the
 # log's mse columns, eval's truth scores finite (no ODE: NFE 0), features

@@ -66,6 +66,7 @@ probe "nothing changed" "" "" \
   "$sines_run $circles_data $circles_runs $ma_run $ma_summaries $on_runs $mnist_summary
    $cnf_run $d/cnf/samples.tsv $f/fig-cnf.pdf
    $latent_run $d/latent/eval.tsv $d/latent/claims.tsv $f/fig-latent.pdf
+   $d/latent/table/n30/rnn/model.ckpt $d/latent/table2.tsv $g/table-latent.tex
    $d/circles/p10/features.tsv $f/fig8.pdf $g/numbers.tex $g/table1.tex"
 
 # One run's config (make -W pretends the file was just modified).
@@ -102,6 +103,11 @@ probe "CNF_SET_quick changed" "CNF_SET_quick='--set train.iterations=7'" \
 probe "LATENT_SET_quick changed" "LATENT_SET_quick='--set train.iterations=7'" \
   "$latent_run $d/latent/eval.tsv $d/latent/claims.tsv $f/fig-latent.pdf" \
   "$d/latent/train.tsv $d/latent/test.tsv $cnf_run $circles_runs"
+# The RNN baseline's config: its three runs and the table, nothing else.
+probe "stages/latent/rnn.ini changed" "-W stages/latent/rnn.ini" \
+  "$d/latent/table/n30/rnn/model.ckpt $d/latent/table/n100/rnn/eval.tsv $d/latent/table2.tsv
+   $g/table-latent.tex $g/numbers.tex" \
+  "$d/latent/table/n30/latent/model.ckpt $d/latent/table/n30/train.tsv $latent_run $cnf_run"
 probe "the circles grid size changed" "CIRCLES_GRID_quick=41" \
   "$d/circles/p0/grid.tsv $d/circles/p10/eval.tsv $f/fig8.pdf" \
   "$circles_runs $d/circles/p10/features.tsv $f/fig9.pdf"
@@ -113,8 +119,9 @@ probe "MNIST_SEEDS changed" "MNIST_SEEDS=1" \
 
 # RUN_SET: every training run, no dataset.
 probe "RUN_SET changed" "RUN_SET='--set train.seed=5'" \
-  "$sines_run $circles_runs $ma_run $on_runs $cnf_run $latent_run" \
-  "$circles_data $d/sines/data-sin.tsv $mnist_summary $d/cnf/test.tsv $d/latent/test.tsv"
+  "$sines_run $circles_runs $ma_run $on_runs $cnf_run $latent_run $d/latent/table/n50/rnn/model.ckpt" \
+  "$circles_data $d/sines/data-sin.tsv $mnist_summary $d/cnf/test.tsv $d/latent/test.tsv
+   $d/latent/table/n50/train.tsv"
 
 # MNIST_DIR: the contents decide, not the path.  An identical copy elsewhere
 # changes nothing; one changed pixel reruns every MNIST result.

@@ -67,7 +67,7 @@ $(eval $(call figure,fig-latent,stages/latent/fig.gp,$(LATENT_DIR)/pred.tsv $(LA
   $(LATENT_DIR)/claims.tsv,dir='$(LATENT_DIR)'; seqs='$(LATENT_FIG_SEQS)'))
 
 .PHONY: latent
-latent: $(LATENT_SUMMARIES)  ## train and score the latent ODE on spirals (quick 31 s, paper 5 min)
+latent: $(LATENT_SUMMARIES)  ## train and score the latent ODE on spirals (quick 8 s, paper 67 s)
 	@awk -F '\t' '{ printf "%-28s %s\n", $$1, $$2 }' $(LATENT_DIR)/claims.tsv
 fig-latent:  ## report 002's latent-ODE figure: spirals reconstructed and extrapolated, mse
 
