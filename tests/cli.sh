@@ -166,6 +166,18 @@ expect 0 "$bin/train" $rn --log "$tmp/rn.log" --model "$tmp/rn.ckpt"
 has "resuming after epoch 1"
 if cut -f1-8 "$tmp/rn.log" | cmp -s - "$(cut -f1-8 "$tmp/rn-full.log" > "$tmp/a"; echo "$tmp/a")"; then ok; else bad "resumed run differs from the uninterrupted one"; fi
 if [ ! -e "$tmp/rn.ckpt.resume" ]; then ok; else bad "resume file left after a finished run"; fi
+# A resume file is used only on the data it was made on: interrupted on
+# MNIST, rerun on a copy with one changed pixel of image 0, the run starts
+# afresh and says why.
+mkdir -p "$tmp/mnist-other"
+cp "$mnist"/*-ubyte "$tmp/mnist-other/"
+printf '\377' | dd of="$tmp/mnist-other/train-images-idx3-ubyte" bs=1 seek=500 conv=notrunc 2>/dev/null
+rn_other=$(echo "$rn" | sed "s|--data $mnist|--data $tmp/mnist-other|")
+expect 3 "$bin/train" $rn --log "$tmp/rn2.log" --model "$tmp/rn2.ckpt" --stop-after-epoch 1
+expect 0 "$bin/train" $rn_other --log "$tmp/rn2.log" --model "$tmp/rn2.ckpt"
+has "made on other training or test data"
+if [ "$(wc -l < "$tmp/rn2.log")" -eq "$(wc -l < "$tmp/rn-full.log")" ] && ! cmp -s "$tmp/rn2.log" "$tmp/rn-full.log"; then ok; else bad "a resume on other data must start afresh"; fi
+rm -rf "$tmp/mnist-other"
 
 # --- float32 convolutions train the same network: after the same 4 steps
 # the training loss agrees with the double run to 1e-3 (relative); the key

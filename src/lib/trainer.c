@@ -260,21 +260,69 @@ static int summary_iterations(run_t *r, summary_t *sum, err_t *e)
 
 /* ---------------------------------------------------------------- epochs */
 
-/* Resume state: params, Adam moments, the generator, the epoch, and the
- * log rows so far, stored as a checkpoint whose text is
- *   "resume EPOCH STEP S0 S1 S2 S3\n" LOG-ROWS "---\n" CONFIG. */
+/* FNV-1a (64 bit) over n bytes, continuing from h. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* A fingerprint of a dataset's contents as loaded (kind, sizes and every
+ * array), so that a resume file is used only on the data it was made on,
+ * wherever that data lives. */
+static uint64_t data_fingerprint(uint64_t h, const dataset_t *d)
+{
+    int sizes[8] = {(int)d->kind,   d->count,      d->n_features, d->n_targets,
+                    d->n_classes,   d->n_sequences, d->n_observed, d->n_truth};
+    h = fnv1a(h, sizes, sizeof sizes);
+    size_t n = (size_t)(d->count > 0 ? d->count : 0);
+    if (d->x)
+        h = fnv1a(h, d->x, n * (size_t)d->n_features * sizeof *d->x);
+    if (d->labels)
+        h = fnv1a(h, d->labels, n * sizeof *d->labels);
+    if (d->y)
+        h = fnv1a(h, d->y, n * (size_t)d->n_targets * sizeof *d->y);
+    if (d->t)
+        h = fnv1a(h, d->t, n * sizeof *d->t);
+    if (d->seq_start) {
+        size_t S = (size_t)d->n_sequences + 1;
+        h = fnv1a(h, d->seq_start, S * sizeof(int));
+        h = fnv1a(h, d->obs_start, S * sizeof(int));
+        h = fnv1a(h, d->obs_rows, (size_t)d->n_observed * sizeof(int));
+        h = fnv1a(h, d->truth_start, S * sizeof(int));
+        h = fnv1a(h, d->truth_rows, (size_t)d->n_truth * sizeof(int));
+    }
+    return h;
+}
+
+/* The run's training and test data together. */
+static uint64_t run_data_fingerprint(const run_t *r)
+{
+    uint64_t h = data_fingerprint(0xcbf29ce484222325ULL, r->train);
+    return data_fingerprint(h, r->test);
+}
+
+/* Resume state: params, Adam moments, the generator, the epoch, the
+ * fingerprint of the training and test data, and the log rows so far,
+ * stored as a checkpoint whose text is
+ *   "resume EPOCH STEP S0 S1 S2 S3 DATA\n" LOG-ROWS "---\n" CONFIG. */
 static int save_resume(const char *path, const char *config_text, const char *log_rows, long epoch,
-                       const optimizer_t *opt, const rng_t *rng, const double *params, size_t np,
-                       err_t *e)
+                       const optimizer_t *opt, const rng_t *rng, uint64_t data,
+                       const double *params, size_t np, err_t *e)
 {
     char *meta = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&meta, &len);
     if (!fp)
         return err_set(e, "out of memory");
-    fprintf(fp, "resume %ld %ld %llu %llu %llu %llu\n%s---\n%s", epoch, opt->step,
+    fprintf(fp, "resume %ld %ld %llu %llu %llu %llu %llu\n%s---\n%s", epoch, opt->step,
             (unsigned long long)rng->s[0], (unsigned long long)rng->s[1],
-            (unsigned long long)rng->s[2], (unsigned long long)rng->s[3], log_rows, config_text);
+            (unsigned long long)rng->s[2], (unsigned long long)rng->s[3],
+            (unsigned long long)data, log_rows, config_text);
     fclose(fp);
     double *all = xmalloc(3 * np * sizeof *all); /* params | m | v */
     memcpy(all, params, np * sizeof *all);
@@ -303,12 +351,19 @@ static long load_resume(run_t *r, const char *path, const char *config_text, opt
         return 0;
     }
     long epoch = 0, step = 0;
-    unsigned long long s[4];
+    unsigned long long s[4], data = 0;
     char *sep = strstr(meta, "---\n");
     if (n != 3 * np || !sep || strcmp(sep + 4, config_text) != 0 ||
-        sscanf(meta, "resume %ld %ld %llu %llu %llu %llu", &epoch, &step, &s[0], &s[1], &s[2],
-               &s[3]) != 6) {
+        sscanf(meta, "resume %ld %ld %llu %llu %llu %llu %llu", &epoch, &step, &s[0], &s[1],
+               &s[2], &s[3], &data) != 7) {
         ev.reason = "it is from another configuration";
+        notify(r, &ev);
+        free(meta);
+        free(all);
+        return 0;
+    }
+    if (data != (unsigned long long)run_data_fingerprint(r)) {
+        ev.reason = "it was made on other training or test data";
         notify(r, &ev);
         free(meta);
         free(all);
@@ -391,7 +446,8 @@ static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
         train_event_t ev = {.what = TRAIN_EPOCH, .epoch = epoch, .epochs = rc->epochs,
                             .accuracy = test_accuracy, .seconds = st->epoch_seconds};
         notify(r, &ev);
-        if (save_resume(resume_path, config_text, r->rows_text, epoch, opt, &r->rng, r->params,
+        if (save_resume(resume_path, config_text, r->rows_text, epoch, opt, &r->rng,
+                        run_data_fingerprint(r), r->params,
                         np, e) != 0)
             return -1;
         if (epoch == r->o->stop_after_epoch && epoch < rc->epochs) {
