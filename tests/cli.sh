@@ -283,6 +283,20 @@ expect 0 "$bin/train" $cnf --data "$tmp/mtr.tsv" --test "$tmp/mte.tsv" --log "$t
 # points (one chunk, as in training) gives the last logged test NLL.
 if awk -F '\t' 'NR > 1 { n++; if (($7 == "nan") != (n % 3 != 0)) bad = 1 } END { exit !(n == 6 && !bad) }' "$tmp/cnf.log"; then ok; else bad "cnf: eval_every rows"; cat "$tmp/cnf.log"; fi
 expect 0 "$bin/eval" --model "$tmp/cnf.ckpt" --data "$tmp/mte.tsv" --summary "$tmp/cnf-eval.tsv" --prefix k --grid "$tmp/cnf-grid.tsv" --grid-range -4,4 --grid-n 5
+# An interrupted command leaves no temporary file beside its targets
+# (SIGTERM during a long grid evaluation), and a command removes the
+# temporary files a killed earlier run of the same target left.
+"$bin/eval" --model "$tmp/cnf.ckpt" --data "$tmp/mte.tsv" --summary "$tmp/int-eval.tsv" --prefix k \
+    --grid "$tmp/int-grid.tsv" --grid-range -4,4 --grid-n 2000 > /dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -TERM $pid 2> /dev/null
+wait $pid 2> /dev/null
+rc=$?
+if [ $rc -eq 143 ] && ! ls "$tmp"/int-* > /dev/null 2>&1; then ok; else bad "an interrupted eval left files (rc $rc)"; ls "$tmp"/int-*; fi
+: > "$tmp/cnf-eval2.tsv.tmp.AbC123"
+expect 0 "$bin/eval" --model "$tmp/cnf.ckpt" --data "$tmp/mte.tsv" --summary "$tmp/cnf-eval2.tsv" --prefix k
+if [ ! -e "$tmp/cnf-eval2.tsv.tmp.AbC123" ]; then ok; else bad "a stale temporary file was not removed"; fi
 want=$(awk -F '\t' 'NR > 1 { a = $7 } END { print a }' "$tmp/cnf.log")
 got=$(awk '$1 == "k_loss" { print $2 }' "$tmp/cnf-eval.tsv" 2>/dev/null)
 if awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d * d < 1e-10 && b > 0) }'; then ok; else bad "cnf: eval NLL '$got' differs from the log's '$want'"; fi

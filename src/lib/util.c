@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +75,95 @@ void *xcalloc_at(size_t n, size_t size, const char *file, int line)
     return p;
 }
 
+/* Temporary files of atomic outputs not yet committed or aborted.  They
+ * are removed when the process exits without committing them (die, an
+ * error path that forgets atomic_abort) and on SIGINT, SIGTERM, SIGHUP and
+ * SIGPIPE (the handler unlinks them, then re-raises the signal with its
+ * default action), so an interrupted command leaves nothing beside its
+ * targets.  A fixed table: unlink is async-signal-safe, malloc is not. */
+#define ATOMIC_MAX_OPEN 64
+#define ATOMIC_TMP_MAX 4096
+static char pending_tmp[ATOMIC_MAX_OPEN][ATOMIC_TMP_MAX];
+static volatile sig_atomic_t pending_used[ATOMIC_MAX_OPEN];
+
+static void unlink_pending(void)
+{
+    for (int i = 0; i < ATOMIC_MAX_OPEN; i++)
+        if (pending_used[i]) {
+            unlink(pending_tmp[i]);
+            pending_used[i] = 0;
+        }
+}
+
+static void on_fatal_signal(int sig)
+{
+    unlink_pending();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_cleanup(void)
+{
+    static int installed = 0;
+    if (installed)
+        return;
+    installed = 1;
+    atexit(unlink_pending);
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sigemptyset(&sa.sa_mask);
+        /* A signal the caller ignores (e.g. SIGINT of a background job)
+         * stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+static void pending_add(const char *tmp)
+{
+    for (int i = 0; i < ATOMIC_MAX_OPEN; i++)
+        if (!pending_used[i] && strlen(tmp) < ATOMIC_TMP_MAX) {
+            memcpy(pending_tmp[i], tmp, strlen(tmp) + 1);
+            pending_used[i] = 1;
+            return;
+        }
+}
+
+static void pending_remove(const char *tmp)
+{
+    for (int i = 0; i < ATOMIC_MAX_OPEN; i++)
+        if (pending_used[i] && strcmp(pending_tmp[i], tmp) == 0) {
+            pending_used[i] = 0;
+            return;
+        }
+}
+
+/* Removes "<path>.tmp.XXXXXX" files a killed earlier run left (SIGKILL, a
+ * crash): nobody else writes that target while this command does. */
+static void remove_stale_tmp(const char *path)
+{
+    if (strpbrk(path, "*?[\\"))
+        return; /* not a safe glob pattern */
+    size_t n = strlen(path);
+    char *pattern = xmalloc(n + 16);
+    snprintf(pattern, n + 16, "%s.tmp.??????", path);
+    glob_t g;
+    if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            unlink(g.gl_pathv[i]);
+        globfree(&g);
+    }
+    free(pattern);
+}
+
 int atomic_open(atomic_file_t *af, const char *path, err_t *e)
 {
+    install_cleanup();
+    remove_stale_tmp(path);
     size_t n = strlen(path);
     af->fp = NULL;
     af->path = xmalloc(n + 1);
@@ -94,10 +183,12 @@ int atomic_open(atomic_file_t *af, const char *path, err_t *e)
     mode_t mask = umask(0);
     umask(mask);
     fchmod(fd, 0666 & ~mask);
+    pending_add(af->tmp_path);
     af->fp = fdopen(fd, "w");
     if (!af->fp) {
         close(fd);
         unlink(af->tmp_path);
+        pending_remove(af->tmp_path);
         err_set(e, "%s: cannot open temporary file: %s", path, strerror(errno));
         free(af->path);
         free(af->tmp_path);
@@ -122,6 +213,7 @@ int atomic_commit(atomic_file_t *af, err_t *e)
                 strerror(errno));
         unlink(af->tmp_path);
     }
+    pending_remove(af->tmp_path);
     free(af->path);
     free(af->tmp_path);
     af->path = af->tmp_path = NULL;
@@ -132,8 +224,10 @@ void atomic_abort(atomic_file_t *af)
 {
     if (af->fp)
         fclose(af->fp);
-    if (af->tmp_path)
+    if (af->tmp_path) {
         unlink(af->tmp_path);
+        pending_remove(af->tmp_path);
+    }
     free(af->path);
     free(af->tmp_path);
     af->fp = NULL;

@@ -40,7 +40,10 @@ void *xcalloc_at(size_t n, size_t size, const char *file, int line);
 
 /* Atomic output: write to "<path>.tmp.XXXXXX" in the same directory, then
  * rename over <path> on commit.  Abort (or a crash) leaves <path> untouched,
- * so Make never sees a half-written target. */
+ * so Make never sees a half-written target.  Uncommitted temporary files are
+ * removed at exit and on SIGINT, SIGTERM, SIGHUP and SIGPIPE (handlers
+ * installed by the first atomic_open), and atomic_open removes any
+ * "<path>.tmp.XXXXXX" an earlier killed run left. */
 typedef struct {
     FILE *fp;
     char *path;
