@@ -261,7 +261,7 @@ expect 0 "$bin/features" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --out "$t
 if awk -F '\t' 'NF != 4 { bad = 1 } END { exit !(NR == 65 && !bad) }' "$tmp/reg-h.tsv"; then ok; else bad "mlp: features should be 64 rows of h1..h3 and y1"; fi
 # A conv checkpoint refuses data it cannot read.
 expect 1 "$bin/eval" --model "$tmp/odenet.ckpt" --data "$tmp/reg.tsv" --summary "$tmp/no.tsv" --prefix k
-has "odenet needs 784-pixel MNIST images"
+has "odenet needs 28x28 MNIST images"
 
 # --- option parsing (getopt_long): --help, a missing value, an unknown option.
 for cmd in train eval features; do

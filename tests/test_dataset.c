@@ -108,6 +108,92 @@ static void refuses_malformed_files(void **state)
     expect_refused("t\ty1\n0\t1\n0\t2\n", "times must increase");
 }
 
+/* Like expect_refused, for bytes that may hold a NUL. */
+static void expect_refused_bytes(const char *bytes, size_t len, const char *fragment)
+{
+    dataset_t d;
+    err_t e = {{0}};
+    char *path = temp_path("dataset");
+    write_bytes(path, bytes, len);
+    if (dataset_load_tsv(path, &d, &e) == 0)
+        fail_msg("accepted a bad file; expected '%s'", fragment);
+    if (!strstr(e.msg, fragment) || !strstr(e.msg, path))
+        fail_msg("message '%s' lacks '%s' or the path", e.msg, fragment);
+    unlink(path);
+    free(path);
+}
+
+/* A NUL byte anywhere would end the text early: every row after it used
+ * to vanish without a word. */
+static void refuses_nul_bytes(void **state)
+{
+    (void)state;
+    static const char alone[] = "x1\ty1\n1\t2\n\0\n3\t4\n5\t6\n";
+    expect_refused_bytes(alone, sizeof alone - 1, ":3: NUL byte");
+    static const char inside[] = "x1\ty1\n1\t2\n3\t4\n5\0\t6\n";
+    expect_refused_bytes(inside, sizeof inside - 1, ":4: NUL byte");
+    static const char header[] = "x1\0\ty1\n1\t2\n";
+    expect_refused_bytes(header, sizeof header - 1, ":1: NUL byte");
+}
+
+/* NaN and infinities are refused in every format, naming line and column. */
+static void refuses_non_finite_values(void **state)
+{
+    (void)state;
+    expect_refused("x1\tx2\ty1\n1\t2\t3\n1\tnan\t3\n", ":3: column 2: nan is not a finite");
+    expect_refused("x1\ty1\n1\tinf\n", ":2: column 2: inf is not a finite");
+    expect_refused("x1\tx2\n-Infinity\t0\n", ":2: column 1: -inf is not a finite");
+    expect_refused("x1\tlabel\nNaN\t0\n", ":2: column 1: nan is not a finite");
+    expect_refused("t\ty1\n0\t1\n1\tinf\n", ":3: column 2: inf is not a finite");
+}
+
+/* A label's range is checked before any cast to int (a cast of 1e11 or
+ * NaN to int is undefined). */
+static void refuses_out_of_range_labels(void **state)
+{
+    (void)state;
+    expect_refused("x1\tlabel\n1\t0\n\n2\t1e11\n", ":4: column 2: label 1e+11 is not a class index");
+    expect_refused("x1\tlabel\n1\t-1e300\n", ":2: column 2: label -1e+300 is not a class index");
+    expect_refused("label\tx1\n1000001\t1\n", ":2: column 1: label 1e+06 is not a class index");
+    expect_refused("x1\tlabel\n1\t-0.5\n", "label -0.5 is not a class index");
+    expect_refused("x1\tlabel\n1\tnan\n", ":2: column 2: nan is not a finite");
+    dataset_t d;
+    err_t e = {{0}};
+    if (load_text("x1\tlabel\n1\t1000000\n", &d, &e, NULL) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(d.n_classes, 1000001);
+    dataset_free(&d);
+}
+
+/* Feature and target columns are x1..xd then y1..yk, exactly and in order. */
+static void refuses_misnamed_columns(void **state)
+{
+    (void)state;
+    expect_refused("x1\tx1\ty1\n1\t2\t3\n", ":1: column 2 is 'x1' where x2 belongs");
+    expect_refused("x9zzz\ty1\n1\t2\n", ":1: unknown column 'x9zzz'");
+    expect_refused("x2\tx1\ty1\n1\t2\t3\n", ":1: column 1 is 'x2' where x1 belongs");
+    expect_refused("x1\tx3\ty1\n1\t2\t3\n", ":1: column 2 is 'x3' where x2 belongs");
+    expect_refused("x1\ty2\n1\t2\n", ":1: column 2 is 'y2' where y1 belongs");
+    expect_refused("x1\ty1\ty1\n1\t2\t3\n", ":1: column 3 is 'y1' where y2 belongs");
+    expect_refused("x1\ty1\tx2\n1\t2\t3\n", ":1: column 3 is 'x2' after a target column");
+    expect_refused("x01\ty1\n1\t2\n", ":1: unknown column 'x01'");
+    expect_refused("x1\ty99999999999\n1\t2\n", ":1: unknown column 'y99999999999'");
+    expect_refused("seq\tt\ty2\tobserved\n0\t0\t0\t1\n", ":1: column 3 is 'y2' where y1");
+    /* Multi-digit numbers count on from x9; label may stand anywhere. */
+    dataset_t d;
+    err_t e = {{0}};
+    if (load_text("x1 x2 x3 x4 x5 x6 x7 x8 x9 x10 x11 label\n"
+                  "1 2 3 4 5 6 7 8 9 10 11 2\n", &d, &e, NULL) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(d.n_features, 11);
+    assert_true(d.x[10] == 11.0 && d.labels[0] == 2);
+    dataset_free(&d);
+    if (load_text("label\tx1\tx2\n1\t0.5\t0.25\n", &d, &e, NULL) != 0)
+        fail_msg("%s", e.msg);
+    assert_true(d.x[1] == 0.25 && d.labels[0] == 1);
+    dataset_free(&d);
+}
+
 /* Two sequences: the first with a truth row and an observation at the same
  * time and one truth row after the observations (extrapolation), the second
  * with observations only; columns in a different order from gen-data's. */
@@ -211,6 +297,10 @@ const struct CMUnitTest dataset_tests[] = {
     cmocka_unit_test(loads_regression_and_trajectory),
     cmocka_unit_test(loads_density_points),
     cmocka_unit_test(refuses_malformed_files),
+    cmocka_unit_test(refuses_nul_bytes),
+    cmocka_unit_test(refuses_non_finite_values),
+    cmocka_unit_test(refuses_out_of_range_labels),
+    cmocka_unit_test(refuses_misnamed_columns),
     cmocka_unit_test(loads_sequences),
     cmocka_unit_test(refuses_bad_sequences),
 };

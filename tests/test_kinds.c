@@ -337,7 +337,102 @@ static void score_weights_chunks_by_size(void **state)
     kind_model_free(&km);
 }
 
+/* The mlp kind's check_data matches the loss to the data: cross-entropy
+ * reads labels (below the number of outputs), squared errors read targets
+ * (as many as outputs).  A mismatch used to reach the loss and crash. */
+static void mlp_check_data_matches_loss(void **state)
+{
+    (void)state;
+    static const char *ce = "[model]\nhidden = 5\ninput_dim = 2\naugment = 1\noutput_dim = 2\n"
+                            "loss = cross_entropy\n"
+                            "[train]\nseed = 1\nbatch_size = 3\niterations = 1\nlr = 0.1\n";
+    static const char *mse = "[model]\nhidden = 5\ninput_dim = 2\naugment = 1\noutput_dim = 1\n"
+                             "loss = mse\nreadout = 3\n"
+                             "[train]\nseed = 1\nbatch_size = 3\niterations = 1\nlr = 0.1\n";
+    double x[4] = {0}, y[4] = {0};
+    int labels[2] = {0, 1};
+    dataset_t labelled = {.kind = DATA_CLASSIFY, .count = 2, .n_features = 2, .n_classes = 2,
+                          .x = x, .labels = labels};
+    dataset_t labelled7 = labelled;
+    labelled7.n_classes = 8;
+    dataset_t real1 = {.kind = DATA_REGRESS, .count = 2, .n_features = 2, .n_targets = 1,
+                       .x = x, .y = y};
+    dataset_t real2 = real1;
+    real2.n_targets = 2;
+    dataset_t points = {.kind = DATA_DENSITY, .count = 2, .n_features = 2, .x = x};
+    const struct {
+        const char *ini;
+        const dataset_t *d;
+        const char *expect; /* NULL: suits */
+    } cases[] = {
+        {ce, &labelled, NULL},
+        {ce, &labelled7, "has labels up to 7"},
+        {ce, &real2, "loss cross_entropy does not suit real2.tsv (real-valued data)"},
+        {ce, &points, "neither labels nor targets"},
+        {mse, &real1, NULL},
+        {mse, &real2, "has 2 target columns"},
+        {mse, &labelled, "loss mse does not suit labelled.tsv (labelled data)"},
+        {mse, &points, "neither labels nor targets"},
+    };
+    const char *names[] = {"labelled.tsv", "labelled7.tsv", "real2.tsv", "points.tsv",
+                           "real1.tsv", "real2.tsv", "labelled.tsv", "points.tsv"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        runcfg_t rc;
+        err_t e = {{0}};
+        if (runcfg_load_string("t.ini", cases[i].ini, &rc, &e) != 0)
+            fail_msg("%s", e.msg);
+        kind_model_t km;
+        assert_int_equal(kind_model_create(&km, &rc, 2, 1, &e), 0);
+        int got = km.kind->check_data(&km, cases[i].d, names[i], &e);
+        if (!cases[i].expect && got != 0)
+            fail_msg("case %zu refused: %s", i, e.msg);
+        if (cases[i].expect && (got == 0 || !strstr(e.msg, cases[i].expect) ||
+                                !strstr(e.msg, names[i])))
+            fail_msg("case %zu: %s (wanted '%s')", i, got ? e.msg : "accepted",
+                     cases[i].expect);
+        kind_model_free(&km);
+    }
+}
+
+/* The convolutional kinds read 28 x 28 images: 784 values of another shape
+ * (or a TSV file's, which has none) are refused, naming the data and shape. */
+static void conv_check_data_wants_28x28(void **state)
+{
+    (void)state;
+    double *x = calloc(784, sizeof *x);
+    int label = 3;
+    const struct {
+        int rows, cols;
+        const char *expect;
+    } cases[] = {
+        {28, 28, NULL},
+        {1, 784, "set holds 1x784 images"},
+        {784, 1, "set holds 784x1 images"},
+        {56, 14, "set holds 56x14 images"},
+        {0, 0, "not set (784 features without an image shape)"},
+    };
+    for (int k = 0; k < 2; k++) {
+        err_t e = {{0}};
+        kind_model_t km = {.kind = model_kind_find(k ? "resnet" : "odenet", &e)};
+        assert_non_null(km.kind);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            dataset_t d = {.kind = DATA_CLASSIFY, .count = 1, .n_features = 784,
+                           .n_classes = 10, .rows = cases[i].rows, .cols = cases[i].cols,
+                           .x = x, .labels = &label};
+            int got = km.kind->check_data(&km, &d, "set", &e);
+            if (!cases[i].expect && got != 0)
+                fail_msg("%s refused 28x28: %s", km.kind->name, e.msg);
+            if (cases[i].expect && (got == 0 || !strstr(e.msg, cases[i].expect)))
+                fail_msg("%s, %dx%d: %s (wanted '%s')", km.kind->name, cases[i].rows,
+                         cases[i].cols, got ? e.msg : "accepted", cases[i].expect);
+        }
+    }
+    free(x);
+}
+
 const struct CMUnitTest kinds_tests[] = {
+    cmocka_unit_test(mlp_check_data_matches_loss),
+    cmocka_unit_test(conv_check_data_wants_28x28),
     cmocka_unit_test(score_weights_chunks_by_size),
     cmocka_unit_test(every_kind_is_found_by_name),
     cmocka_unit_test(unknown_kind_names_the_known_ones),

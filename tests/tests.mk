@@ -18,6 +18,7 @@ test-unit: $(BUILD)/tests/unit $(MNIST_FILES)
 # The command-line tools and the MNIST fetch, as a user meets them.
 test-cli: $(BINARIES) $(MNIST_FILES)
 	tests/cli.sh $(BIN) $(MNIST_DIR)
+	tests/hostile_data.sh $(BIN)
 
 # The same sources must compile warning-free with clang too.
 test-clang: | $(BUILD)/deps.ok

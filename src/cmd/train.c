@@ -210,7 +210,8 @@ int main(int argc, char **argv)
     load_data(&rc, data, test, &train, &test_set);
     ui_t ui = {.tty = isatty(2)};
     trainer_opts_t opts = {.rc = &rc, .config_name = config, .train = &train, .test = &test_set,
-                           .data_name = data, .log_path = log_path, .model_path = model_path,
+                           .data_name = data, .test_name = test ? test : data,
+                           .log_path = log_path, .model_path = model_path,
                            .summary_path = summary_path, .prefix = prefix,
                            .stop_after_epoch = stop_after, .notify = on_event,
                            .notify_ctx = &ui};

@@ -7,6 +7,8 @@
 
 #include "idx.h"
 
+#define MAX_LABEL 1000000 /* the largest class index a TSV file may hold */
+
 void dataset_free(dataset_t *d)
 {
     free(d->x);
@@ -31,6 +33,8 @@ int dataset_load_mnist(const char *dir, int train, int max_count, dataset_t *d, 
     d->kind = DATA_CLASSIFY;
     d->count = im.count;
     d->n_features = im.rows * im.cols;
+    d->rows = im.rows;
+    d->cols = im.cols;
     d->n_classes = 10;
     d->x = im.pixels; /* ownership moves to the dataset */
     d->labels = xmalloc((size_t)lb.count * sizeof *d->labels);
@@ -43,8 +47,11 @@ int dataset_load_mnist(const char *dir, int train, int max_count, dataset_t *d, 
 /* Column roles from the header. */
 enum { COL_X, COL_Y, COL_LABEL, COL_T, COL_SEQ, COL_OBSERVED };
 
-static int column_role(const char *name, int *role)
+/* The role of a header column; for x and y columns *index is their number
+ * (x3: 3), written without sign or leading zeros. */
+static int column_role(const char *name, int *role, int *index)
 {
+    *index = 0;
     if (strcmp(name, "label") == 0)
         *role = COL_LABEL;
     else if (strcmp(name, "t") == 0)
@@ -53,9 +60,16 @@ static int column_role(const char *name, int *role)
         *role = COL_SEQ;
     else if (strcmp(name, "observed") == 0)
         *role = COL_OBSERVED;
-    else if ((name[0] == 'x' || name[0] == 'y') && name[1] >= '1' && name[1] <= '9')
+    else if ((name[0] == 'x' || name[0] == 'y') && name[1] >= '1' && name[1] <= '9') {
+        long k = 0;
+        for (const char *c = name + 1; *c; c++) {
+            if (*c < '0' || *c > '9' || k > 100000)
+                return -1;
+            k = 10 * k + (*c - '0');
+        }
         *role = name[0] == 'x' ? COL_X : COL_Y;
-    else
+        *index = (int)k;
+    } else
         return -1;
     return 0;
 }
@@ -88,12 +102,6 @@ static int load_sequences(const char *path, const double *vals, const int *lines
     for (int i = 0; i < n; i++) {
         const double *row = vals + (size_t)i * ncol;
         int line = lines[i];
-        for (int c = 0; c < ncol; c++)
-            if (!isfinite(row[c])) {
-                err_set(e, "%s:%d: column %d: %g is not a finite number", path, line, c + 1,
-                        row[c]);
-                goto fail;
-            }
         double s = row[col_seq], t = row[col_t], o = row[col_obs];
         if (o != 0.0 && o != 1.0) {
             err_set(e, "%s:%d: observed must be 0 or 1, not %g", path, line, o);
@@ -186,8 +194,18 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
 {
     memset(d, 0, sizeof *d);
     char *text;
-    if (read_file(path, &text, NULL, e) != 0)
+    size_t text_len;
+    if (read_file(path, &text, &text_len, e) != 0)
         return -1;
+    /* A NUL byte would end the text early and drop every row after it. */
+    const char *nul = memchr(text, '\0', text_len);
+    if (nul) {
+        int nul_line = 1;
+        for (const char *c = text; c < nul; c++)
+            nul_line += *c == '\n';
+        free(text);
+        return err_set(e, "%s:%d: NUL byte (not a text file)", path, nul_line);
+    }
     int roles[256], ncol = 0, nx = 0, ny = 0, nlabel = 0, nt = 0, nseq = 0, nobs = 0;
     char *save = NULL, *line = strtok_r(text, "\n", &save);
     if (!line) {
@@ -200,9 +218,28 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
             free(text);
             return err_set(e, "%s:1: more than 256 columns", path);
         }
-        if (column_role(tok, &roles[ncol]) != 0) {
+        int index;
+        if (column_role(tok, &roles[ncol], &index) != 0) {
             err_set(e, "%s:1: unknown column '%s' (expected x1.., y1.., label, t, seq or observed)",
                     path, tok);
+            free(text);
+            return -1;
+        }
+        /* Features and targets are numbered from 1 in order, features
+         * first: x1..xd, then y1..yk. */
+        if (roles[ncol] == COL_X && (index != nx + 1 || ny)) {
+            if (ny)
+                err_set(e, "%s:1: column %d is '%s' after a target column (expected x1..xd, "
+                           "then y1..yk, in order)", path, ncol + 1, tok);
+            else
+                err_set(e, "%s:1: column %d is '%s' where x%d belongs (expected x1..xd, then "
+                           "y1..yk, in order)", path, ncol + 1, tok, nx + 1);
+            free(text);
+            return -1;
+        }
+        if (roles[ncol] == COL_Y && index != ny + 1) {
+            err_set(e, "%s:1: column %d is '%s' where y%d belongs (expected x1..xd, then "
+                       "y1..yk, in order)", path, ncol + 1, tok, ny + 1);
             free(text);
             return -1;
         }
@@ -258,7 +295,16 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
         int c = 0;
         char *rsave = NULL;
         for (char *tok = strtok_r(row, "\t \r", &rsave); tok; tok = strtok_r(NULL, "\t \r", &rsave)) {
-            if (c == ncol || parse_double(tok, &vals[(size_t)n * ncol + c]) != 0) {
+            double *v = &vals[(size_t)n * ncol + c];
+            if (c < ncol && parse_double(tok, v) == 0 && !isfinite(*v)) {
+                err_set(e, "%s:%d: column %d: %g is not a finite number", path, line_no, c + 1,
+                        *v);
+                free(vals);
+                free(lines);
+                free(text);
+                return -1;
+            }
+            if (c == ncol || parse_double(tok, v) != 0) {
                 if (c < ncol)
                     err_set(e, "%s:%d: column %d: '%s' is not a number", path, line_no, c + 1,
                             tok);
@@ -291,7 +337,6 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
         free(lines);
         return rc;
     }
-    free(lines);
     d->count = n;
     if (nx)
         d->x = xmalloc((size_t)n * nx * sizeof *d->x);
@@ -313,10 +358,14 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
                 d->y[(size_t)i * ny + iy++] = v;
                 break;
             case COL_LABEL:
-                if (v < 0 || v != (double)(int)v || v > 1e6) {
+                /* The range first: only then is the cast to int defined. */
+                if (!(v >= 0 && v <= MAX_LABEL) || v != floor(v)) {
+                    err_set(e, "%s:%d: column %d: label %g is not a class index (0..%d)", path,
+                            lines[i], c + 1, v, MAX_LABEL);
                     free(vals);
+                    free(lines);
                     dataset_free(d);
-                    return err_set(e, "%s: row %d: label %g is not a class index", path, i + 1, v);
+                    return -1;
                 }
                 d->labels[i] = (int)v;
                 if ((int)v + 1 > d->n_classes)
@@ -325,16 +374,18 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
             case COL_T:
                 d->t[i] = v;
                 if (i > 0 && !(v > d->t[i - 1])) {
-                    double prev = d->t[i - 1];
+                    err_set(e, "%s:%d: times must increase (%g after %g)", path, lines[i], v,
+                            d->t[i - 1]);
                     free(vals);
+                    free(lines);
                     dataset_free(d);
-                    return err_set(e, "%s: row %d: times must increase (%g after %g)", path,
-                                   i + 1, v, prev);
+                    return -1;
                 }
                 break;
             }
         }
     }
     free(vals);
+    free(lines);
     return 0;
 }

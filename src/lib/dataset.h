@@ -44,6 +44,8 @@ typedef struct {
     int n_features; /* 0 for a trajectory or sequences */
     int n_targets;  /* regression targets / observed dims; 0 for classification */
     int n_classes;  /* classification: max label + 1 */
+    int rows, cols; /* an idx image set's image shape (rows * cols = n_features);
+                     * 0 for a TSV file, which has none */
     double *x;      /* (count, n_features) */
     int *labels;    /* (count) */
     double *y;      /* (count, n_targets) */

@@ -140,12 +140,28 @@ void idx_free_labels(idx_labels_t *lb)
 int idx_load_set(const char *dir, int train, int max_count, idx_images_t *images,
                  idx_labels_t *labels, err_t *e)
 {
-    char path[4096];
+    char path[4096], lpath[4096];
+    memset(images, 0, sizeof *images);
+    memset(labels, 0, sizeof *labels);
     snprintf(path, sizeof path, "%s/%s", dir, train ? IDX_TRAIN_IMAGES : IDX_TEST_IMAGES);
+    snprintf(lpath, sizeof lpath, "%s/%s", dir, train ? IDX_TRAIN_LABELS : IDX_TEST_LABELS);
+    /* The files must agree in full, whatever part of them is asked for:
+     * compare the headers' counts before loading (and truncating). */
+    uint32_t idims[3], ldims[1];
+    FILE *fp = open_idx(path, IDX_MAGIC_IMAGES, 3, idims, e);
+    if (!fp)
+        return -1;
+    fclose(fp);
+    if (!(fp = open_idx(lpath, IDX_MAGIC_LABELS, 1, ldims, e)))
+        return -1;
+    fclose(fp);
+    if (idims[0] != ldims[0])
+        return err_set(e, "%s: %s holds %u images but %s holds %u labels", dir,
+                       train ? IDX_TRAIN_IMAGES : IDX_TEST_IMAGES, idims[0],
+                       train ? IDX_TRAIN_LABELS : IDX_TEST_LABELS, ldims[0]);
     if (idx_load_images(path, max_count, images, e) != 0)
         return -1;
-    snprintf(path, sizeof path, "%s/%s", dir, train ? IDX_TRAIN_LABELS : IDX_TEST_LABELS);
-    if (idx_load_labels(path, max_count, labels, e) != 0) {
+    if (idx_load_labels(lpath, max_count, labels, e) != 0) {
         idx_free_images(images);
         return -1;
     }

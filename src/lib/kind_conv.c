@@ -8,7 +8,8 @@
 #include "kind.h"
 #include "odenet.h"
 
-#define IMAGE_PIXELS 784
+#define IMAGE_SIDE 28
+#define IMAGE_PIXELS (IMAGE_SIDE * IMAGE_SIDE)
 #define N_CLASSES 10
 #define STATE_PIXELS 36 /* 6 x 6 */
 
@@ -30,9 +31,18 @@ static int conv_resolve(runcfg_t *rc, const char *source, err_t *e)
 
 static int conv_suits(const dataset_t *d, const char *kind, const char *data_name, err_t *e)
 {
-    if (d->kind != DATA_CLASSIFY || d->n_features != IMAGE_PIXELS)
-        return err_set(e, "%s needs 784-pixel MNIST images with labels, not %s", kind,
+    if (d->kind != DATA_CLASSIFY)
+        return err_set(e, "%s needs 28x28 MNIST images with labels, not %s (no labels)", kind,
                        data_name);
+    /* The convolutions read each image as 28 rows of 28 pixels: 784 values
+     * in any other shape (or a TSV file's, which has none) are not that. */
+    if (d->rows != IMAGE_SIDE || d->cols != IMAGE_SIDE || d->n_features != IMAGE_PIXELS) {
+        if (d->rows > 0)
+            return err_set(e, "%s needs 28x28 MNIST images, but %s holds %dx%d images", kind,
+                           data_name, d->rows, d->cols);
+        return err_set(e, "%s needs 28x28 MNIST images (an idx set), not %s (%d features "
+                          "without an image shape)", kind, data_name, d->n_features);
+    }
     if (d->n_classes > N_CLASSES)
         return err_set(e, "%s has %d classes but %s has %d outputs", data_name, d->n_classes,
                        kind, N_CLASSES);

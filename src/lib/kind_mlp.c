@@ -105,9 +105,18 @@ static int mlp_check_data(const kind_model_t *km, const dataset_t *d, const char
     if (m->cfg.input_dim != d->n_features)
         return err_set(e, "the model takes %d inputs but %s has %d", m->cfg.input_dim,
                        data_name, d->n_features);
+    if (d->kind == DATA_DENSITY)
+        return err_set(e, "%s has neither labels nor targets (points for a density model)",
+                       data_name);
+    /* The loss reads labels (cross-entropy) or targets (squared errors):
+     * the data must hold what it reads. */
+    if ((m->cfg.loss == LOSS_CE) != (d->kind == DATA_CLASSIFY))
+        return err_set(e, "the model's loss %s does not suit %s (%s data)",
+                       loss_name(m->cfg.loss), data_name,
+                       d->kind == DATA_CLASSIFY ? "labelled" : "real-valued");
     if (d->kind == DATA_CLASSIFY && m->O < d->n_classes)
-        return err_set(e, "the model has %d outputs but %s has %d classes", m->O, data_name,
-                       d->n_classes);
+        return err_set(e, "the model has %d outputs but %s has labels up to %d", m->O,
+                       data_name, d->n_classes - 1);
     if (d->kind != DATA_CLASSIFY && m->O != d->n_targets)
         return err_set(e, "the model has %d outputs but %s has %d target columns", m->O,
                        data_name, d->n_targets);

@@ -506,6 +506,11 @@ static int run_training(run_t *r, err_t *e)
         return err_set(e, "%s: %s", cfg, se.msg);
     if (k->check_data(&r->model, d, o->data_name, &se) != 0)
         return err_set(e, "%s: %s", cfg, se.msg);
+    /* The test set is scored by the same model: it must suit it as well
+     * (labels the outputs cover, targets of the right width). */
+    if (r->test->count > 0 &&
+        k->check_data(&r->model, r->test, o->test_name ? o->test_name : o->data_name, &se) != 0)
+        return err_set(e, "%s: test set: %s", cfg, se.msg);
     size_t np = r->model.n_params;
     train_event_t ev = {.what = TRAIN_STARTED, .n_params = np, .train_count = count,
                         .test_count = test_count};

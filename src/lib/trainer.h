@@ -68,6 +68,7 @@ typedef struct {
     const dataset_t *train;
     const dataset_t *test; /* count 0: none */
     const char *data_name;
+    const char *test_name; /* names the test set in messages; NULL: data_name's */
     const char *log_path, *model_path;
     const char *summary_path, *prefix; /* both or neither */
     long stop_after_epoch; /* > 0: stop there as an interruption would */
