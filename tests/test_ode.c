@@ -114,6 +114,55 @@ static void closed_forms_adaptive(void **state)
     }
 }
 
+/* Many output times, stopping at each or read from the interpolant
+ * (dense_output): both near the closed form, and the interpolant needs far
+ * fewer evaluations.  Returns the worst error; *nfe the evaluations. */
+static double many_times_error(int dense, double tol, long *nfe)
+{
+    linear_t L = {{0.2, 1.0}, 2};
+    ode_options_t o = ode_options_default();
+    o.rtol = o.atol = tol;
+    o.dense_output = dense;
+    ode_solver_t *s;
+    err_t e = {{0}};
+    if (ode_solver_create(&s, &o, &e) != 0)
+        fail_msg("%s", e.msg);
+    odefunc_t f = linear_field(&L);
+    enum { K = 200 };
+    double h0[4] = {1.0, 0.0, 0.3, -0.7}, times[K], hout[4 * K];
+    for (int k = 0; k < K; k++)
+        times[k] = 5.0 * (k + 1) / K;
+    if (ode_forward(s, &f, 0.0, h0, K, times, hout, &e) != 0)
+        fail_msg("%s", e.msg);
+    *nfe = ode_solver_stats(s).nfe_forward;
+    double worst = 0.0;
+    for (int k = 0; k < K; k++)
+        for (int i = 0; i < 2; i++) {
+            double ex[2];
+            linear_exact(&L, h0[2 * i], h0[2 * i + 1], times[k], ex);
+            for (int j = 0; j < 2; j++)
+                worst = fmax(worst, fabs(hout[4 * k + 2 * i + j] - ex[j]));
+        }
+    ode_solver_free(s);
+    return worst;
+}
+
+static void dense_output_matches_stopping(void **state)
+{
+    (void)state;
+    long nfe_stop = 0, nfe_dense = 0;
+    double e_stop = many_times_error(0, 1e-6, &nfe_stop);
+    double e_dense = many_times_error(1, 1e-6, &nfe_dense);
+    if (e_stop > 1e-5 || e_dense > 1e-5)
+        fail_msg("errors: stopping %.3g, dense output %.3g (want <= 1e-5)", e_stop, e_dense);
+    print_message("200 output times at tol 1e-6: error %.2g stopping (NFE %ld), %.2g dense (NFE %ld)\n",
+                  e_stop, nfe_stop, e_dense, nfe_dense);
+    /* Stopping costs at least a step (6 evaluations) per output time. */
+    if (!(nfe_stop >= 6 * 200 && 3 * nfe_dense < nfe_stop))
+        fail_msg("NFE: stopping %ld, dense output %ld (want dense < a third)", nfe_stop,
+                 nfe_dense);
+}
+
 static void closed_forms_fixed_step_orders(void **state)
 {
     (void)state;
@@ -256,6 +305,7 @@ static void diverging_solve_reported(void **state)
 const struct CMUnitTest ode_tests[] = {
     cmocka_unit_test(closed_forms_adaptive),
     cmocka_unit_test(closed_forms_fixed_step_orders),
+    cmocka_unit_test(dense_output_matches_stopping),
     cmocka_unit_test(butcher_tables_meet_order_conditions),
     cmocka_unit_test(tolerance_controls_work),
     cmocka_unit_test(adjoint_matches_closed_form),

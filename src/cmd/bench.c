@@ -669,6 +669,7 @@ static const char latent_ini[] =
     "[data]\neval_batch = %d\n[model]\nkind = latent\nhidden = 20, 20\nhidden_act = elu\n"
     "final_act = identity\nloss = elbo\nlatent_dim = 4\nrnn_hidden = 25\ndecoder_hidden = 20\n"
     "obs_noise = %g\n[ode]\nmethod = dopri5\nrtol = %g\natol = %g\nmax_steps = 100000\n"
+    "dense_output = true\n"
     "[train]\nseed = 1\nbatch_size = %d\niterations = 1\nlr = %g\n";
 
 /* Training steps of the latent ODE through the kind (encoder, one forward

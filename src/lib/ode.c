@@ -425,18 +425,24 @@ int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0
     }
     if (check_flag(s, flag, "ERKStepReInit", e) != 0)
         return -1;
-    /* The steps stop only at the last time: earlier output times are read
-     * from ARKODE's dense output (its Hermite interpolant, accurate to the
-     * method's order), so many output times cost no extra steps.  The
-     * solver may step past an earlier time and then interpolate back. */
-    if (flag >= 0)
+    /* By default the steps stop at every output time.  With dense_output
+     * they stop only at the last: earlier output times are read from
+     * ARKODE's interpolant (Hermite), so many output times cost no extra
+     * steps; the solver may step past an earlier time and interpolate
+     * back.  The interpolant's error adds to the solve's, and the outputs
+     * then move with the step sequence as parameters change. */
+    int dense = s->opt.dense_output && !ode_method_is_fixed(s->opt.method);
+    if (flag >= 0 && dense)
         flag = ERKStepSetStopTime(in->mem, times[K - 1]);
     if (check_flag(s, flag, "ERKStepSetStopTime", e) != 0)
         return -1;
     double t = t0, reached = t0;
     for (int k = 0; k < K; k++) {
-        if (times[k] > t0) {
-            flag = ERKStepEvolve(in->mem, times[k], in->y, &t, ARK_NORMAL);
+        if (times[k] > (dense ? t0 : reached)) {
+            if (!dense)
+                flag = ERKStepSetStopTime(in->mem, times[k]);
+            if (flag >= 0)
+                flag = ERKStepEvolve(in->mem, times[k], in->y, &t, ARK_NORMAL);
             if (check_flag(s, flag, "forward solve", e) != 0) {
                 s->stats.nfe_forward = s->nfe;
                 return err_set(e, "ode: forward solve diverged or failed at t = %g of [%g, %g] "

@@ -45,6 +45,8 @@ typedef struct {
     long max_steps;              /* per solve segment; 0 = ARKODE's default (500) */
     long fixed_steps;            /* fixed-step methods: steps over [t0, t_K] */
     int seminorm;                /* leave dL/dtheta out of the backward error norm */
+    int dense_output;            /* forward: read output times before the last from the
+                                  * solver's interpolant instead of stopping at each */
 } ode_options_t;
 
 ode_options_t ode_options_default(void);

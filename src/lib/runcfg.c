@@ -45,6 +45,7 @@
         {"ode", "max_steps", CFG_LONG, "10000", &(rc)->max_steps},                          \
         {"ode", "fixed_steps", CFG_LONG, "10", &(rc)->fixed_steps},                         \
         {"ode", "seminorm", CFG_BOOL, "false", &(rc)->seminorm},                            \
+        {"ode", "dense_output", CFG_BOOL, "false", &(rc)->dense_output},                    \
         {"train", "seed", CFG_LONG, NULL, &(rc)->seed},                                     \
         {"train", "batch_size", CFG_LONG, NULL, &(rc)->batch_size},                         \
         {"train", "iterations", CFG_LONG, "0", &(rc)->iterations},                          \
@@ -129,6 +130,7 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     m->ode.max_steps = rc->max_steps;
     m->ode.fixed_steps = rc->fixed_steps;
     m->ode.seminorm = rc->seminorm;
+    m->ode.dense_output = rc->dense_output;
     NEED(rc->rtol > 0 && rc->atol > 0, "%s: [ode] rtol and atol must be positive", name);
     NEED(rc->max_steps > 0, "%s: [ode] max_steps must be positive", name);
     NEED(rc->fixed_steps > 0, "%s: [ode] fixed_steps must be positive", name);

@@ -22,7 +22,7 @@ typedef struct {
         hidden_act[CFG_STR_MAX], final_act[CFG_STR_MAX], loss[CFG_STR_MAX],
         method[CFG_STR_MAX], optimizer[CFG_STR_MAX];
     long input_dim, input_layer, augment, state_dim, readout, readout_offset, output_dim;
-    int time_dependent, second_order, seminorm, shuffle;
+    int time_dependent, second_order, seminorm, dense_output, shuffle;
     double t0, t1;
     long latent_dim, rnn_hidden, decoder_hidden; /* latent kind */
     double obs_noise;                            /* latent kind */
