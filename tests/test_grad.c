@@ -440,7 +440,9 @@ static void seminorm_keeps_accuracy(void **state)
     long nfe_semi = check_model(&mc, &ep_semi, &et_semi);
     print_message("  seminorm at 1e-8: backward NFE %ld -> %ld, error %.2e -> %.2e\n", nfe_full,
                   nfe_semi, ep_full, ep_semi);
-    assert_true(nfe_semi <= nfe_full);
+    /* Strictly fewer: a seminorm that did nothing would give equal NFE
+     * (here 108 -> 96 when measured). */
+    assert_true(nfe_semi < nfe_full);
     assert_true(ep_semi < 1e-5);
 }
 
