@@ -169,6 +169,109 @@ static void run_config_validation(void **state)
     assert_non_null(strstr(e.msg, "final_act: unknown activation 'tahn'"));
 }
 
+/* Every integer key is range-checked before any cast: 2^32 + 1 (which an
+ * (int) cast turns into 1) and a negative value are refused, naming the key,
+ * the value and the range.  So is a hidden width of 2^32 + 8. */
+static void integer_keys_are_range_checked(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {
+        "data.train_count", "data.test_count", "data.eval_batch", "data.eval_every",
+        "model.channels", "model.input_dim", "model.input_layer", "model.augment",
+        "model.state_dim", "model.readout", "model.readout_offset", "model.output_dim",
+        "model.latent_dim", "model.rnn_hidden", "model.decoder_hidden", "ode.max_steps",
+        "ode.fixed_steps", "train.seed", "train.batch_size", "train.iterations",
+        "train.epochs", "train.lbfgs_iterations", "train.threads"};
+    const char *good = "[model]\nhidden = 8\nloss = mse\nreadout = 1\noutput_dim = 1\n"
+                       "[train]\nseed = 1\nbatch_size = 16\niterations = 5\nlr = 0.02\n";
+    static const char *const values[] = {"4294967297", "-4294967297", "9223372036854775807"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *dot = strchr(keys[i], '.');
+        for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+            if (!strcmp(keys[i], "train.seed") && values[v][0] != '-')
+                continue; /* the seed's range is all of 0..LONG_MAX */
+            runcfg_t rc;
+            err_t e = {{0}};
+            if (runcfg_load_string("good.ini", good, &rc, &e) != 0)
+                fail_msg("%s", e.msg);
+            char set[128], want[128];
+            snprintf(set, sizeof set, "[%.*s]\n%s = %s\n", (int)(dot - keys[i]), keys[i],
+                     dot + 1, values[v]);
+            snprintf(want, sizeof want, "[%.*s] %s = %s is out of range ",
+                     (int)(dot - keys[i]), keys[i], dot + 1, values[v]);
+            if (runcfg_override(&rc, "--set", set, &e) == 0)
+                fail_msg("%s = %s accepted", keys[i], values[v]);
+            if (!strstr(e.msg, want))
+                fail_msg("'%s' lacks '%s'", e.msg, want);
+        }
+    }
+    err_t e = {{0}};
+    char text[512];
+    static const char *const kinds[] = {"", "kind = latent\nloss = elbo\nreadout = 0\noutput_dim = 0\n",
+                                        "kind = cnf\nloss = nll\nreadout = 0\noutput_dim = 0\n"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        snprintf(text, sizeof text, "[model]\n%shidden = 4294967304, 4294967304\n", kinds[k]);
+        runcfg_t r;
+        if (runcfg_load_string("good.ini", good, &r, &e) != 0)
+            fail_msg("%s", e.msg);
+        assert_int_equal(runcfg_override(&r, "--set", text, &e), -1);
+        if (!strstr(e.msg, "[model] hidden:") || !strstr(e.msg, "4294967304") ||
+            !strstr(e.msg, "1..4096"))
+            fail_msg("kind %zu: '%s'", k, e.msg);
+    }
+}
+
+/* Real keys: nan and inf are refused for every key, and each real key's
+ * range is checked at load time, naming the key. */
+static void real_keys_are_checked(void **state)
+{
+    (void)state;
+    const char *good = "[model]\nhidden = 8\nloss = mse\nreadout = 1\noutput_dim = 1\n"
+                       "[train]\nseed = 1\nbatch_size = 16\niterations = 5\nlr = 0.02\n";
+    static const struct {
+        const char *section, *key, *value, *want;
+    } cases[] = {
+        {"train", "lr", "inf", "'lr': 'inf' is not a finite number"},
+        {"train", "lr", "nan", "'lr': 'nan' is not a finite number"},
+        {"ode", "rtol", "-inf", "'rtol': '-inf' is not a finite number"},
+        {"model", "t1", "inf", "'t1': 'inf' is not a finite number"},
+        {"train", "end_time_jitter", "nan", "'end_time_jitter': 'nan' is not a finite"},
+        {"train", "lr", "0", "[train] lr = 0 must be positive"},
+        {"train", "lr", "-0.1", "[train] lr = -0.1 must be positive"},
+        {"ode", "adjoint_rtol", "-1e-6", "adjoint_rtol and adjoint_atol must be >= 0"},
+        {"ode", "adjoint_atol", "-1", "adjoint_rtol and adjoint_atol must be >= 0"},
+        {"ode", "atol", "0", "[ode] rtol and atol must be positive"},
+        {"model", "obs_noise", "-0.1", "[model] obs_noise must be positive"},
+        {"model", "obs_noise", "nan", "'obs_noise': 'nan' is not a finite number"},
+        {"train", "beta1", "1", "[train] beta1 = 1 is not in [0, 1)"},
+        {"train", "beta2", "-0.5", "[train] beta2 = -0.5 is not in [0, 1)"},
+        {"train", "eps", "0", "[train] eps = 0 must be positive"},
+        {"train", "momentum", "1.5", "[train] momentum = 1.5 is not in [0, 1)"},
+        {"train", "weight_decay", "-1", "[train] weight_decay = -1 must not be negative"},
+        {"model", "t1", "-1", "[model] t1 = -1 must be greater than t0 = 0"},
+        {"train", "end_time_jitter", "-0.1", "end_time_jitter must be in [0, t1 - t0)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        runcfg_t rc;
+        err_t e = {{0}};
+        if (runcfg_load_string("good.ini", good, &rc, &e) != 0)
+            fail_msg("%s", e.msg);
+        char set[128];
+        snprintf(set, sizeof set, "[%s]\n%s = %s\n", cases[i].section, cases[i].key,
+                 cases[i].value);
+        if (runcfg_override(&rc, "--set", set, &e) == 0)
+            fail_msg("%s.%s = %s accepted", cases[i].section, cases[i].key, cases[i].value);
+        if (!strstr(e.msg, cases[i].want))
+            fail_msg("'%s' lacks '%s'", e.msg, cases[i].want);
+    }
+    /* The adjoint tolerances' 0 still means "as forward". */
+    runcfg_t rc;
+    err_t e = {{0}};
+    if (runcfg_load_string("good.ini", good, &rc, &e) != 0 ||
+        runcfg_override(&rc, "--set", "[ode]\nadjoint_rtol = 0\nadjoint_atol = 1e-6\n", &e) != 0)
+        fail_msg("%s", e.msg);
+}
+
 /* ------------------------------------------------------------ checkpoints */
 
 static void write_sample(const char *path, double *params, size_t n)
@@ -266,6 +369,8 @@ const struct CMUnitTest config_tests[] = {
     cmocka_unit_test(round_trip_is_exact),
     cmocka_unit_test(long_lists),
     cmocka_unit_test(run_config_validation),
+    cmocka_unit_test(integer_keys_are_range_checked),
+    cmocka_unit_test(real_keys_are_checked),
     cmocka_unit_test(checkpoint_round_trip),
     cmocka_unit_test(checkpoint_damage_refused),
     cmocka_unit_test(checkpoint_write_failure_leaves_nothing),

@@ -354,7 +354,7 @@ static void configurations_are_refused(void **state)
     snprintf(ini, sizeof ini, "[model]\nkind = rnn\nloss = nll\nobs_noise = 0\n%s", train);
     expect_refused(ini, "obs_noise must be positive");
     snprintf(ini, sizeof ini, "[model]\nkind = rnn\nloss = nll\nrnn_hidden = 0\n%s", train);
-    expect_refused(ini, "rnn_hidden and decoder_hidden must be in 1..4096");
+    expect_refused(ini, "[model] rnn_hidden = 0 is out of range 1..4096");
     snprintf(ini, sizeof ini, "[model]\nkind = rnn\nloss = nll\n[train]\nseed = 1\n"
                               "batch_size = 2\niterations = 1\nlr = 0.1\nlbfgs_iterations = 3\n");
     expect_refused(ini, "rnn takes no end_time_jitter or lbfgs_iterations");

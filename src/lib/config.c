@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,10 @@ static int set_value(const cfg_field_t *f, const char *value, char *msg, size_t 
     case CFG_DOUBLE:
         if (parse_double(value, f->dest) != 0) {
             snprintf(msg, len, "'%s': '%s' is not a number", f->key, value);
+            return -1;
+        }
+        if (!isfinite(*(const double *)f->dest)) {
+            snprintf(msg, len, "'%s': '%s' is not a finite number", f->key, value);
             return -1;
         }
         return 0;

@@ -7,7 +7,7 @@
  * whitespace) and '#' or ';' full-line comments; "key = 1e-3 # note" is
  * therefore the value "1e-3 # note", which is refused as not a number.
  * Continuation lines (indented) repeat the key and are refused as
- * duplicates. */
+ * duplicates.  A real value must be finite (nan and inf are refused). */
 #ifndef NODE_CONFIG_H
 #define NODE_CONFIG_H
 

@@ -43,8 +43,8 @@ static int cnf_resolve(runcfg_t *rc, const char *source, err_t *e)
     if (parse_long_list(rc->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
         return err_set(e, "%s: [model] hidden: %s", source, le.msg);
     if (count != 2 || widths[0] != widths[1] || widths[0] < 1 || widths[0] > 4096)
-        return err_set(e, "%s: [model] hidden: cnf takes two equal widths in 1..4096 (e.g. 64, 64)",
-                       source);
+        return err_set(e, "%s: [model] hidden: cnf takes two equal widths in 1..4096 (e.g. 64, 64), "
+                          "not '%s'", source, rc->hidden);
     rc->model.n_hidden = 2;
     rc->model.hidden[0] = rc->model.hidden[1] = (int)widths[0];
     if (rc->model.loss != LOSS_NLL)

@@ -40,7 +40,8 @@ static int latent_resolve(runcfg_t *rc, const char *source, err_t *e)
     rc->model.n_hidden = count;
     for (int i = 0; i < count; i++) {
         if (widths[i] < 1 || widths[i] > 4096)
-            return err_set(e, "%s: [model] hidden: widths must be in 1..4096", source);
+            return err_set(e, "%s: [model] hidden: width %ld is out of range 1..4096", source,
+                           widths[i]);
         rc->model.hidden[i] = (int)widths[i];
     }
     if (rc->model.loss != LOSS_ELBO)

@@ -16,8 +16,9 @@ static int mlp_resolve(runcfg_t *rc, const char *source, err_t *e)
         return err_set(e, "%s: [model] hidden: %s", source, le.msg);
     rc->model.n_hidden = count;
     for (int i = 0; i < count; i++) {
-        if (widths[i] <= 0)
-            return err_set(e, "%s: [model] hidden: widths must be positive", source);
+        if (widths[i] < 1 || widths[i] > 4096)
+            return err_set(e, "%s: [model] hidden: width %ld is out of range 1..4096", source,
+                           widths[i]);
         rc->model.hidden[i] = (int)widths[i];
     }
     return 0;

@@ -174,6 +174,10 @@ int ode_solver_create(ode_solver_t **out, const ode_options_t *opt, err_t *e)
         return err_set(e, "ode: fixed_steps must be at least 1 (got %ld)", opt->fixed_steps);
     if (opt->max_steps < 0)
         return err_set(e, "ode: max_steps must not be negative");
+    if (!(opt->adjoint_rtol >= 0 && opt->adjoint_atol >= 0 && isfinite(opt->adjoint_rtol) &&
+          isfinite(opt->adjoint_atol)))
+        return err_set(e, "ode: adjoint_rtol and adjoint_atol must be finite and >= 0 "
+                          "(0 = as forward; got %g, %g)", opt->adjoint_rtol, opt->adjoint_atol);
     ode_solver_t *s = xcalloc(1, sizeof *s);
     s->opt = *opt;
     if (s->opt.adjoint_rtol <= 0)
@@ -284,11 +288,22 @@ static int bwd_ewt(N_Vector y, N_Vector ewt, void *data)
     return 0;
 }
 
+/* ARKODE's name for a return flag, copied into buf: ERKStepGetReturnFlagName
+ * allocates the string it returns, and the caller must free it. */
+static const char *flag_name(int flag, char *buf, size_t cap)
+{
+    char *name = ERKStepGetReturnFlagName(flag);
+    snprintf(buf, cap, "%s", name ? name : "unknown flag");
+    free(name);
+    return buf;
+}
+
 static int check_flag(ode_solver_t *s, int flag, const char *what, err_t *e)
 {
     if (flag >= 0)
         return 0;
-    return err_set(e, "ode: %s failed (%s)%s%s", what, ERKStepGetReturnFlagName(flag),
+    char name[64];
+    return err_set(e, "ode: %s failed (%s)%s%s", what, flag_name(flag, name, sizeof name),
                    s->arkode_msg[0] ? ": " : "", s->arkode_msg);
 }
 
@@ -445,9 +460,11 @@ int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0
                 flag = ERKStepEvolve(in->mem, times[k], in->y, &t, ARK_NORMAL);
             if (check_flag(s, flag, "forward solve", e) != 0) {
                 s->stats.nfe_forward = s->nfe;
+                char name[64];
                 return err_set(e, "ode: forward solve diverged or failed at t = %g of [%g, %g] "
                                   "(%s)%s%s",
-                               fmax(t, reached), t0, times[K - 1], ERKStepGetReturnFlagName(flag),
+                               fmax(t, reached), t0, times[K - 1],
+                               flag_name(flag, name, sizeof name),
                                s->arkode_msg[0] ? ": " : "", s->arkode_msg);
             }
             reached = t;
@@ -549,9 +566,11 @@ int ode_backward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h
                 flag = ERKStepEvolve(in->mem, -target, in->y, &sv, ARK_NORMAL);
             if (flag < 0) {
                 s->stats.nfe_backward = s->nfe;
+                char name[64];
                 return err_set(e, "ode: adjoint solve diverged or failed at t = %g of [%g, %g] "
                                   "(%s)%s%s",
-                               -sv, t0, times[K - 1], ERKStepGetReturnFlagName(flag),
+                               -sv, t0, times[K - 1],
+                               flag_name(flag, name, sizeof name),
                                s->arkode_msg[0] ? ": " : "", s->arkode_msg);
             }
             sv = -target;

@@ -2,6 +2,8 @@
 
 #include "kind.h"
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,37 @@
         {"train", "threads", CFG_LONG, "1", &(rc)->threads},                                \
     }
 
+/* The integer keys' ranges, checked before any is narrowed to int:
+ *   [data]  train_count, test_count 0..INT_MAX (0 = all); eval_batch 1..1e6;
+ *           eval_every 1..INT_MAX
+ *   [model] channels 2..1024 (2..31 or a multiple of 32); input_dim 0..1e6;
+ *           input_layer, augment, state_dim, readout, readout_offset,
+ *           output_dim 0..65536; latent_dim, rnn_hidden, decoder_hidden
+ *           1..4096; hidden: each width 1..4096 (checked by the kinds)
+ *   [ode]   max_steps 1..INT_MAX; fixed_steps 1..1e6
+ *   [train] seed 0..LONG_MAX; batch_size 1..1e6; iterations,
+ *           lbfgs_iterations 0..INT_MAX; epochs 0..1e6; threads 1..64
+ * Real keys must be finite; rtol, atol, obs_noise, lr, eps positive;
+ * adjoint_rtol, adjoint_atol, weight_decay >= 0 (adjoint tolerances 0 = the
+ * forward ones); beta1, beta2, momentum in [0, 1); t1 > t0; end_time_jitter
+ * in [0, t1 - t0). */
+#define RANGE(section, key, lo, hi) {section, #key, offsetof(runcfg_t, key), lo, hi}
+#define RANGES                                                                              \
+    {                                                                                       \
+        RANGE("data", train_count, 0, INT_MAX), RANGE("data", test_count, 0, INT_MAX),      \
+        RANGE("data", eval_batch, 1, 1000000), RANGE("data", eval_every, 1, INT_MAX),       \
+        RANGE("model", channels, 2, 1024), RANGE("model", input_dim, 0, 1000000),           \
+        RANGE("model", input_layer, 0, 65536), RANGE("model", augment, 0, 65536),           \
+        RANGE("model", state_dim, 0, 65536), RANGE("model", readout, 0, 65536),             \
+        RANGE("model", readout_offset, 0, 65536), RANGE("model", output_dim, 0, 65536),     \
+        RANGE("model", latent_dim, 1, 4096), RANGE("model", rnn_hidden, 1, 4096),           \
+        RANGE("model", decoder_hidden, 1, 4096), RANGE("ode", max_steps, 1, INT_MAX),       \
+        RANGE("ode", fixed_steps, 1, 1000000), RANGE("train", seed, 0, LONG_MAX),           \
+        RANGE("train", batch_size, 1, 1000000), RANGE("train", iterations, 0, INT_MAX),     \
+        RANGE("train", epochs, 0, 1000000), RANGE("train", lbfgs_iterations, 0, INT_MAX),   \
+        RANGE("train", threads, 1, 64),                                                     \
+    }
+
 static int resolve(const char *name, runcfg_t *rc, err_t *e)
 {
     model_config_t *m = &rc->model;
@@ -72,9 +105,37 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
         if (!(cond))                                                                        \
             return err_set(e, __VA_ARGS__);                                                 \
     } while (0)
-    NEED(rc->input_dim >= 0 && rc->input_layer >= 0 && rc->augment >= 0 && rc->state_dim >= 0 &&
-             rc->readout >= 0 && rc->readout_offset >= 0 && rc->output_dim >= 0,
-         "%s: [model] dimensions must not be negative", name);
+    /* Every integer key within its documented range (RANGES above) before
+     * any cast to int. */
+    static const struct {
+        const char *section, *key;
+        size_t offset;
+        long lo, hi;
+    } ranges[] = RANGES;
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        long v = *(const long *)(const void *)((const char *)rc + ranges[i].offset);
+        NEED(v >= ranges[i].lo && v <= ranges[i].hi, "%s: [%s] %s = %ld is out of range %ld..%ld",
+             name, ranges[i].section, ranges[i].key, v, ranges[i].lo, ranges[i].hi);
+    }
+    /* Real keys: finite (config.c refuses nan and inf) and in range. */
+    NEED(rc->rtol > 0 && rc->atol > 0, "%s: [ode] rtol and atol must be positive (got %g, %g)",
+         name, rc->rtol, rc->atol);
+    NEED(rc->adjoint_rtol >= 0 && rc->adjoint_atol >= 0,
+         "%s: [ode] adjoint_rtol and adjoint_atol must be >= 0 (0 = as forward; got %g, %g)",
+         name, rc->adjoint_rtol, rc->adjoint_atol);
+    NEED(rc->obs_noise > 0, "%s: [model] obs_noise must be positive (got %g)", name, rc->obs_noise);
+    NEED(rc->lr > 0, "%s: [train] lr = %g must be positive", name, rc->lr);
+    NEED(rc->beta1 >= 0 && rc->beta1 < 1, "%s: [train] beta1 = %g is not in [0, 1)", name,
+         rc->beta1);
+    NEED(rc->beta2 >= 0 && rc->beta2 < 1, "%s: [train] beta2 = %g is not in [0, 1)", name,
+         rc->beta2);
+    NEED(rc->eps > 0, "%s: [train] eps = %g must be positive", name, rc->eps);
+    NEED(rc->momentum >= 0 && rc->momentum < 1, "%s: [train] momentum = %g is not in [0, 1)",
+         name, rc->momentum);
+    NEED(rc->weight_decay >= 0, "%s: [train] weight_decay = %g must not be negative", name,
+         rc->weight_decay);
+    NEED(rc->t1 > rc->t0, "%s: [model] t1 = %g must be greater than t0 = %g", name, rc->t1,
+         rc->t0);
     m->input_dim = (int)rc->input_dim;
     m->input_layer = (int)rc->input_layer;
     m->augment = (int)rc->augment;
@@ -100,7 +161,7 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     if (!kind)
         return err_set(e, "%s: [model] kind: %s", name, ke.msg);
     rc->model_kind = kind;
-    NEED(rc->channels >= 2 && rc->channels <= 1024 && (rc->channels % 32 == 0 || rc->channels < 32),
+    NEED(rc->channels % 32 == 0 || rc->channels < 32,
          "%s: [model] channels must be 2..31 or a multiple of 32", name);
     int float32_ok = (kind->flags & KIND_FLOAT32) != 0;
     char float32_kinds[128];
@@ -131,16 +192,6 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     m->ode.fixed_steps = rc->fixed_steps;
     m->ode.seminorm = rc->seminorm;
     m->ode.dense_output = rc->dense_output;
-    NEED(rc->rtol > 0 && rc->atol > 0, "%s: [ode] rtol and atol must be positive", name);
-    NEED(rc->max_steps > 0, "%s: [ode] max_steps must be positive", name);
-    NEED(rc->fixed_steps > 0, "%s: [ode] fixed_steps must be positive", name);
-    NEED(rc->batch_size > 0, "%s: [train] batch_size must be positive", name);
-    NEED(rc->iterations >= 0 && rc->lbfgs_iterations >= 0 && rc->epochs >= 0,
-         "%s: [train] iterations must not be negative", name);
-    NEED(rc->threads >= 1 && rc->threads <= 64, "%s: [train] threads must be 1..64", name);
-    NEED(rc->train_count >= 0 && rc->test_count >= 0 && rc->eval_batch > 0,
-         "%s: [data] counts must not be negative, eval_batch positive", name);
-    NEED(rc->eval_every >= 1, "%s: [data] eval_every must be positive", name);
     NEED(rc->end_time_jitter >= 0 && rc->end_time_jitter < rc->t1 - rc->t0,
          "%s: [train] end_time_jitter must be in [0, t1 - t0)", name);
     memset(&rc->opt, 0, sizeof rc->opt);
