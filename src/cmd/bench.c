@@ -802,6 +802,14 @@ int main(int argc, char **argv)
         die("unexpected argument '%s' (see --help)", argv[optind]);
     if (!mnist_dir || !out)
         die("--mnist-dir and --out are required (see --help)");
+    {
+        err_t pe;
+        const io_path_t in[] = {{"--mnist-dir", mnist_dir}, {"--cnf-model", cnf_model_path},
+                                {"--spirals", spirals}, {"--spirals-regular", spirals_regular}};
+        const io_path_t outs[] = {{"--out", out}};
+        if (check_io_paths(in, 4, outs, 1, &pe) != 0)
+            die("%s", pe.msg);
+    }
     openblas_set_num_threads(1);
     printf("OpenBLAS: %s, 1 thread\n", openblas_get_config());
 #define RUN(group) (!only || !strcmp(only, group))

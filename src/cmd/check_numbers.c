@@ -10,7 +10,9 @@
  * Summaries are `key value` rows written by the stages.  Every expected row is
  * printed with measured, expected, tolerance and verdict; a key missing from
  * all summaries fails.  The last line is "N passed, N failed"; the exit status
- * is 0 only if nothing failed. */
+ * is 0 only if nothing failed.  An expected file with no rows (nothing would
+ * be checked), a key listed twice in it, or a key given by two summaries (or
+ * twice by one) is an error. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -49,6 +51,13 @@ int main(int argc, char **argv)
     table_t expected;
     if (table_read(argv[1], 3, 3, &expected, &e) != 0)
         die("%s", e.msg);
+    if (expected.nrows == 0)
+        die("%s: no expected rows: nothing would be checked", argv[1]);
+    for (int r = 0; r < expected.nrows; r++)
+        for (int q = 0; q < r; q++)
+            if (!strcmp(expected.rows[r].col[0], expected.rows[q].col[0]))
+                die("%s:%d: key '%s' already expected at line %d", argv[1],
+                    expected.rows[r].line, expected.rows[r].col[0], expected.rows[q].line);
 
     int nsum = argc - 2, nmeasured = 0, cap = 64;
     table_t *sums = xcalloc(nsum, sizeof *sums);

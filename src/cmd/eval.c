@@ -122,6 +122,14 @@ int main(int argc, char **argv)
     }
     if (!key_is_valid(prefix))
         die("--prefix '%s' is not a valid key", prefix);
+    {
+        err_t pe;
+        const io_path_t in[] = {{"--model", model_path}, {"--data", data}};
+        const io_path_t out[] = {{"--summary", summary}, {"--predictions", pred_path},
+                                 {"--grid", grid_path}};
+        if (check_io_paths(in, 2, out, 3, &pe) != 0)
+            die("%s", pe.msg);
+    }
     double lo = 0, hi = 0;
     if (grid_path) {
         char *comma = grid_range ? strchr(grid_range, ',') : NULL;

@@ -157,6 +157,13 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         die("unexpected argument '%s' (see --help)", argv[optind]);
+    {
+        err_t pe;
+        const io_path_t in[] = {{"--model", model_path}, {"--data", data}};
+        const io_path_t outs[] = {{"--out", out}};
+        if (check_io_paths(in, 2, outs, 1, &pe) != 0)
+            die("%s", pe.msg);
+    }
     if (samples || times) {
         if (!model_path || !out || !samples || !times || seed < 0 || data || count)
             die("--samples needs --model, --seed, --times and --out (and no --data or --count)");

@@ -183,6 +183,18 @@ enum { OPT_FUNCTION = 256, OPT_POINTS, OPT_NOISE, OPT_SEED, OPT_OUT, OPT_FORMAT,
        OPT_SUMMARY, OPT_COUNTS, OPT_PREFIX, OPT_GRID_RANGE, OPT_GRID_N, OPT_COUNT,
        OPT_OBSERVATIONS, OPT_GRID_POINTS, OPT_DURATION, OPT_RADIUS, OPT_GROWTH, OPT_PHASE, OPT_WINDOW, OPT_HORIZON };
 
+/* Refuses, before anything is written, two outputs on one file or an output
+ * on the input (NULL paths are not given). */
+static void check_paths(const char *what, const char *input_what, const char *input,
+                        const char *a_what, const char *a, const char *b_what, const char *b)
+{
+    err_t e;
+    const io_path_t in[] = {{input_what, input}};
+    const io_path_t out[] = {{a_what, a}, {b_what, b}};
+    if (check_io_paths(in, 1, out, 2, &e) != 0)
+        die("%s: %s", what, e.msg);
+}
+
 /* Options shared by the toy sets. */
 typedef struct {
     const char *function, *out;
@@ -230,8 +242,8 @@ static void parse_toy(const char *what, const char *use, int argc, char **argv,
             o->has_seed = 1;
             break;
         case OPT_NOISE:
-            if (parse_double(v, &o->noise) != 0 || o->noise < 0)
-                die("%s: --noise: '%s' is not a non-negative number", what, v);
+            if (parse_double(v, &o->noise) != 0 || !isfinite(o->noise) || o->noise < 0)
+                die("%s: --noise: '%s' is not a finite number >= 0", what, v);
             o->has_noise = 1;
             break;
         case OPT_FORMAT:
@@ -246,6 +258,7 @@ static void parse_toy(const char *what, const char *use, int argc, char **argv,
     }
     if (!o->out || !o->has_points || !o->has_seed)
         die("%s: --points, --seed and --out are required (see gen-data %s --help)", what, what);
+    check_paths(what, NULL, NULL, "--out", o->out, "--summary", o->summary);
 }
 
 static int sines(int argc, char **argv)
@@ -444,6 +457,7 @@ static int moons_density(int argc, char **argv)
     if (!out || !has_range || !grid_n)
         die("%s: --grid-range, --grid-n and --out are required (see gen-data %s --help)", what,
             what);
+    check_paths(what, NULL, NULL, "--out", out, NULL, NULL);
     err_t e;
     atomic_file_t af;
     if (atomic_open(&af, out, &e) != 0)
@@ -560,6 +574,7 @@ static int spirals(int argc, char **argv)
     }
     if (!out || !count || seed < 0)
         die("%s: --count, --seed and --out are required (see gen-data %s --help)", what, what);
+    check_paths(what, NULL, NULL, "--out", out, NULL, NULL);
     long window = (long)(SPIRAL_WINDOW_FRACTION * (double)grid_points);
     long start_max = (long)(SPIRAL_START_FRACTION * (double)grid_points);
     if (window_opt) {
@@ -657,6 +672,8 @@ static int mnist_summary(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    check_paths("mnist-summary", "--mnist-dir", dir, "--summary", summary_path, "--counts",
+                counts_path);
     err_t e;
     summary_t s;
     summary_init(&s);

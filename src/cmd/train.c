@@ -188,6 +188,17 @@ int main(int argc, char **argv)
         die("--prefix '%s' is not a valid key", prefix);
     runcfg_t rc;
     err_t e = {{0}};
+    {
+        size_t n = strlen(model_path);
+        char *resume = xmalloc(n + 8);
+        snprintf(resume, n + 8, "%s.resume", model_path);
+        const io_path_t in[] = {{"--config", config}, {"--data", data}, {"--test", test}};
+        const io_path_t out[] = {{"--log", log_path}, {"--model", model_path},
+                                 {"--summary", summary_path}, {"--model's resume file", resume}};
+        if (check_io_paths(in, 3, out, 4, &e) != 0)
+            die("%s", e.msg);
+        free(resume);
+    }
     if (runcfg_load(config, &rc, &e) != 0)
         die("%s", e.msg);
     char *overrides = NULL;

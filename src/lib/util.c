@@ -1,4 +1,4 @@
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "util.h"
 
 #include <sys/stat.h>
@@ -232,6 +232,99 @@ void atomic_abort(atomic_file_t *af)
     free(af->tmp_path);
     af->fp = NULL;
     af->path = af->tmp_path = NULL;
+}
+
+/* A path's identity: device and inode if it exists, and the real path of its
+ * directory joined with its base name (the path itself if the directory
+ * cannot be resolved). */
+typedef struct {
+    int exists;
+    dev_t dev;
+    ino_t ino;
+    char *name;
+} file_id_t;
+
+static void file_id(const char *path, file_id_t *id)
+{
+    struct stat st;
+    id->exists = stat(path, &st) == 0;
+    id->dev = id->exists ? st.st_dev : 0;
+    id->ino = id->exists ? st.st_ino : 0;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    const char *slash = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (path[i] == '/')
+            slash = path + i;
+    const char *base = slash ? slash + 1 : path;
+    size_t base_len = n - (size_t)(base - path);
+    char *dir = xmalloc(n + 2);
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == path)
+        strcpy(dir, "/");
+    else {
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+    }
+    char *real = realpath(dir, NULL);
+    free(dir);
+    if (!real) {
+        id->name = xmalloc(n + 1);
+        memcpy(id->name, path, n);
+        id->name[n] = '\0';
+        return;
+    }
+    size_t r = strlen(real);
+    id->name = xmalloc(r + base_len + 2);
+    memcpy(id->name, real, r);
+    id->name[r] = '/';
+    memcpy(id->name + r + 1, base, base_len);
+    id->name[r + 1 + base_len] = '\0';
+    free(real);
+}
+
+static int same_file(const file_id_t *a, const file_id_t *b)
+{
+    if (a->exists && b->exists)
+        return a->dev == b->dev && a->ino == b->ino;
+    return strcmp(a->name, b->name) == 0;
+}
+
+int check_io_paths(const io_path_t *inputs, size_t n_inputs, const io_path_t *outputs,
+                   size_t n_outputs, err_t *e)
+{
+    size_t n = n_inputs + n_outputs;
+    file_id_t *ids = xcalloc(n, sizeof *ids);
+    const io_path_t **args = xcalloc(n, sizeof *args);
+    for (size_t i = 0; i < n; i++) {
+        args[i] = i < n_inputs ? &inputs[i] : &outputs[i - n_inputs];
+        if (args[i]->path)
+            file_id(args[i]->path, &ids[i]);
+    }
+    int status = 0;
+    /* Each output against the inputs and the outputs before it. */
+    for (size_t o = n_inputs; o < n && !status; o++) {
+        if (!args[o]->path)
+            continue;
+        for (size_t j = 0; j < o && !status; j++) {
+            if (!args[j]->path || !same_file(&ids[o], &ids[j]))
+                continue;
+            if (j < n_inputs)
+                status = err_set(e, "%s '%s' is the input %s '%s': refusing to overwrite it",
+                                 args[o]->what, args[o]->path, args[j]->what, args[j]->path);
+            else
+                status = err_set(e, "%s '%s' and %s '%s' are the same file: one output "
+                                    "would destroy the other",
+                                 args[j]->what, args[j]->path, args[o]->what, args[o]->path);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(ids[i].name);
+    free(ids);
+    free(args);
+    return status;
 }
 
 int read_file(const char *path, char **out, size_t *len, err_t *e)

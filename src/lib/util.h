@@ -54,6 +54,21 @@ int atomic_open(atomic_file_t *af, const char *path, err_t *e);
 int atomic_commit(atomic_file_t *af, err_t *e);
 void atomic_abort(atomic_file_t *af);
 
+/* A command's file argument: the option that names it ("--model") and the
+ * path (NULL = not given, skipped). */
+typedef struct {
+    const char *what;
+    const char *path;
+} io_path_t;
+
+/* Refuses (-1, naming both options and paths) two outputs that are the same
+ * file, or an output that is one of the inputs, before anything is written.
+ * Files are the same when both exist with one device and inode (symlinks and
+ * hard links included) or when the real path of their directories plus their
+ * base names agree (for files not yet written). */
+int check_io_paths(const io_path_t *inputs, size_t n_inputs, const io_path_t *outputs,
+                   size_t n_outputs, err_t *e);
+
 /* Reads a whole file into a malloc'd buffer (NUL-terminated). */
 int read_file(const char *path, char **out, size_t *len, err_t *e);
 
