@@ -19,6 +19,7 @@ test-unit: $(BUILD)/tests/unit $(MNIST_FILES)
 test-cli: $(BINARIES) $(MNIST_FILES)
 	tests/cli.sh $(BIN) $(MNIST_DIR)
 	tests/hostile_data.sh $(BIN)
+	tests/hostile_cmds.sh $(BIN)
 
 # The same sources must compile warning-free with clang too.
 test-clang: | $(BUILD)/deps.ok

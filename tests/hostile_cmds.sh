@@ -1,0 +1,131 @@
+#!/bin/sh
+# Command-line tests of hostile arguments: wrapped integer and non-finite
+# settings, empty or ambiguous checker and macro inputs, and outputs that
+# would overwrite each other or an input.  Each refusal must name the
+# problem, exit 1 and leave every file as it was.  Helpers as in cli.sh.
+#
+#   tests/hostile_cmds.sh BINDIR
+set -u
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "hostile: FAIL: $*"; }
+expect() {
+    want=$1; shift
+    "$@" > "$tmp/out" 2>&1
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (wanted $want): $*"; cat "$tmp/out"; fi
+}
+has() { if grep -q -- "$1" "$tmp/out"; then ok; else bad "output lacks '$1'"; cat "$tmp/out"; fi; }
+absent() { for f in "$@"; do if [ -e "$f" ]; then bad "$f was written"; else ok; fi; done; }
+same() { if cmp -s "$1" "$2"; then ok; else bad "$2 was changed"; fi; }
+
+# A tiny regression run, trained once.
+awk 'BEGIN { print "x1\tx2\ty1"; for (i = 0; i < 16; i++) { a = (i % 4) / 2 - 1; b = int(i / 4) / 2 - 1; print a "\t" b "\t" a * b } }' > "$tmp/reg.tsv"
+cat > "$tmp/reg.ini" <<'T'
+[model]
+augment = 1
+hidden = 4
+loss = mse
+readout = 3
+output_dim = 1
+[train]
+seed = 3
+batch_size = 8
+iterations = 2
+lr = 0.02
+T
+train() { "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" "$@"; }
+expect 0 train --log "$tmp/reg.log" --model "$tmp/reg.ckpt"
+cp "$tmp/reg.ckpt" "$tmp/reg.ckpt.orig"
+
+# --- integer settings must not wrap; real ones must be finite and in range
+for kv in data.test_count=4294967297 model.augment=4294967297 train.batch_size=4294967312 \
+          train.iterations=-4294967295 ode.max_steps=4294967297 train.threads=4294967297; do
+    expect 1 train --set "$kv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+    sec=${kv%%.*}; key=${kv#*.}; key=${key%%=*}
+    has "\[$sec\] $key = ${kv#*=} is out of range"
+done
+expect 1 train --set model.hidden=4294967304 --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has 'hidden: width 4294967304 is out of range 1..4096'
+for kv in train.lr=inf train.lr=nan ode.rtol=nan model.obs_noise=inf; do
+    expect 1 train --set "$kv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
+    has "is not a finite number"
+done
+expect 1 train --set ode.adjoint_rtol=-1e-3 --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has 'adjoint_rtol and adjoint_atol must be >= 0'
+expect 1 train --set ode.adjoint_atol=-1 --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has 'adjoint_rtol and adjoint_atol must be >= 0'
+absent "$tmp/no.log" "$tmp/no.ckpt"
+expect 1 "$bin/gen-data" sines --function sin --points 10 --noise nan --seed 1 --out "$tmp/s.tsv"
+has "sines: --noise: 'nan' is not a finite number"
+expect 1 "$bin/gen-data" circles --points 10 --seed 1 --out "$tmp/s.tsv" --noise inf
+absent "$tmp/s.tsv"
+
+# --- check-numbers: nothing checked, a key expected twice
+printf 'a\t1\nb\t2\n' > "$tmp/sum.tsv"
+printf '# only a comment\n' > "$tmp/empty.tsv"
+expect 1 "$bin/check-numbers" "$tmp/empty.tsv" "$tmp/sum.tsv"
+has 'empty.tsv: no expected rows'
+: > "$tmp/empty.tsv"
+expect 1 "$bin/check-numbers" "$tmp/empty.tsv" "$tmp/sum.tsv"
+has 'no expected rows'
+printf 'a 1 0.1\nb 2 0.1\na 1 0.1\n' > "$tmp/twice.tsv"
+expect 1 "$bin/check-numbers" "$tmp/twice.tsv" "$tmp/sum.tsv"
+has "twice.tsv:3: key 'a' already expected at line 1"
+printf 'b\t2\n' > "$tmp/sum2.tsv"
+expect 1 "$bin/check-numbers" "$tmp/twice.tsv" "$tmp/sum.tsv" "$tmp/sum2.tsv"
+
+# --- tex-macros: two keys, one macro name
+for pair in 'k9 k_9' 'a_b aB' 'x_1 x_1'; do
+    set -- $pair
+    printf '%s\t1\n' "$1" > "$tmp/m1.tsv"
+    printf '%s\t2\n' "$2" > "$tmp/m2.tsv"
+    expect 1 "$bin/tex-macros" "$tmp/m.tex" "$tmp/m1.tsv" "$tmp/m2.tsv"
+    has "m2.tsv:1: key '$2' gives the macro .* as does key '$1' at .*m1.tsv:1"
+    printf '%s\t1\n%s\t2\n' "$1" "$2" > "$tmp/m1.tsv"
+    expect 1 "$bin/tex-macros" "$tmp/m.tex" "$tmp/m1.tsv"
+    has "m1.tsv:2: key '$2' gives the macro"
+done
+absent "$tmp/m.tex"
+expect 1 "$bin/tex-macros" "$tmp/m1.tsv" "$tmp/m1.tsv"
+has 'is the input'
+
+# --- two outputs on one file, or an output on an input
+expect 1 train --log "$tmp/x" --model "$tmp/x"
+has "are the same file"
+absent "$tmp/x"
+ln -s reg.log "$tmp/link.log"
+expect 1 train --log "$tmp/link.log" --model "$tmp/./reg.log"
+has "are the same file"
+expect 1 train --log "$tmp/l.log" --model "$tmp/reg.ini"
+has "--model '.*reg.ini' is the input --config"
+expect 1 "$bin/eval" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --prefix r --summary "$tmp/reg.ckpt"
+has "--summary '.*reg.ckpt' is the input --model"
+same "$tmp/reg.ckpt.orig" "$tmp/reg.ckpt"
+expect 1 "$bin/eval" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --prefix r --summary "$tmp/e.tsv" --predictions "$tmp/e.tsv"
+has "are the same file"
+expect 1 "$bin/eval" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --prefix r --summary "$tmp/e.tsv" \
+    --grid "$tmp/../$(basename "$tmp")/e.tsv" --grid-range -1,1 --grid-n 3
+has "are the same file"
+expect 1 "$bin/eval" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --prefix r --summary "$tmp/e.tsv" --predictions "$tmp/reg.tsv"
+has "is the input --data"
+absent "$tmp/e.tsv"
+expect 1 "$bin/features" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --out "$tmp/reg.ckpt"
+has "--out '.*reg.ckpt' is the input --model"
+same "$tmp/reg.ckpt.orig" "$tmp/reg.ckpt"
+expect 1 "$bin/gen-data" moons --points 10 --seed 1 --out "$tmp/mo.tsv" --summary "$tmp/mo.tsv" --prefix m
+has "moons: --out '.*mo.tsv' and --summary '.*mo.tsv' are the same file"
+absent "$tmp/mo.tsv"
+expect 1 "$bin/gen-data" mnist-summary --mnist-dir "$tmp" --summary "$tmp/c.tsv" --counts "$tmp/c.tsv"
+has "mnist-summary: --summary '.*c.tsv' and --counts '.*c.tsv' are the same file"
+expect 1 "$bin/bench" --mnist-dir "$tmp" --out "$tmp/reg.ckpt" --cnf-model "$tmp/reg.ckpt"
+has "--out '.*reg.ckpt' is the input --cnf-model"
+same "$tmp/reg.ckpt.orig" "$tmp/reg.ckpt"
+
+echo "hostile tests: $passed checks passed, $failed failed"
+[ "$failed" -eq 0 ]
