@@ -322,7 +322,7 @@ has "cnf takes two equal widths"
 expect 1 "$bin/train" $cnf --set model.loss=cross_entropy --data "$tmp/mtr.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has "cnf is trained on nll"
 expect 1 "$bin/train" $cnf --set data.eval_every=0 --data "$tmp/mtr.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
-has "eval_every must be positive"
+has "\[data\] eval_every = 0 is out of range 1\.\.2147483647"
 # A key set twice takes the later value; a value may not span lines.
 expect 0 "$bin/train" $cnf --set train.iterations=2 --data "$tmp/mtr.tsv" --log "$tmp/cnf2.log" --model "$tmp/cnf2.ckpt"
 if [ "$(wc -l < "$tmp/cnf2.log")" -eq 3 ]; then ok; else bad "--set: the later value should win"; fi
