@@ -29,4 +29,87 @@ test-clang: | $(BUILD)/deps.ok
 	  echo "clang: warning-free build"; \
 	else echo "clang: not installed, skipped"; fi
 
-test: test-clang test-cli test-unit  ## unit tests and command-line tests
+
+# ---------------------------------------------------------------- sanitizers
+# The library, the commands and the unit tests built by clang with
+# AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer into
+# $(SAN_BUILD), then the unit tests and tests/cli.sh run against them.
+# Any finding is fatal: every report also goes to a file under
+# $(SAN_BUILD)/reports/, and one file there fails the target, so a finding in
+# a command that cli.sh expects to fail (whose exit status alone would pass)
+# is caught too.  tests/lsan.supp silences leaks inside third-party
+# libraries only.  The same objects carry libFuzzer's coverage
+# instrumentation (fuzzer-no-link), so the fuzz harnesses link against them
+# and nothing is compiled twice.
+SAN_BUILD := $(BUILD)/sanitize
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,leak \
+              -fno-sanitize-recover=all -fsanitize=fuzzer-no-link
+SAN_REPORTS := $(abspath $(SAN_BUILD))/reports
+SAN_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$(SAN_REPORTS)/asan \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$(SAN_REPORTS)/ubsan \
+  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0:exitcode=86
+FUZZERS := idx config tsv checkpoint table
+FUZZ_BINS := $(patsubst %,$(SAN_BUILD)/fuzz/fuzz-%,$(FUZZERS))
+
+# (Inside the sanitizer build, BUILD is $(SAN_BUILD) and CC clang.)
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libnodeode.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer $< $(BUILD)/libnodeode.a $(DEP_LIBS) -o $@
+
+# The sanitized build, and the fuzz seed corpora made by its commands.
+.PHONY: sanitize-build
+sanitize-build: | $(BUILD)/deps.ok
+	@command -v clang >/dev/null 2>&1 || { echo "sanitize: clang not installed (src/scripts/deps.sh installs it)"; exit 1; }
+	@mkdir -p $(SAN_BUILD)
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CC=clang CFLAGS='$(SAN_CFLAGS)' \
+	    bin $(SAN_BUILD)/tests/unit $(FUZZ_BINS) > $(SAN_BUILD)/build.log 2>&1 \
+	  || { tail -n 60 $(SAN_BUILD)/build.log; exit 1; }
+	@if [ ! -d $(SAN_BUILD)/seeds ] || [ -n "$$(find tests/fuzz/seeds.sh $(SAN_BUILD)/bin $(wildcard stages/*/*.ini) -newer $(SAN_BUILD)/seeds 2>/dev/null)" ]; then \
+	   rm -rf $(SAN_REPORTS); mkdir -p $(SAN_REPORTS); \
+	   $(SAN_ENV) tests/fuzz/seeds.sh $(SAN_BUILD)/bin $(SAN_BUILD)/seeds || exit 1; \
+	   $(call san_no_reports,seeds); fi
+
+# Fails, printing them, if the sanitizers wrote any report.
+san_no_reports = if [ -n "$$(ls $(SAN_REPORTS) 2>/dev/null)" ]; then \
+  echo "sanitize: findings in $(1):"; cat $(SAN_REPORTS)/*; exit 1; fi
+
+.PHONY: test-sanitize fuzz fuzz-smoke
+test-sanitize: sanitize-build $(MNIST_FILES)  ## unit and command-line tests under ASan, UBSan and LSan (clang)
+	@rm -rf $(SAN_REPORTS); mkdir -p $(SAN_REPORTS)
+	$(SAN_ENV) MNIST_DIR=$(MNIST_DIR) $(SAN_BUILD)/tests/unit > $(SAN_BUILD)/unit.log 2>&1 \
+	  || { tail -n 40 $(SAN_BUILD)/unit.log; cat $(SAN_REPORTS)/* 2>/dev/null; exit 1; }
+	@$(call san_no_reports,the unit tests)
+	$(SAN_ENV) tests/cli.sh $(SAN_BUILD)/bin $(MNIST_DIR) > $(SAN_BUILD)/cli.log 2>&1 \
+	  || { cat $(SAN_BUILD)/cli.log; cat $(SAN_REPORTS)/* 2>/dev/null; exit 1; }
+	@$(call san_no_reports,the command-line tests)
+	@echo "sanitize: $$(tail -n 1 $(SAN_BUILD)/cli.log) (cli), unit tests passed; no findings"
+
+# Fuzzing (libFuzzer): each harness from its seeds (tests/fuzz/seeds.sh)
+# plus the corpus it grew before, in $(SAN_BUILD)/corpus/NAME; a crash
+# leaves its input in $(SAN_BUILD)/crashes/.  `make fuzz` runs each for
+# FUZZ_SECONDS; `make fuzz-smoke` (part of `make test`) FUZZ_SMOKE_RUNS
+# inputs each, from the seeds only.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_RUNS ?= 2000
+FUZZ_OPTS := -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -max_len=8192 -print_final_stats=1
+fuzz: sanitize-build  ## run each fuzz harness for FUZZ_SECONDS (60) seconds
+	@mkdir -p $(SAN_BUILD)/crashes
+	@for f in $(FUZZERS); do \
+	  mkdir -p $(SAN_BUILD)/corpus/$$f; \
+	  echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+	  $(SAN_ENV) ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    $(SAN_BUILD)/fuzz/fuzz-$$f $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(SAN_BUILD)/crashes/$$f- $(SAN_BUILD)/corpus/$$f $(SAN_BUILD)/seeds/$$f \
+	    > $(SAN_BUILD)/fuzz-$$f.log 2>&1 || { tail -n 60 $(SAN_BUILD)/fuzz-$$f.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(SAN_BUILD)/fuzz-$$f.log | tr '\n' ' '; echo; \
+	done
+fuzz-smoke: sanitize-build
+	@mkdir -p $(SAN_BUILD)/crashes
+	@for f in $(FUZZERS); do \
+	  $(SAN_ENV) ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    $(SAN_BUILD)/fuzz/fuzz-$$f $(FUZZ_OPTS) -runs=$(FUZZ_SMOKE_RUNS) -seed=1 \
+	    -artifact_prefix=$(SAN_BUILD)/crashes/$$f- $(SAN_BUILD)/seeds/$$f \
+	    > $(SAN_BUILD)/fuzz-smoke-$$f.log 2>&1 || { tail -n 60 $(SAN_BUILD)/fuzz-smoke-$$f.log; exit 1; }; \
+	done; echo "fuzz-smoke: $(FUZZ_SMOKE_RUNS) inputs each: $(FUZZERS): no crash"
+
+test: test-clang test-cli test-unit test-sanitize fuzz-smoke  ## unit, command-line, sanitizer and fuzz-smoke tests

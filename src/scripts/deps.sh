@@ -1,12 +1,16 @@
 #!/bin/sh
 # Installs the Debian 12 packages the pipeline needs, only those missing.
+# clang (14) with its OpenMP (libomp-14-dev) and its sanitizer and libFuzzer
+# runtimes (libclang-rt-14-dev, not pulled in by --no-install-recommends)
+# builds the clang, sanitizer and fuzzing checks of `make test`.
 # As root: `apt-get update` once, then `apt-get install` of what is missing.
 # Otherwise: prints the exact command to run and fails.
 set -eu
 
 packages="gcc make pkg-config libsundials-dev libopenblas-dev liblbfgs-dev
 libcmocka-dev libinih-dev zlib1g-dev gnuplot-nox latexmk texlive-latex-base
-texlive-latex-recommended texlive-fonts-recommended"
+texlive-latex-recommended texlive-fonts-recommended
+clang libomp-14-dev libclang-rt-14-dev"
 
 missing=""
 for p in $packages; do
