@@ -33,7 +33,8 @@ test-clang: | $(BUILD)/deps.ok
 # ---------------------------------------------------------------- sanitizers
 # The library, the commands and the unit tests built by clang with
 # AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer into
-# $(SAN_BUILD), then the unit tests and tests/cli.sh run against them.
+# $(SAN_BUILD), then the unit tests and the command-line tests (cli.sh,
+# hostile_data.sh, hostile_cmds.sh) run against them.
 # Any finding is fatal: every report also goes to a file under
 # $(SAN_BUILD)/reports/, and one file there fails the target, so a finding in
 # a command that cli.sh expects to fail (whose exit status alone would pass)
@@ -81,8 +82,11 @@ test-sanitize: sanitize-build $(MNIST_FILES)  ## unit and command-line tests und
 	@$(call san_no_reports,the unit tests)
 	$(SAN_ENV) tests/cli.sh $(SAN_BUILD)/bin $(MNIST_DIR) > $(SAN_BUILD)/cli.log 2>&1 \
 	  || { cat $(SAN_BUILD)/cli.log; cat $(SAN_REPORTS)/* 2>/dev/null; exit 1; }
+	@for t in hostile_data hostile_cmds; do \
+	  $(SAN_ENV) tests/$$t.sh $(SAN_BUILD)/bin > $(SAN_BUILD)/$$t.log 2>&1 \
+	    || { cat $(SAN_BUILD)/$$t.log; cat $(SAN_REPORTS)/* 2>/dev/null; exit 1; }; done
 	@$(call san_no_reports,the command-line tests)
-	@echo "sanitize: $$(tail -n 1 $(SAN_BUILD)/cli.log) (cli), unit tests passed; no findings"
+	@echo "sanitize: unit tests passed; $$(tail -n 1 $(SAN_BUILD)/cli.log) (cli.sh), $$(tail -n 1 $(SAN_BUILD)/hostile_data.log) (hostile_data.sh), $$(tail -n 1 $(SAN_BUILD)/hostile_cmds.log) (hostile_cmds.sh); no findings"
 
 # Fuzzing (libFuzzer): each harness from its seeds (tests/fuzz/seeds.sh)
 # plus the corpus it grew before, in $(SAN_BUILD)/corpus/NAME; a crash
