@@ -7,21 +7,8 @@
 set -u
 bin=$1
 mnist=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "cli: FAIL: $*"; }
-# expect STATUS CMD...: runs CMD, output to $tmp/out, checks the exit status.
-expect() {
-    want=$1; shift
-    "$@" > "$tmp/out" 2>&1
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (wanted $want): $*"; cat "$tmp/out"; fi
-}
-has() { if grep -q -- "$1" "$tmp/out"; then ok; else bad "output lacks '$1'"; cat "$tmp/out"; fi; }
+who=cli
+. "$(dirname "$0")/lib.sh"
 
 # --- check-numbers: pass, fail, bound, relative tolerance, missing key
 cat > "$tmp/expected.tsv" <<'T'
@@ -522,5 +509,4 @@ expect 1 "$bin/train" $rnn --data "$tmp/rnn-one.tsv" --log "$tmp/no.log" --model
 has "sequence 1 has 1 observation"
 if ls "$tmp"/no.log "$tmp"/no.ckpt > /dev/null 2>&1; then bad "a refused rnn run left output"; else ok; fi
 
-echo "cli tests: $passed checks passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "cli tests"

@@ -2,25 +2,13 @@
 # Command-line tests of hostile arguments: wrapped integer and non-finite
 # settings, empty or ambiguous checker and macro inputs, and outputs that
 # would overwrite each other or an input.  Each refusal must name the
-# problem, exit 1 and leave every file as it was.  Helpers as in cli.sh.
+# problem, exit 1 and leave every file as it was.  Helpers in tests/lib.sh.
 #
 #   tests/hostile_cmds.sh BINDIR
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "hostile: FAIL: $*"; }
-expect() {
-    want=$1; shift
-    "$@" > "$tmp/out" 2>&1
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (wanted $want): $*"; cat "$tmp/out"; fi
-}
-has() { if grep -q -- "$1" "$tmp/out"; then ok; else bad "output lacks '$1'"; cat "$tmp/out"; fi; }
+who=hostile
+. "$(dirname "$0")/lib.sh"
 absent() { for f in "$@"; do if [ -e "$f" ]; then bad "$f was written"; else ok; fi; done; }
 same() { if cmp -s "$1" "$2"; then ok; else bad "$2 was changed"; fi; }
 
@@ -127,5 +115,4 @@ expect 1 "$bin/bench" --mnist-dir "$tmp" --out "$tmp/reg.ckpt" --cnf-model "$tmp
 has "--out '.*reg.ckpt' is the input --cnf-model"
 same "$tmp/reg.ckpt.orig" "$tmp/reg.ckpt"
 
-echo "hostile tests: $passed checks passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "hostile tests"

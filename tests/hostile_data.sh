@@ -8,21 +8,8 @@
 #   tests/hostile_data.sh BINDIR
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "hostile: FAIL: $*"; }
-# expect STATUS CMD...: runs CMD, output to $tmp/out, checks the exit status.
-expect() {
-    want=$1; shift
-    "$@" > "$tmp/out" 2>&1
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "exit $got (wanted $want): $*"; cat "$tmp/out"; fi
-}
-has() { if grep -q -- "$1" "$tmp/out"; then ok; else bad "output lacks '$1'"; cat "$tmp/out"; fi; }
+who=hostile
+. "$(dirname "$0")/lib.sh"
 # nothing_left NAME: no file whose name starts with NAME (an output or its
 # temporary file); removes any, so that later checks start clean.
 nothing_left() {
@@ -157,5 +144,4 @@ refused h4.tsv "1: column 2 is 'x3' where x2 belongs"
 printf 'x1\tx2\ty1\n1\t2\t3\n4\t5\t6\n' > "$tmp/fine.tsv"
 expect 0 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/fine.tsv" --log "$tmp/fine.log" --model "$tmp/fine.ckpt"
 
-echo "hostile data tests: $passed checks passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "hostile data tests"
