@@ -511,6 +511,22 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
     conv_set_single(0);
 }
 
+/* The rows of `steps` timed training steps: PREFIX_step_s (with `unit`),
+ * _step_nfe_forward, _step_nfe_backward and _us_per_evaluation. */
+static void report_steps(const char *prefix, const char *unit, double total, int steps,
+                         long nfe_f, long nfe_b)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%s_step_s", prefix);
+    report(name, total / steps, unit);
+    snprintf(name, sizeof name, "%s_step_nfe_forward", prefix);
+    report(name, (double)nfe_f / steps, "");
+    snprintf(name, sizeof name, "%s_step_nfe_backward", prefix);
+    report(name, (double)nfe_b / steps, "");
+    snprintf(name, sizeof name, "%s_us_per_evaluation", prefix);
+    report(name, 1e6 * total / (double)(nfe_f + nfe_b), "us per forward or adjoint evaluation");
+}
+
 /* The flow's INI, as stages/cnf/cnf.ini has it (threads and tolerances set
  * by the caller through the text). */
 static const char cnf_ini[] = "[data]\neval_batch = 512\n[model]\nkind = cnf\nhidden = 64, 64\n"
@@ -608,15 +624,10 @@ static void bench_cnf(int steps, double peak, const char *cnf_model_path)
             nfe_b += res.ode.nfe_backward;
         }
         openblas_set_num_threads(1);
-        char name[64];
-        snprintf(name, sizeof name, "cnf_t%d_step_s", threads);
-        report(name, total / steps, "s per training step (batch 512, mean over --steps)");
-        snprintf(name, sizeof name, "cnf_t%d_step_nfe_forward", threads);
-        report(name, (double)nfe_f / steps, "");
-        snprintf(name, sizeof name, "cnf_t%d_step_nfe_backward", threads);
-        report(name, (double)nfe_b / steps, "");
-        snprintf(name, sizeof name, "cnf_t%d_us_per_evaluation", threads);
-        report(name, 1e6 * total / (double)(nfe_f + nfe_b), "us per forward or adjoint evaluation");
+        char tag[32];
+        snprintf(tag, sizeof tag, "cnf_t%d", threads);
+        report_steps(tag, "s per training step (batch 512, mean over --steps)", total, steps,
+                     nfe_f, nfe_b);
         kind_model_free(&m);
         optimizer_free(&opt);
     }
@@ -718,16 +729,10 @@ static void bench_latent_steps(const char *tag, const char *path, int B, double 
         nfe_f += res.ode.nfe_forward;
         nfe_b += res.ode.nfe_backward;
     }
-    char name[64], unit[128];
-    snprintf(name, sizeof name, "latent_%s_step_s", tag);
+    char prefix[64], unit[128];
+    snprintf(prefix, sizeof prefix, "latent_%s", tag);
     snprintf(unit, sizeof unit, "s per training step (batch %d, adjoint, mean over --steps)", B);
-    report(name, total / steps, unit);
-    snprintf(name, sizeof name, "latent_%s_step_nfe_forward", tag);
-    report(name, (double)nfe_f / steps, "");
-    snprintf(name, sizeof name, "latent_%s_step_nfe_backward", tag);
-    report(name, (double)nfe_b / steps, "");
-    snprintf(name, sizeof name, "latent_%s_us_per_evaluation", tag);
-    report(name, 1e6 * total / (double)(nfe_f + nfe_b), "us per forward or adjoint evaluation");
+    report_steps(prefix, unit, total, steps, nfe_f, nfe_b);
     free(seqs);
     free(p);
     free(g);
