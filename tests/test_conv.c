@@ -179,19 +179,23 @@ static void avgpool_matches_fd(void **state)
 
 /* The ODE-Net vector field: a^T f against finite differences in the
  * state, the parameters and t (the time channel's gradient). */
-static void convfield_vjp_matches_fd(void **state)
+static void check_convfield(int B, int chunk, int threads)
 {
-    (void)state;
     convfield_t cf;
     err_t e = {{0}};
-    int C = 4, H = 3, W = 3, G = 2, B = 2;
-    if (convfield_init(&cf, C, H, W, G, B, &e) != 0)
+    int C = 4, H = 3, W = 3, G = 2;
+    conv_set_chunk(chunk);
+    conv_set_threads(threads);
+    int rc = convfield_init(&cf, C, H, W, G, B, &e);
+    conv_set_chunk(0);
+    conv_set_threads(1);
+    if (rc != 0)
         fail_msg("%s", e.msg);
     rng_t r;
     rng_seed(&r, 31);
     size_t np = cf.n_params, n = (size_t)C * B * H * W;
     double *th = malloc(np * sizeof *th), *gp = malloc(np * sizeof *gp), *fdp = malloc(np * sizeof *fdp);
-    double y[72], a[72], gy[72], fdy[72], f0[72], tmp[72];
+    double y[108], a[108], gy[108], fdy[108], f0[108], tmp[108];
     convfield_init_params(&cf, th, &r);
     /* Perturb gamma and beta away from 1 and 0 so their paths count. */
     for (size_t i = 0; i < np; i++)
@@ -235,11 +239,19 @@ static void convfield_vjp_matches_fd(void **state)
     double ep = grad_rel_err(gp, fdp, np), ey = grad_rel_err(gy, fdy, n);
     double et = fabs(gt - fdt) / fmax(fabs(fdt), 1e-12);
     if (ep > 1e-6 || ey > 1e-6 || et > 1e-6)
-        fail_msg("conv field: parameter error %.3g, state error %.3g, time error %.3g", ep, ey, et);
+        fail_msg("conv field (batch %d, chunks of %d): parameter error %.3g, state error %.3g, "
+                 "time error %.3g", B, chunk, ep, ey, et);
     convfield_free(&cf);
     free(th);
     free(gp);
     free(fdp);
+}
+
+static void convfield_vjp_matches_fd(void **state)
+{
+    (void)state;
+    check_convfield(2, 8, 1);
+    check_convfield(3, 2, 2); /* chunks of 2 and 1 on two threads */
 }
 
 /* Whole ODE-Net and ResNet (4 channels, batch 2) against central
@@ -250,8 +262,10 @@ static void convfield_vjp_matches_fd(void **state)
  * integrated with fixed-step RK4 (400 steps), because an adaptive solver's
  * step pattern jumps when an activation changes sign (at rtol = 1e-10 the
  * differences were off by 0.19).  The adjoint then agrees to 2e-8. */
-static void check_net(net_kind_t kind)
+static void check_net(net_kind_t kind, int B, int chunk, int threads)
 {
+    conv_set_chunk(chunk);
+    conv_set_threads(threads);
     odenet_t net;
     err_t e = {{0}};
     ode_options_t o = ode_options_default();
@@ -259,8 +273,10 @@ static void check_net(net_kind_t kind)
     o.max_steps = 100000;
     o.method = ODE_RK4;
     o.fixed_steps = 400;
-    if (odenet_create(&net, kind, 4, 2, &o, &e) != 0)
+    if (odenet_create(&net, kind, 4, B, &o, &e) != 0)
         fail_msg("%s", e.msg);
+    conv_set_chunk(0);
+    conv_set_threads(1);
     rng_t r;
     rng_seed(&r, 77);
     size_t np = net.n_params;
@@ -268,12 +284,12 @@ static void check_net(net_kind_t kind)
     odenet_init_params(&net, p, &r);
     for (size_t i = 0; i < np; i++)
         p[i] += 0.2 * (2.0 * rng_uniform(&r) - 1.0);
-    double x[2 * 784];
-    for (int i = 0; i < 2 * 784; i++)
+    double x[3 * 784];
+    for (int i = 0; i < 3 * 784; i++)
         x[i] = rng_uniform(&r);
-    int labels[2] = {3, 7};
+    int labels[3] = {3, 7, 1};
     model_result_t res;
-    if (odenet_run(&net, p, x, labels, 2, g, &res, &e) != 0)
+    if (odenet_run(&net, p, x, labels, B, g, &res, &e) != 0)
         fail_msg("%s", e.msg);
     const double h = 1e-7;
     /* Every 7th parameter (about 150), which covers every layer. */
@@ -282,16 +298,17 @@ static void check_net(net_kind_t kind)
         g[m] = g[i];
         double keep = p[i];
         p[i] = keep + h;
-        assert_int_equal(odenet_run(&net, p, x, labels, 2, NULL, &res, &e), 0);
+        assert_int_equal(odenet_run(&net, p, x, labels, B, NULL, &res, &e), 0);
         double lp = res.loss;
         p[i] = keep - h;
-        assert_int_equal(odenet_run(&net, p, x, labels, 2, NULL, &res, &e), 0);
+        assert_int_equal(odenet_run(&net, p, x, labels, B, NULL, &res, &e), 0);
         p[i] = keep;
         fd[m++] = (lp - res.loss) / (2 * h);
     }
     double err = grad_rel_err(g, fd, m);
-    print_message("  %s (%zu parameters): relative error %.2e\n",
-                  kind == NET_ODE ? "ODE-Net" : "ResNet", np, err);
+    print_message("  %s (%zu parameters, batch %d in chunks of %d, %d thread%s): relative "
+                  "error %.2e\n", kind == NET_ODE ? "ODE-Net" : "ResNet", np, B, chunk, threads,
+                  threads > 1 ? "s" : "", err);
     if (err > 1e-6)
         fail_msg("%s gradient error %.3g", kind == NET_ODE ? "ODE-Net" : "ResNet", err);
     free(p);
@@ -303,8 +320,12 @@ static void check_net(net_kind_t kind)
 static void odenet_gradient_matches_fd(void **state)
 {
     (void)state;
-    check_net(NET_RESNET);
-    check_net(NET_ODE);
+    check_net(NET_RESNET, 2, 8, 1);
+    check_net(NET_ODE, 2, 8, 1);
+    /* Three examples in chunks of 2 and 1, on two threads: the chunk
+     * offsets, the short last chunk and the sum of the chunks' gradients. */
+    check_net(NET_RESNET, 3, 2, 2);
+    check_net(NET_ODE, 3, 2, 2);
 }
 
 /* Runs one convolution (the ODE block's 65 -> 64, 3x3, pad 1 at batch 16,
@@ -366,6 +387,88 @@ static void conv_threads_do_not_change_results(void **state)
     }
 }
 
+/* One ODE-Net (8 channels, dopri5 at 1e-3) or ResNet training step on 20
+ * random images with the given chunk size and thread count: the loss, the
+ * logits, the final states and the gradient in one array. */
+static double *net_step(net_kind_t kind, int chunk, int threads, size_t *len)
+{
+    enum { B = 20, C = 8 };
+    conv_set_chunk(chunk);
+    conv_set_threads(threads);
+    odenet_t net;
+    err_t e = {{0}};
+    ode_options_t o = ode_options_default();
+    if (odenet_create(&net, kind, C, B, &o, &e) != 0)
+        fail_msg("%s", e.msg);
+    rng_t r;
+    rng_seed(&r, 5);
+    size_t np = net.n_params, ns = (size_t)C * 36 * B;
+    double *p = malloc(np * sizeof *p), *x = malloc(B * 784 * sizeof *x);
+    odenet_init_params(&net, p, &r);
+    fill_uniform(&r, x, B * 784, 1.0);
+    int labels[B];
+    for (int i = 0; i < B; i++)
+        labels[i] = i % 10;
+    *len = 1 + B * 10 + ns + np;
+    double *out = malloc(*len * sizeof *out);
+    model_result_t res;
+    if (odenet_run(&net, p, x, labels, B, out + 1 + B * 10 + ns, &res, &e) != 0)
+        fail_msg("%s", e.msg);
+    out[0] = res.loss;
+    memcpy(out + 1, net.logits, B * 10 * sizeof *out);
+    /* The final states, example by example (chunked_index). */
+    const double *hend = net.h + (kind == NET_ODE ? 1 : ODENET_RES_BLOCKS) * ns;
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < 36; i++)
+                out[1 + B * 10 + ((size_t)b * C + c) * 36 + i] =
+                    hend[chunked_index(c, b, i, C, 36, B, net.chunk)];
+    odenet_free(&net);
+    free(p);
+    free(x);
+    conv_set_chunk(0);
+    conv_set_threads(1);
+    return out;
+}
+
+/* A batch cut into chunks (8, 8, 4) gives the same bits on one thread or
+ * two, in double and in float32. */
+static void odenet_threads_do_not_change_results(void **state)
+{
+    (void)state;
+    for (int single = 0; single < 2; single++)
+        for (int kind = 0; kind < 2; kind++) {
+            conv_set_single(single);
+            size_t n1, n2;
+            double *one = net_step(kind ? NET_RESNET : NET_ODE, 8, 1, &n1);
+            double *two = net_step(kind ? NET_RESNET : NET_ODE, 8, 2, &n2);
+            conv_set_single(0);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(one, two, n1 * sizeof *one);
+            free(one);
+            free(two);
+        }
+}
+
+/* Chunks change only the order of sums: a ResNet step in chunks of 3
+ * (7 chunks, the last of 2) agrees with the whole batch as one chunk to
+ * round-off, states and gradients alike, so the chunked layout is read and
+ * written consistently everywhere. */
+static void odenet_chunks_change_only_rounding(void **state)
+{
+    (void)state;
+    size_t n1, n2;
+    double *whole = net_step(NET_RESNET, 20, 1, &n1);
+    double *cut = net_step(NET_RESNET, 3, 2, &n2);
+    assert_int_equal(n1, n2);
+    double err = grad_rel_err(cut, whole, n1);
+    print_message("  ResNet step in chunks of 3 against one chunk: relative difference %.2g\n",
+                  err);
+    assert_true(err < 1e-12);
+    free(whole);
+    free(cut);
+}
+
 /* The float32 path computes the same convolution and gradients to float
  * round-off: relative error below 1e-5 (and above 0, so the float path
  * really ran), against the double path checked by FD above. */
@@ -413,6 +516,8 @@ const struct CMUnitTest conv_tests[] = {
     cmocka_unit_test(conv_matches_direct_and_fd),
     cmocka_unit_test(conv_threads_do_not_change_results),
     cmocka_unit_test(conv_float32_matches_double),
+    cmocka_unit_test(odenet_threads_do_not_change_results),
+    cmocka_unit_test(odenet_chunks_change_only_rounding),
     cmocka_unit_test(groupnorm_matches_fd),
     cmocka_unit_test(avgpool_matches_fd),
 };

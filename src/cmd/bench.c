@@ -747,8 +747,9 @@ int main(int argc, char **argv)
     const char *mnist_dir = NULL, *out = NULL, *only = NULL, *cnf_model_path = NULL;
     const char *spirals = NULL, *spirals_regular = NULL;
     long steps = 50;
+    long chunk = CONV_CHUNK_DEFAULT;
     enum { OPT_MNIST_DIR = 256, OPT_OUT, OPT_STEPS, OPT_ONLY, OPT_CNF_MODEL, OPT_SPIRALS,
-           OPT_SPIRALS_REGULAR };
+           OPT_SPIRALS_REGULAR, OPT_CHUNK };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"mnist-dir", required_argument, NULL, OPT_MNIST_DIR},
@@ -758,6 +759,7 @@ int main(int argc, char **argv)
         {"cnf-model", required_argument, NULL, OPT_CNF_MODEL},
         {"spirals", required_argument, NULL, OPT_SPIRALS},
         {"spirals-regular", required_argument, NULL, OPT_SPIRALS_REGULAR},
+        {"chunk", required_argument, NULL, OPT_CHUNK},
         {NULL, 0, NULL, 0},
     };
     opterr = 0; /* our messages, below, naming the option */
@@ -768,7 +770,8 @@ int main(int argc, char **argv)
         switch (c) {
         case 'h':
             printf("usage: bench --mnist-dir DIR --out FILE.tsv [--steps N] [--only GROUP]\n"
-                   "             [--cnf-model CKPT] [--spirals F.tsv] [--spirals-regular F.tsv]\n");
+                   "             [--cnf-model CKPT] [--spirals F.tsv] [--spirals-regular F.tsv]\n"
+                   "             [--chunk N]  (examples per chunk of the convolutional models)\n");
             return 0;
         case OPT_MNIST_DIR:
             mnist_dir = optarg;
@@ -779,6 +782,10 @@ int main(int argc, char **argv)
         case OPT_STEPS:
             if (parse_long(optarg, &steps) != 0 || steps < 1 || steps > 1000000)
                 die("--steps: '%s' is not an integer in [1, 1e6]", optarg);
+            break;
+        case OPT_CHUNK:
+            if (parse_long(optarg, &chunk) != 0 || chunk < 1 || chunk > 4096)
+                die("--chunk: '%s' is not an integer in [1, 4096]", optarg);
             break;
         case OPT_CNF_MODEL:
             cnf_model_path = optarg;
@@ -816,6 +823,7 @@ int main(int argc, char **argv)
             die("%s", pe.msg);
     }
     openblas_set_num_threads(1);
+    conv_set_chunk((int)chunk);
     printf("OpenBLAS: %s, 1 thread\n", openblas_get_config());
 #define RUN(group) (!only || !strcmp(only, group))
     double peak = gemm_rate(0);

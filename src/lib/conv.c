@@ -25,21 +25,42 @@ int conv_shape(conv_shape_t *s, int ci, int co, int k, int stride, int pad, int 
 
 /* Precision of the lowered convolutions and the thread count of the loops
  * around the gemms (see conv.h). */
-static int g_single;
+static int g_single, g_threads = 1, g_chunk = CONV_CHUNK_DEFAULT;
 
 void conv_set_single(int on) { g_single = on != 0; }
 
 void conv_set_threads(int n)
 {
+    g_threads = n > 0 ? n : 1;
 #ifdef _OPENMP
-    omp_set_num_threads(n > 0 ? n : 1);
+    omp_set_num_threads(g_threads);
 #else
-    (void)n;
+    g_threads = 1;
 #endif
+    openblas_set_num_threads(1);
 }
+
+int conv_threads(void) { return g_threads; }
+
+void conv_set_chunk(int n) { g_chunk = n > 0 ? n : CONV_CHUNK_DEFAULT; }
+
+int conv_chunk(void) { return g_chunk; }
 
 /* Loops over fewer elements than this stay on one thread. */
 #define PAR_MIN 32768
+
+/* Output columns ox in [*lo, *hi) read input column ox * stride + dx
+ * inside the image; the others read the zero padding. */
+static void valid_range(int wo, int w, int stride, int dx, int *lo, int *hi)
+{
+    int a = 0, b = wo;
+    while (a < b && a * stride + dx < 0)
+        a++;
+    while (b > a && (b - 1) * stride + dx >= w)
+        b--;
+    *lo = a;
+    *hi = b;
+}
 
 /* im2col into a buffer of element type T: col (ci*kh*kw, B*ho*wo), row
  * r = (c, i, j) holds input pixel (c, b, oy*stride + i - pad,
@@ -49,25 +70,34 @@ void conv_set_threads(int n)
     static void NAME(const conv_shape_t *s, const double *inp, int B, T *col)                  \
     {                                                                                          \
         size_t npix = (size_t)B * s->ho * s->wo;                                               \
+        int st = s->stride, wo = s->wo;                                                        \
         _Pragma("omp parallel for schedule(static) if (npix * s->ci > PAR_MIN)")               \
         for (int c = 0; c < s->ci; c++)                                                        \
             for (int i = 0; i < s->kh; i++)                                                    \
                 for (int j = 0; j < s->kw; j++) {                                              \
                     T *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * npix;               \
+                    int dx = j - s->pad, lo, hi;                                               \
+                    valid_range(wo, s->w, st, dx, &lo, &hi);                                   \
                     for (int b = 0; b < B; b++) {                                              \
                         const double *img = inp + ((size_t)c * B + b) * s->h * s->w;           \
                         for (int oy = 0; oy < s->ho; oy++) {                                   \
-                            int y = oy * s->stride + i - s->pad;                               \
-                            T *dst = row + ((size_t)b * s->ho + oy) * s->wo;                   \
+                            int y = oy * st + i - s->pad;                                      \
+                            T *dst = row + ((size_t)b * s->ho + oy) * wo;                      \
                             if (y < 0 || y >= s->h) {                                          \
-                                memset(dst, 0, (size_t)s->wo * sizeof *dst);                   \
+                                memset(dst, 0, (size_t)wo * sizeof *dst);                      \
                                 continue;                                                      \
                             }                                                                  \
                             const double *src = img + (size_t)y * s->w;                        \
-                            for (int ox = 0; ox < s->wo; ox++) {                               \
-                                int x = ox * s->stride + j - s->pad;                           \
-                                dst[ox] = (x >= 0 && x < s->w) ? (T)src[x] : (T)0;             \
-                            }                                                                  \
+                            for (int ox = 0; ox < lo; ox++)                                    \
+                                dst[ox] = (T)0;                                                \
+                            if (st == 1)                                                       \
+                                for (int ox = lo; ox < hi; ox++)                               \
+                                    dst[ox] = (T)src[ox + dx];                                 \
+                            else                                                               \
+                                for (int ox = lo; ox < hi; ox++)                               \
+                                    dst[ox] = (T)src[ox * st + dx];                            \
+                            for (int ox = hi; ox < wo; ox++)                                   \
+                                dst[ox] = (T)0;                                                \
                         }                                                                      \
                     }                                                                          \
                 }                                                                              \
@@ -80,6 +110,7 @@ void conv_set_threads(int n)
     static void NAME(const conv_shape_t *s, const T *col, int B, double *inp)                  \
     {                                                                                          \
         size_t npix = (size_t)B * s->ho * s->wo;                                               \
+        int st = s->stride, wo = s->wo;                                                        \
         _Pragma("omp parallel for schedule(static) if (npix * s->ci > PAR_MIN)")               \
         for (int c = 0; c < s->ci; c++) {                                                      \
             memset(inp + (size_t)c * B * s->h * s->w, 0,                                       \
@@ -87,19 +118,22 @@ void conv_set_threads(int n)
             for (int i = 0; i < s->kh; i++)                                                    \
                 for (int j = 0; j < s->kw; j++) {                                              \
                     const T *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * npix;         \
+                    int dx = j - s->pad, lo, hi;                                               \
+                    valid_range(wo, s->w, st, dx, &lo, &hi);                                   \
                     for (int b = 0; b < B; b++) {                                              \
                         double *img = inp + ((size_t)c * B + b) * s->h * s->w;                 \
                         for (int oy = 0; oy < s->ho; oy++) {                                   \
-                            int y = oy * s->stride + i - s->pad;                               \
+                            int y = oy * st + i - s->pad;                                      \
                             if (y < 0 || y >= s->h)                                            \
                                 continue;                                                      \
-                            const T *src = row + ((size_t)b * s->ho + oy) * s->wo;             \
+                            const T *src = row + ((size_t)b * s->ho + oy) * wo;                \
                             double *dst = img + (size_t)y * s->w;                              \
-                            for (int ox = 0; ox < s->wo; ox++) {                               \
-                                int x = ox * s->stride + j - s->pad;                           \
-                                if (x >= 0 && x < s->w)                                        \
-                                    dst[x] += src[ox];                                         \
-                            }                                                                  \
+                            if (st == 1)                                                       \
+                                for (int ox = lo; ox < hi; ox++)                               \
+                                    dst[ox + dx] += src[ox];                                   \
+                            else                                                               \
+                                for (int ox = lo; ox < hi; ox++)                               \
+                                    dst[ox * st + dx] += src[ox];                              \
                         }                                                                      \
                     }                                                                          \
                 }                                                                              \
@@ -127,15 +161,26 @@ size_t conv_col_size(const conv_shape_t *s, int B)
     return d > f ? d : f;
 }
 
+void conv_lower(const conv_shape_t *s, const double *inp, const double *w, int B, double *col)
+{
+    if (g_single) {
+        size_t K = (size_t)s->ci * s->kh * s->kw, N = (size_t)B * s->ho * s->wo;
+        float *colf = (float *)col;
+        im2col_f(s, inp, B, colf);
+        to_float(colf + K * N, w, (size_t)s->co * K);
+    } else {
+        im2col(s, inp, B, col);
+    }
+}
+
 void conv_forward(const conv_shape_t *s, double *out, const double *inp, const double *w,
                   const double *b, int B, double *col)
 {
     int K = s->ci * s->kh * s->kw;
     int N = B * s->ho * s->wo;
+    conv_lower(s, inp, w, B, col);
     if (g_single) {
         float *colf = (float *)col, *wf = colf + (size_t)K * N, *outf = wf + (size_t)s->co * K;
-        im2col_f(s, inp, B, colf);
-        to_float(wf, w, (size_t)s->co * K);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->co, N, K, 1.0f, wf, K, colf, N,
                     0.0f, outf, N);
 #pragma omp parallel for schedule(static) if ((size_t)s->co * N > PAR_MIN)
@@ -148,7 +193,6 @@ void conv_forward(const conv_shape_t *s, double *out, const double *inp, const d
         }
         return;
     }
-    im2col(s, inp, B, col);
     for (int o = 0; o < s->co; o++) {
         double bias = b ? b[o] : 0.0;
         double *row = out + (size_t)o * N;

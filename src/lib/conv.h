@@ -19,9 +19,21 @@
  * parameter gradients accumulated, in double.  Process-wide: set it before
  * running a model.  The finite-difference gradient tests run in double. */
 void conv_set_single(int on);
-/* Threads for the loops around the gemms (im2col, col2im, GroupNorm) when
- * built with OpenMP; their results do not depend on the count. */
+/* Threads of the convolutional models (OpenMP).  The models split a batch
+ * into chunks of conv_chunk() examples and hand whole chunks to the
+ * threads; each chunk's gemms run on its thread alone, so this also sets
+ * OpenBLAS to one thread.  Loops over a whole batch outside a chunk
+ * (im2col, col2im, GroupNorm on a big batch) share out channels or groups.
+ * No result depends on the count. */
 void conv_set_threads(int n);
+int conv_threads(void);
+/* Examples per chunk (default CONV_CHUNK_DEFAULT), read when a model is
+ * created.  It fixes the order of every sum over examples, so results
+ * depend on it (not on the thread count); the tests set small chunks to
+ * run the chunked paths on small batches. */
+#define CONV_CHUNK_DEFAULT 8
+void conv_set_chunk(int n);
+int conv_chunk(void);
 
 typedef struct {
     int ci, co, kh, kw, stride, pad;
@@ -39,6 +51,9 @@ size_t conv_col_size(const conv_shape_t *s, int B);
  * the backward pass. */
 void conv_forward(const conv_shape_t *s, double *out, const double *inp, const double *w,
                   const double *b, int B, double *col);
+/* Only the lowering part of conv_forward: fills col as conv_forward would,
+ * so that a backward pass can recompute it instead of keeping it. */
+void conv_lower(const conv_shape_t *s, const double *inp, const double *w, int B, double *col);
 /* After conv_forward with the same col, w and precision: dinp = the input
  * gradient (if not NULL, overwritten), dw += ..., db += ...  dcol:
  * workspace of at least conv_col_size doubles for this shape. */

@@ -3,6 +3,34 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static void ws_free(convfield_ws_t *w)
+{
+    double *bufs[] = {w->a1, w->r1, w->x1, w->col1, w->c1, w->a2, w->r2, w->x2,
+                      w->col2, w->c2, w->mean, w->rstd, w->g1, w->g2, w->gx, w->dcol};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        free(bufs[i]);
+}
+
+static void ws_alloc(convfield_ws_t *w, const convfield_t *cf, int b)
+{
+    size_t n = (size_t)cf->C * b * cf->H * cf->W, n1 = (size_t)(cf->C + 1) * b * cf->H * cf->W;
+    size_t col = conv_col_size(&cf->shape, b);
+    double **bufs[] = {&w->a1, &w->r1, &w->c1, &w->a2, &w->r2, &w->c2, &w->g1, &w->g2};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        *bufs[i] = xmalloc(n * sizeof(double));
+    w->x1 = xmalloc(n1 * sizeof(double));
+    w->x2 = xmalloc(n1 * sizeof(double));
+    w->gx = xmalloc(n1 * sizeof(double));
+    w->col1 = xmalloc(col * sizeof(double));
+    w->col2 = xmalloc(col * sizeof(double));
+    w->dcol = xmalloc(col * sizeof(double));
+    w->mean = xmalloc((size_t)3 * b * cf->G * sizeof(double));
+    w->rstd = xmalloc((size_t)3 * b * cf->G * sizeof(double));
+}
 
 static int init_common(convfield_t *cf, int C, int H, int W, int G, int max_batch,
                        int time_channel, int final_norm, err_t *e)
@@ -19,6 +47,7 @@ static int init_common(convfield_t *cf, int C, int H, int W, int G, int max_batc
     cf->W = W;
     cf->G = G;
     cf->max_batch = max_batch;
+    cf->chunk = conv_chunk() < max_batch ? conv_chunk() : max_batch;
     size_t conv = (size_t)C * (C + time_channel) * 9 + C;
     cf->off_gn1 = 0;
     cf->off_conv1 = 2 * (size_t)C;
@@ -26,19 +55,15 @@ static int init_common(convfield_t *cf, int C, int H, int W, int G, int max_batc
     cf->off_conv2 = cf->off_gn2 + 2 * (size_t)C;
     cf->off_gn3 = cf->off_conv2 + conv;
     cf->n_params = cf->off_gn3 + (final_norm ? 2 * (size_t)C : 0);
-    size_t n = (size_t)C * max_batch * H * W, n1 = (size_t)(C + 1) * max_batch * H * W;
-    size_t col = conv_col_size(&cf->shape, max_batch);
-    double **bufs[] = {&cf->a1, &cf->r1, &cf->c1, &cf->a2, &cf->r2, &cf->c2, &cf->g1, &cf->g2};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        *bufs[i] = xmalloc(n * sizeof(double));
-    cf->x1 = xmalloc(n1 * sizeof(double));
-    cf->x2 = xmalloc(n1 * sizeof(double));
-    cf->gx = xmalloc(n1 * sizeof(double));
-    cf->col1 = xmalloc(col * sizeof(double));
-    cf->col2 = xmalloc(col * sizeof(double));
-    cf->dcol = xmalloc(col * sizeof(double));
-    cf->mean = xmalloc((size_t)3 * max_batch * G * sizeof(double));
-    cf->rstd = xmalloc((size_t)3 * max_batch * G * sizeof(double));
+    int chunks = chunk_count(max_batch, cf->chunk);
+    cf->n_ws = conv_threads() < chunks ? conv_threads() : chunks;
+    cf->ws = xcalloc((size_t)cf->n_ws, sizeof *cf->ws);
+    for (int i = 0; i < cf->n_ws; i++)
+        ws_alloc(&cf->ws[i], cf, cf->chunk);
+    if (chunks > 1) {
+        cf->gpart = xmalloc((size_t)chunks * cf->n_params * sizeof(double));
+        cf->dtpart = xmalloc((size_t)chunks * sizeof(double));
+    }
     return 0;
 }
 
@@ -55,11 +80,18 @@ int convfield_init_resblock(convfield_t *cf, int C, int H, int W, int G, int max
 
 void convfield_free(convfield_t *cf)
 {
-    double *bufs[] = {cf->a1, cf->r1, cf->x1, cf->col1, cf->c1, cf->a2, cf->r2, cf->x2,
-                      cf->col2, cf->c2, cf->mean, cf->rstd, cf->g1, cf->g2, cf->gx, cf->dcol};
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        free(bufs[i]);
+    for (int i = 0; cf->ws && i < cf->n_ws; i++)
+        ws_free(&cf->ws[i]);
+    free(cf->ws);
+    free(cf->gpart);
+    free(cf->dtpart);
     memset(cf, 0, sizeof *cf);
+}
+
+size_t chunked_index(int c, int b, int i, int C, int HW, int B, int chunk)
+{
+    int k = b / chunk, nb = chunk_size(k, B, chunk);
+    return chunk_offset(k, chunk, (size_t)C * HW) + ((size_t)c * nb + b % chunk) * HW + i;
 }
 
 static void init_conv(double *w, int co, int ci, int k, rng_t *rng)
@@ -106,45 +138,109 @@ static void relu(double *y, const double *x, size_t n)
         y[i] = x[i] > 0.0 ? x[i] : 0.0;
 }
 
-/* Forward pass keeping every intermediate; returns the output in c2 after
- * gn3 (written to out). */
-static void field_forward(convfield_t *cf, double t, const double *h, double *out)
+/* Forward pass over one chunk of B examples (plain CBHW), keeping every
+ * intermediate in the workspace; the output (after gn3) goes to out. */
+static void field_forward(const convfield_t *cf, convfield_ws_t *w, int B, double t,
+                          const double *h, double *out)
 {
-    int C = cf->C, B = cf->batch, HW = cf->H * cf->W, G = cf->G;
+    int C = cf->C, HW = cf->H * cf->W, G = cf->G;
     size_t block = (size_t)B * HW, n = (size_t)C * block;
     const double *th = cf->theta;
-    double *mean = cf->mean, *rstd = cf->rstd;
+    double *mean = w->mean, *rstd = w->rstd;
     size_t st = (size_t)B * G;
-    groupnorm_forward(cf->a1, h, th + cf->off_gn1, th + cf->off_gn1 + C, C, B, HW, G, mean, rstd);
+    groupnorm_forward(w->a1, h, th + cf->off_gn1, th + cf->off_gn1 + C, C, B, HW, G, mean, rstd);
     int ci = C + cf->time_channel;
-    relu(cf->r1, cf->a1, n);
-    const double *in1 = cf->r1, *in2 = cf->r2;
+    relu(w->r1, w->a1, n);
+    const double *in1 = w->r1, *in2 = w->r2;
     if (cf->time_channel) {
-        concat_time(cf->x1, cf->r1, t, block, C);
-        in1 = cf->x1;
+        concat_time(w->x1, w->r1, t, block, C);
+        in1 = w->x1;
     }
     const double *w1 = th + cf->off_conv1, *b1 = w1 + (size_t)C * ci * 9;
-    conv_forward(&cf->shape, cf->c1, in1, w1, b1, B, cf->col1);
-    groupnorm_forward(cf->a2, cf->c1, th + cf->off_gn2, th + cf->off_gn2 + C, C, B, HW, G,
+    conv_forward(&cf->shape, w->c1, in1, w1, b1, B, w->col1);
+    groupnorm_forward(w->a2, w->c1, th + cf->off_gn2, th + cf->off_gn2 + C, C, B, HW, G,
                       mean + st, rstd + st);
-    relu(cf->r2, cf->a2, n);
+    relu(w->r2, w->a2, n);
     if (cf->time_channel) {
-        concat_time(cf->x2, cf->r2, t, block, C);
-        in2 = cf->x2;
+        concat_time(w->x2, w->r2, t, block, C);
+        in2 = w->x2;
     }
     const double *w2 = th + cf->off_conv2, *b2 = w2 + (size_t)C * ci * 9;
     if (!cf->final_norm) {
-        conv_forward(&cf->shape, out, in2, w2, b2, B, cf->col2);
+        conv_forward(&cf->shape, out, in2, w2, b2, B, w->col2);
         return;
     }
-    conv_forward(&cf->shape, cf->c2, in2, w2, b2, B, cf->col2);
-    groupnorm_forward(out, cf->c2, th + cf->off_gn3, th + cf->off_gn3 + C, C, B, HW, G,
+    conv_forward(&cf->shape, w->c2, in2, w2, b2, B, w->col2);
+    groupnorm_forward(out, w->c2, th + cf->off_gn3, th + cf->off_gn3 + C, C, B, HW, G,
                       mean + 2 * st, rstd + 2 * st);
+}
+
+/* a^T f over one chunk: recomputes the forward, then the gradients with
+ * respect to the state (vjp_y), the parameters (vjp_p, overwritten) and t
+ * (returned). */
+static double field_vjp(const convfield_t *cf, convfield_ws_t *w, int B, double t,
+                        const double *y, const double *a, double *fy, double *vjp_y,
+                        double *vjp_p)
+{
+    int C = cf->C, HW = cf->H * cf->W, G = cf->G;
+    size_t block = (size_t)B * HW, n = (size_t)C * block, st = (size_t)B * G;
+    const double *th = cf->theta;
+    double *out = fy ? fy : w->g2; /* g2 is free until the backward pass */
+    field_forward(cf, w, B, t, y, out);
+    memset(vjp_p, 0, cf->n_params * sizeof *vjp_p);
+    double dt = 0.0;
+    int ci = C + cf->time_channel;
+    /* gn3 */
+    const double *dc2 = a;
+    if (cf->final_norm) {
+        groupnorm_backward(w->g1, vjp_p + cf->off_gn3, vjp_p + cf->off_gn3 + C, a, w->c2,
+                           th + cf->off_gn3, C, B, HW, G, w->mean + 2 * st, w->rstd + 2 * st);
+        dc2 = w->g1;
+    }
+    /* conv2: input gradient over C (+ 1) channels; the last is t's */
+    const double *w2 = th + cf->off_conv2;
+    double *dw2 = vjp_p + cf->off_conv2, *db2 = dw2 + (size_t)C * ci * 9;
+    conv_backward(&cf->shape, w->gx, dw2, db2, dc2, w2, B, w->col2, w->dcol);
+    for (size_t i = 0; cf->time_channel && i < block; i++)
+        dt += w->gx[n + i];
+    /* relu2 then gn2 */
+    for (size_t i = 0; i < n; i++)
+        w->g1[i] = w->r2[i] > 0.0 ? w->gx[i] : 0.0;
+    groupnorm_backward(w->g2, vjp_p + cf->off_gn2, vjp_p + cf->off_gn2 + C, w->g1, w->c1,
+                       th + cf->off_gn2, C, B, HW, G, w->mean + st, w->rstd + st);
+    /* conv1 */
+    const double *w1 = th + cf->off_conv1;
+    double *dw1 = vjp_p + cf->off_conv1, *db1 = dw1 + (size_t)C * ci * 9;
+    conv_backward(&cf->shape, w->gx, dw1, db1, w->g2, w1, B, w->col1, w->dcol);
+    for (size_t i = 0; cf->time_channel && i < block; i++)
+        dt += w->gx[n + i];
+    /* relu1 then gn1 -> dh */
+    for (size_t i = 0; i < n; i++)
+        w->g1[i] = w->r1[i] > 0.0 ? w->gx[i] : 0.0;
+    groupnorm_backward(vjp_y, vjp_p + cf->off_gn1, vjp_p + cf->off_gn1 + C, w->g1, y,
+                       th + cf->off_gn1, C, B, HW, G, w->mean, w->rstd);
+    return dt;
+}
+
+static convfield_ws_t *my_ws(const convfield_t *cf)
+{
+#ifdef _OPENMP
+    return &cf->ws[omp_get_thread_num() % cf->n_ws];
+#else
+    return &cf->ws[0];
+#endif
 }
 
 static int cf_rhs(void *ctx, double t, const double *y, double *ydot)
 {
-    field_forward(ctx, t, y, ydot);
+    const convfield_t *cf = ctx;
+    int B = cf->batch, ch = cf->chunk, chunks = chunk_count(B, ch);
+    size_t per = (size_t)cf->C * cf->H * cf->W;
+#pragma omp parallel for num_threads(cf->n_ws) schedule(static) if (chunks > 1)
+    for (int k = 0; k < chunks; k++) {
+        size_t off = chunk_offset(k, ch, per);
+        field_forward(cf, my_ws(cf), chunk_size(k, B, ch), t, y + off, ydot + off);
+    }
     return 0;
 }
 
@@ -152,44 +248,30 @@ static int cf_vjp(void *ctx, double t, const double *y, const double *a, double 
                   double *vjp_y, double *vjp_p)
 {
     convfield_t *cf = ctx;
-    int C = cf->C, B = cf->batch, HW = cf->H * cf->W, G = cf->G;
-    size_t block = (size_t)B * HW, n = (size_t)C * block, st = (size_t)B * G;
-    const double *th = cf->theta;
-    double *out = fy ? fy : cf->g2; /* g2 is free until the backward pass */
-    field_forward(cf, t, y, out);
-    memset(vjp_p, 0, cf->n_params * sizeof *vjp_p);
-    double dt = 0.0;
-    int ci = C + cf->time_channel;
-    /* gn3 */
-    const double *dc2 = a;
-    if (cf->final_norm) {
-        groupnorm_backward(cf->g1, vjp_p + cf->off_gn3, vjp_p + cf->off_gn3 + C, a, cf->c2,
-                           th + cf->off_gn3, C, B, HW, G, cf->mean + 2 * st,
-                           cf->rstd + 2 * st);
-        dc2 = cf->g1;
+    int B = cf->batch, ch = cf->chunk, chunks = chunk_count(B, ch);
+    size_t per = (size_t)cf->C * cf->H * cf->W, np = cf->n_params;
+    if (chunks == 1) {
+        cf->last_dt = field_vjp(cf, &cf->ws[0], B, t, y, a, fy, vjp_y, vjp_p);
+        return 0;
     }
-    /* conv2: input gradient over C (+ 1) channels; the last is t's */
-    const double *w2 = th + cf->off_conv2;
-    double *dw2 = vjp_p + cf->off_conv2, *db2 = dw2 + (size_t)C * ci * 9;
-    conv_backward(&cf->shape, cf->gx, dw2, db2, dc2, w2, B, cf->col2, cf->dcol);
-    for (size_t i = 0; cf->time_channel && i < block; i++)
-        dt += cf->gx[n + i];
-    /* relu2 then gn2 */
-    for (size_t i = 0; i < n; i++)
-        cf->g1[i] = cf->r2[i] > 0.0 ? cf->gx[i] : 0.0;
-    groupnorm_backward(cf->g2, vjp_p + cf->off_gn2, vjp_p + cf->off_gn2 + C, cf->g1, cf->c1,
-                       th + cf->off_gn2, C, B, HW, G, cf->mean + st, cf->rstd + st);
-    /* conv1 */
-    const double *w1 = th + cf->off_conv1;
-    double *dw1 = vjp_p + cf->off_conv1, *db1 = dw1 + (size_t)C * ci * 9;
-    conv_backward(&cf->shape, cf->gx, dw1, db1, cf->g2, w1, B, cf->col1, cf->dcol);
-    for (size_t i = 0; cf->time_channel && i < block; i++)
-        dt += cf->gx[n + i];
-    /* relu1 then gn1 -> dh */
-    for (size_t i = 0; i < n; i++)
-        cf->g1[i] = cf->r1[i] > 0.0 ? cf->gx[i] : 0.0;
-    groupnorm_backward(vjp_y, vjp_p + cf->off_gn1, vjp_p + cf->off_gn1 + C, cf->g1, y,
-                       th + cf->off_gn1, C, B, HW, G, cf->mean, cf->rstd);
+#pragma omp parallel for num_threads(cf->n_ws) schedule(static)
+    for (int k = 0; k < chunks; k++) {
+        size_t off = chunk_offset(k, ch, per);
+        cf->dtpart[k] = field_vjp(cf, my_ws(cf), chunk_size(k, B, ch), t, y + off, a + off,
+                                  fy ? fy + off : NULL, vjp_y + off, cf->gpart + k * np);
+    }
+    /* Sum the chunks' gradients in chunk order. */
+    const double *gp = cf->gpart;
+#pragma omp parallel for num_threads(cf->n_ws) schedule(static)
+    for (size_t i = 0; i < np; i++) {
+        double acc = gp[i];
+        for (int k = 1; k < chunks; k++)
+            acc += gp[k * np + i];
+        vjp_p[i] = acc;
+    }
+    double dt = 0.0;
+    for (int k = 0; k < chunks; k++)
+        dt += cf->dtpart[k];
     cf->last_dt = dt;
     return 0;
 }

@@ -16,23 +16,48 @@
 #include "rng.h"
 #include "util.h"
 
+/* One thread's workspace, sized for one chunk of examples (HW = H * W):
+ *   a1, r1 (C,b,HW); x1, x2 (C+1,b,HW); c1, a2, r2, c2 (C,b,HW);
+ *   col1, col2 (im2col); stats (3 x 2 x b*G); gradient buffers. */
 typedef struct {
-    int C, H, W, G, max_batch, batch;
+    double *a1, *r1, *x1, *col1, *c1, *a2, *r2, *x2, *col2, *c2;
+    double *mean, *rstd;
+    double *g1, *g2, *gx, *dcol;
+} convfield_ws_t;
+
+/* The state is in chunked CBHW layout: the batch is cut into chunks of
+ * `chunk` examples (the last may be shorter), stored one after the other,
+ * each in CBHW over its own examples.  A batch of at most one chunk is
+ * plain CBHW.  Each chunk is evaluated by one thread; the chunks'
+ * parameter gradients are summed in chunk order, so no result depends on
+ * the thread count. */
+typedef struct {
+    int C, H, W, G, max_batch, batch, chunk;
     int time_channel; /* 1: convolutions see [x, t] (ODE-Net); 0: plain (ResNet block) */
     int final_norm;   /* 1: gn3 at the end (ODE-Net); 0: none (ResNet block) */
     conv_shape_t shape; /* C + time_channel -> C, 3x3, pad 1 */
     size_t n_params;
     size_t off_gn1, off_conv1, off_gn2, off_conv2, off_gn3; /* within theta */
     const double *theta;
-    /* Workspace, sized for max_batch (HW = H * W):
-     *   a1, r1 (C,B,HW); x1, x2 (C+1,B,HW); c1, a2, r2, c2 (C,B,HW);
-     *   col1, col2 (im2col); stats (3 x 2 x B*G); gradient buffers. */
-    double *a1, *r1, *x1, *col1, *c1, *a2, *r2, *x2, *col2, *c2;
-    double *mean, *rstd;
-    double *g1, *g2, *gx, *dcol;
+    int n_ws;            /* workspaces: one per thread */
+    convfield_ws_t *ws;
+    double *gpart;       /* (chunks, n_params): each chunk's parameter gradient */
+    double *dtpart;      /* (chunks): each chunk's a^T df/dt */
     double last_dt; /* a^T df/dt of the last vjp (for tests) */
     odefunc_t f;
 } convfield_t;
+
+/* Where chunk k of a chunked-CBHW tensor of `per_example` values per
+ * example starts, and how many examples it holds. */
+static inline size_t chunk_offset(int k, int chunk, size_t per_example)
+{
+    return (size_t)k * chunk * per_example;
+}
+static inline int chunk_count(int B, int chunk) { return (B + chunk - 1) / chunk; }
+static inline int chunk_size(int k, int B, int chunk)
+{
+    return B - k * chunk < chunk ? B - k * chunk : chunk;
+}
 
 int convfield_init(convfield_t *cf, int C, int H, int W, int G, int max_batch, err_t *e);
 /* The same map without the time channel and the last GroupNorm: the
@@ -44,5 +69,8 @@ void convfield_free(convfield_t *cf);
  * 1/sqrt(fan_in)), GroupNorm gamma = 1, beta = 0. */
 void convfield_init_params(const convfield_t *cf, double *theta, rng_t *rng);
 void convfield_bind(convfield_t *cf, int batch, const double *theta);
+/* Index of element (c, b, i) of a chunked-CBHW tensor of C channels and HW
+ * pixels over a batch of B (chunk examples per chunk). */
+size_t chunked_index(int c, int b, int i, int C, int HW, int B, int chunk);
 
 #endif

@@ -115,19 +115,20 @@ static const double *conv_outputs(const kind_model_t *km)
     return ((const odenet_t *)km->impl)->logits; /* (B, 10) */
 }
 
-/* The network keeps its states channel-major, (C, B, 36); features want
- * one row per image, (B, C*36). */
+/* The network keeps its states channel-major in chunks of examples
+ * (chunked CBHW, convfield.h); features want one row per image, (B, C*36). */
 static void conv_states(const kind_model_t *km, int B, int K, double *out)
 {
     (void)K;
     const odenet_t *net = km->impl;
     int blocks = net->kind == NET_ODE ? 1 : ODENET_RES_BLOCKS;
     size_t n2 = (size_t)net->C * B * STATE_PIXELS;
-    const double *hend = net->h + (size_t)blocks * n2; /* (C, B, 36) */
+    const double *hend = net->h + (size_t)blocks * n2;
     for (int i = 0; i < B; i++)
         for (int c = 0; c < net->C; c++)
             memcpy(out + ((size_t)i * net->C + c) * STATE_PIXELS,
-                   hend + ((size_t)c * B + i) * STATE_PIXELS, STATE_PIXELS * sizeof *out);
+                   hend + chunked_index(c, i, 0, net->C, STATE_PIXELS, B, net->chunk),
+                   STATE_PIXELS * sizeof *out);
 }
 
 static int conv_check_data(const kind_model_t *km, const dataset_t *d, const char *data_name,

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "nn.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static size_t conv_params(const conv_shape_t *s)
 {
@@ -62,25 +65,23 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
         odenet_free(net);
         return -1;
     }
+    net->chunk = conv_chunk() < max_batch ? conv_chunk() : max_batch;
+    int chunks = chunk_count(max_batch, net->chunk);
+    net->n_ws = conv_threads() < chunks ? conv_threads() : chunks;
     size_t B = (size_t)max_batch, n0 = (size_t)C * B * 26 * 26, n1 = (size_t)C * B * 13 * 13,
-           n2 = (size_t)C * B * 36, st = B * net->G;
-    size_t col_max = conv_col_size(&net->s1, max_batch);
-    if (conv_col_size(&net->s0, max_batch) > col_max)
-        col_max = conv_col_size(&net->s0, max_batch);
-    if (conv_col_size(&net->s2, max_batch) > col_max) /* shared dcol: the largest */
-        col_max = conv_col_size(&net->s2, max_batch);
+           n2 = (size_t)C * B * 36, st = B * net->G, ch = (size_t)net->chunk;
+    size_t col_max = conv_col_size(&net->s1, net->chunk);
+    if (conv_col_size(&net->s0, net->chunk) > col_max)
+        col_max = conv_col_size(&net->s0, net->chunk);
+    if (conv_col_size(&net->s2, net->chunk) > col_max)
+        col_max = conv_col_size(&net->s2, net->chunk);
+    net->col_len = line_round(col_max);
+    net->big_len = line_round((size_t)C * ch * 26 * 26);
+    size_t nw = (size_t)net->n_ws;
     const workspace_buf_t bufs[] = {
-        {&net->col0, conv_col_size(&net->s0, max_batch)},
-        {&net->col1, conv_col_size(&net->s1, max_batch)},
-        {&net->col2, conv_col_size(&net->s2, max_batch)},
-        {&net->dcol, col_max},
         {&net->c0, n0},
         {&net->a0, n0},
         {&net->r0, n0},
-        {&net->d_big, n0},
-        {&net->d_big2, n0},
-        {&net->tmp_big, n0},
-        {&net->tmp_big2, n0},
         {&net->c1, n1},
         {&net->a1, n1},
         {&net->r1, n1},
@@ -96,6 +97,7 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
         {&net->logits, B * 10},
         {&net->dlogits, B * 10},
         {&net->vp, net->block_params},
+        {&net->gpart, (size_t)chunks * net->off_block},
         {&net->m0, st},
         {&net->s0d, st},
         {&net->m1, st},
@@ -104,6 +106,12 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
         {&net->s2d, st},
         {&net->mh, st},
         {&net->shd, st},
+        {&net->col, nw * net->col_len},
+        {&net->dcol, nw * net->col_len},
+        {&net->d_big, nw * net->big_len},
+        {&net->d_big2, nw * net->big_len},
+        {&net->tmp_big, nw * net->big_len},
+        {&net->tmp_big2, nw * net->big_len},
     };
     size_t n_bufs = sizeof bufs / sizeof bufs[0], total = 0;
     for (size_t i = 0; i < n_bufs; i++)
@@ -128,7 +136,7 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
 void odenet_free(odenet_t *net)
 {
     free(net->arena); /* every workspace buffer */
-    if (net->field.a1)
+    if (net->field.ws)
         convfield_free(&net->field);
     ode_solver_free(net->solver);
     memset(net, 0, sizeof *net);
@@ -182,7 +190,8 @@ static void relu_bwd(double *dx, const double *dy, const double *y, size_t n)
         dx[i] = y[i] > 0.0 ? dy[i] : 0.0;
 }
 
-/* conv -> GN -> ReLU, keeping everything for the backward pass. */
+/* conv -> GN -> ReLU over one chunk of B examples, keeping everything but
+ * the lowered input (col is scratch) for the backward pass. */
 static void stage_fwd(const conv_shape_t *s, const double *p, size_t off_conv, size_t off_gn,
                       int G, const double *in, int B, double *col, double *c, double *a, double *r,
                       double *mean, double *rstd)
@@ -194,10 +203,11 @@ static void stage_fwd(const conv_shape_t *s, const double *p, size_t off_conv, s
     relu_fwd(r, a, (size_t)C * B * HW);
 }
 
-/* dr (gradient of the stage's output r) -> dinp (if not NULL); tmp and dc
- * are scratch of the size of c. */
+/* dr (gradient of the stage's output r) -> dinp (if not NULL), over one
+ * chunk; in is the stage's input, lowered again into col.  tmp and dc are
+ * scratch of the size of c. */
 static void stage_bwd(const conv_shape_t *s, const double *p, double *g, size_t off_conv,
-                      size_t off_gn, int G, int B, const double *col, const double *c,
+                      size_t off_gn, int G, int B, const double *in, double *col, const double *c,
                       const double *r, const double *mean, const double *rstd, const double *dr,
                       double *tmp, double *dc, double *dinp, double *dcol)
 {
@@ -206,7 +216,38 @@ static void stage_bwd(const conv_shape_t *s, const double *p, double *g, size_t 
     relu_bwd(tmp, dr, r, n);
     groupnorm_backward(dc, g + off_gn, g + off_gn + C, tmp, c, p + off_gn, C, B, HW, G, mean, rstd);
     double *dw = g + off_conv, *db = dw + (size_t)s->co * s->ci * s->kh * s->kw;
+    conv_lower(s, in, p + off_conv, B, col);
     conv_backward(s, dinp, dw, db, dc, p + off_conv, B, col, dcol);
+}
+
+static int thread_index(const odenet_t *net)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num() % net->n_ws;
+#else
+    (void)net;
+    return 0;
+#endif
+}
+
+/* Per-chunk offsets into the chunked tensors. */
+typedef struct {
+    int nb;                          /* examples in the chunk */
+    size_t x, o0, o1, o2, st, pool;  /* image, 26x26, 13x13, 6x6, statistics, (B, C) */
+} chunk_at_t;
+
+static chunk_at_t chunk_at(const odenet_t *net, int k, int B)
+{
+    int ch = net->chunk;
+    size_t C = (size_t)net->C;
+    chunk_at_t at = {chunk_size(k, B, ch),
+                     chunk_offset(k, ch, 784),
+                     chunk_offset(k, ch, C * 26 * 26),
+                     chunk_offset(k, ch, C * 13 * 13),
+                     chunk_offset(k, ch, C * 36),
+                     chunk_offset(k, ch, (size_t)net->G),
+                     chunk_offset(k, ch, C)};
+    return at;
 }
 
 int odenet_run(odenet_t *net, const double *p, const double *x, const int *labels, int B,
@@ -215,14 +256,23 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
     if (B < 1 || B > net->max_batch)
         return err_set(e, "odenet: batch %d exceeds the workspace (%d)", B, net->max_batch);
     memset(res, 0, sizeof *res);
-    int C = net->C, G = net->G;
+    int C = net->C, G = net->G, chunks = chunk_count(B, net->chunk);
     size_t n2 = (size_t)C * B * 36;
-    stage_fwd(&net->s0, p, net->off_conv0, net->off_gn0, G, x, B, net->col0, net->c0, net->a0,
-              net->r0, net->m0, net->s0d);
-    stage_fwd(&net->s1, p, net->off_conv1, net->off_gn1, G, net->r0, B, net->col1, net->c1,
-              net->a1, net->r1, net->m1, net->s1d);
-    stage_fwd(&net->s2, p, net->off_conv2, net->off_gn2, G, net->r1, B, net->col2, net->c2,
-              net->a2, net->h, net->m2, net->s2d);
+    /* The downsampling stages, a chunk per thread. */
+#pragma omp parallel for num_threads(net->n_ws) schedule(static) if (chunks > 1)
+    for (int k = 0; k < chunks; k++) {
+        chunk_at_t at = chunk_at(net, k, B);
+        double *col = net->col + (size_t)thread_index(net) * net->col_len;
+        stage_fwd(&net->s0, p, net->off_conv0, net->off_gn0, G, x + at.x, at.nb, col,
+                  net->c0 + at.o0, net->a0 + at.o0, net->r0 + at.o0, net->m0 + at.st,
+                  net->s0d + at.st);
+        stage_fwd(&net->s1, p, net->off_conv1, net->off_gn1, G, net->r0 + at.o0, at.nb, col,
+                  net->c1 + at.o1, net->a1 + at.o1, net->r1 + at.o1, net->m1 + at.st,
+                  net->s1d + at.st);
+        stage_fwd(&net->s2, p, net->off_conv2, net->off_gn2, G, net->r1 + at.o1, at.nb, col,
+                  net->c2 + at.o2, net->a2 + at.o2, net->h + at.o2, net->m2 + at.st,
+                  net->s2d + at.st);
+    }
     int blocks = net->kind == NET_ODE ? 1 : ODENET_RES_BLOCKS;
     double T = 1.0;
     if (net->kind == NET_ODE) {
@@ -240,10 +290,14 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
         }
     }
     const double *hend = net->h + (size_t)blocks * n2;
-    groupnorm_forward(net->ah, hend, p + net->off_gnh, p + net->off_gnh + C, C, B, 36, G, net->mh,
-                      net->shd);
-    relu_fwd(net->rh, net->ah, n2);
-    avgpool_forward(net->pool, net->rh, C, B, 36);
+    for (int k = 0; k < chunks; k++) {
+        chunk_at_t at = chunk_at(net, k, B);
+        groupnorm_forward(net->ah + at.o2, hend + at.o2, p + net->off_gnh,
+                          p + net->off_gnh + C, C, at.nb, 36, G, net->mh + at.st,
+                          net->shd + at.st);
+        relu_fwd(net->rh + at.o2, net->ah + at.o2, (size_t)C * at.nb * 36);
+        avgpool_forward(net->pool + at.pool, net->rh + at.o2, C, at.nb, 36);
+    }
     const double *W = p + net->off_fc, *bias = W + 10 * (size_t)C;
     dense_forward(net->logits, net->pool, W, bias, B, C, 10);
     /* cross-entropy, mean over the batch */
@@ -274,10 +328,16 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
     memset(grad, 0, net->n_params * sizeof *grad);
     dense_backward(net->dpool, grad + net->off_fc, grad + net->off_fc + 10 * (size_t)C,
                    net->dlogits, net->pool, W, B, C, 10);
-    avgpool_backward(net->d_small, net->dpool, C, B, 36);
-    relu_bwd(net->d_small, net->d_small, net->rh, n2);
-    groupnorm_backward(net->d_small2, grad + net->off_gnh, grad + net->off_gnh + C, net->d_small,
-                       hend, p + net->off_gnh, C, B, 36, G, net->mh, net->shd);
+    /* The head's GroupNorm gradient gathers the chunks in order. */
+    for (int k = 0; k < chunks; k++) {
+        chunk_at_t at = chunk_at(net, k, B);
+        avgpool_backward(net->d_small + at.o2, net->dpool + at.pool, C, at.nb, 36);
+        relu_bwd(net->d_small + at.o2, net->d_small + at.o2, net->rh + at.o2,
+                 (size_t)C * at.nb * 36);
+        groupnorm_backward(net->d_small2 + at.o2, grad + net->off_gnh,
+                           grad + net->off_gnh + C, net->d_small + at.o2, hend + at.o2,
+                           p + net->off_gnh, C, at.nb, 36, G, net->mh + at.st, net->shd + at.st);
+    }
     /* d_small2 = dL/dh_end */
     if (net->kind == NET_ODE) {
         if (ode_backward(net->solver, &net->field.f, 0.0, net->h, 1, &T, net->h + n2,
@@ -297,14 +357,41 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
                 net->d_small2[i] += net->d_small[i];
         }
     }
-    /* d_small2 = dL/dh0: back through the three downsampling stages. */
-    double *dr1 = net->d_big2; /* (C, B, 13, 13) fits in the big buffers */
-    stage_bwd(&net->s2, p, grad, net->off_conv2, net->off_gn2, G, B, net->col2, net->c2, net->h,
-              net->m2, net->s2d, net->d_small2, net->d_small, net->tmp_big, dr1, net->dcol);
-    double *dr0 = net->d_big;
-    stage_bwd(&net->s1, p, grad, net->off_conv1, net->off_gn1, G, B, net->col1, net->c1, net->r1,
-              net->m1, net->s1d, dr1, net->tmp_big, net->tmp_big2, dr0, net->dcol);
-    stage_bwd(&net->s0, p, grad, net->off_conv0, net->off_gn0, G, B, net->col0, net->c0, net->r0,
-              net->m0, net->s0d, dr0, net->tmp_big, net->tmp_big2, NULL, net->dcol);
+    /* d_small2 = dL/dh0: back through the three downsampling stages, a
+     * chunk per thread, each chunk's gradients in its slice of gpart (or,
+     * for a single chunk, in grad itself). */
+    size_t nd = net->off_block;
+#pragma omp parallel for num_threads(net->n_ws) schedule(static) if (chunks > 1)
+    for (int k = 0; k < chunks; k++) {
+        chunk_at_t at = chunk_at(net, k, B);
+        size_t ti = (size_t)thread_index(net);
+        double *gk = chunks > 1 ? net->gpart + (size_t)k * nd : grad;
+        if (chunks > 1)
+            memset(gk, 0, nd * sizeof *gk);
+        double *col = net->col + ti * net->col_len, *dcol = net->dcol + ti * net->col_len;
+        double *big = net->d_big + ti * net->big_len, *big2 = net->d_big2 + ti * net->big_len,
+               *tmp = net->tmp_big + ti * net->big_len, *tmp2 = net->tmp_big2 + ti * net->big_len;
+        double *dr1 = big2; /* (C, nb, 13, 13) fits in the big buffers */
+        stage_bwd(&net->s2, p, gk, net->off_conv2, net->off_gn2, G, at.nb, net->r1 + at.o1, col,
+                  net->c2 + at.o2, net->h + at.o2, net->m2 + at.st, net->s2d + at.st,
+                  net->d_small2 + at.o2, net->d_small + at.o2, tmp, dr1, dcol);
+        double *dr0 = big;
+        stage_bwd(&net->s1, p, gk, net->off_conv1, net->off_gn1, G, at.nb, net->r0 + at.o0, col,
+                  net->c1 + at.o1, net->r1 + at.o1, net->m1 + at.st, net->s1d + at.st, dr1, tmp,
+                  tmp2, dr0, dcol);
+        stage_bwd(&net->s0, p, gk, net->off_conv0, net->off_gn0, G, at.nb, x + at.x, col,
+                  net->c0 + at.o0, net->r0 + at.o0, net->m0 + at.st, net->s0d + at.st, dr0, tmp,
+                  tmp2, NULL, dcol);
+    }
+    if (chunks > 1) {
+        const double *gp = net->gpart;
+#pragma omp parallel for num_threads(net->n_ws) schedule(static)
+        for (size_t i = 0; i < nd; i++) {
+            double acc = gp[i];
+            for (int k = 1; k < chunks; k++)
+                acc += gp[(size_t)k * nd + i];
+            grad[i] = acc;
+        }
+    }
     return 0;
 }

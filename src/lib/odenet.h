@@ -33,18 +33,16 @@ typedef struct {
     size_t off_conv0, off_gn0, off_conv1, off_gn1, off_conv2, off_gn2, off_block, off_gnh,
         off_fc;
     size_t block_params; /* per block */
-    /* Workspace, sized for B = max_batch (a smaller batch uses each
-     * buffer's prefix), layout CBHW (conv.h).  One arena, owned by `arena`
-     * and carved into the buffers below, each starting on a 64-byte line.
-     * A col buffer holds a convolution's lowered input, (ci*kh*kw, B*ho*wo)
-     * doubles, or on the float32 path that and the float weights and output
-     * gradient: conv_col_size() doubles. */
+    /* Chunks: the batch is cut into chunks of `chunk` examples, each run by
+     * one thread (convfield.h); every (C, B, ...) tensor below is in
+     * chunked CBHW layout, and each chunk's parameter gradients of the
+     * downsampling stages go to their own slice of gpart, summed in chunk
+     * order afterwards.  Whole-batch buffers, sized for B = max_batch, in
+     * one arena (`arena`), each starting on a 64-byte line: */
+    int chunk, n_ws;
     double *arena;
-    double *col0;         /* conv_col_size(s0, B): (9, B*26*26) lowered image */
     double *c0, *a0, *r0; /* (C, B, 26, 26) each: conv0 out, after GN, after ReLU */
-    double *col1;         /* conv_col_size(s1, B): (C*16, B*13*13) lowered r0 */
     double *c1, *a1, *r1; /* (C, B, 13, 13) each: conv1 out, after GN, after ReLU */
-    double *col2;         /* conv_col_size(s2, B): (C*16, B*6*6) lowered r1 */
     double *c2, *a2;      /* (C, B, 6, 6) each: conv2 out, after GN (its ReLU is h0) */
     double *h;            /* (ODENET_RES_BLOCKS + 1, C, B, 6, 6): h0 .. h_end (ODE: h0, h(1)) */
     double *ah, *rh;      /* (C, B, 6, 6) each: h_end after the head's GN, after ReLU */
@@ -52,13 +50,17 @@ typedef struct {
     double *logits;       /* (B, 10) */
     /* GroupNorm statistics of stages 0, 1, 2 and the head: mean, 1/std. */
     double *m0, *s0d, *m1, *s1d, *m2, *s2d, *mh, *shd; /* (B, G) each */
-    double *d_big, *d_big2;      /* (C, B, 26, 26) each: dL/dr0; dL/dr1 (13 x 13) in d_big2 */
-    double *dcol;                /* max of conv_col_size(s0, s1, s2; B): shared by the backwards */
     double *d_small, *d_small2;  /* (C, B, 6, 6) each: gradients at h */
     double *dpool;               /* (B, C) */
     double *dlogits;             /* (B, 10) */
     double *vp;                  /* (block_params): one residual block's gradient */
-    double *tmp_big, *tmp_big2;  /* (C, B, 26, 26) each: backward scratch */
+    double *gpart;               /* (chunks, off_block): the stages' gradients per chunk */
+    /* Per thread, sized for one chunk (n_ws of each, one after the other):
+     * the lowered input of a convolution, recomputed by the backward pass
+     * instead of kept (col: the largest conv_col_size of s0, s1, s2), its
+     * gradient (dcol), and (C, chunk, 26, 26) scratch for the backward. */
+    size_t col_len, big_len;
+    double *col, *dcol, *d_big, *d_big2, *tmp_big, *tmp_big2;
 } odenet_t;
 
 int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const ode_options_t *ode,
