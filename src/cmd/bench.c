@@ -456,6 +456,30 @@ static void bench_convfield(int threads, double peak, int single)
     conv_set_single(0);
 }
 
+/* Linux: reset the process's peak resident set (VmHWM) to its current
+ * size, and read it in MB (-1 where /proc does not offer it). */
+static void peak_rss_reset(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+static double peak_rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kb = strtod(line + 6, NULL);
+    if (f)
+        fclose(f);
+    return kb < 0 ? -1 : kb / 1024.0;
+}
+
 /* Whole training steps of Chen et al.'s ODE-Net and ResNet at batch 128 on
  * real MNIST images (forward, backward, no optimiser). */
 static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
@@ -473,6 +497,7 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
     for (int i = 0; i < 128; i++)
         labels[i] = lb.labels[i];
     for (int kind = 0; kind < 2; kind++) {
+        peak_rss_reset();
         odenet_t net;
         ode_options_t o = ode_options_default();
         if (odenet_create(&net, kind ? NET_RESNET : NET_ODE, 64, 128, &o, &e) != 0)
@@ -494,6 +519,11 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
         snprintf(name, sizeof name, "%s%s_t%d_step_s", kind ? "resnet" : "odenet", tag,
                  threads);
         report(name, total / 2, "s per training step (batch 128)");
+        double rss = peak_rss_mb();
+        snprintf(name, sizeof name, "%s%s_t%d_peak_rss_mb", kind ? "resnet" : "odenet", tag,
+                 threads);
+        if (rss > 0)
+            report(name, rss, "MB resident at most, the whole process");
         if (!kind) {
             snprintf(name, sizeof name, "odenet%s_t%d_step_nfe_forward", tag, threads);
             report(name, (double)res.ode.nfe_forward, "");
