@@ -203,19 +203,21 @@ void conv_forward(const conv_shape_t *s, double *out, const double *inp, const d
                 out, N);
 }
 
-static void bias_grad(double *db, const double *dout, int co, int N)
+static void bias_grad(double *db, const double *dout, int co, int N, int add)
 {
     for (int o = 0; o < co; o++) {
         const double *row = dout + (size_t)o * N;
         double acc = 0.0;
         for (int n = 0; n < N; n++)
             acc += row[n];
-        db[o] += acc;
+        db[o] = add ? db[o] + acc : acc;
     }
 }
 
-void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
-                   const double *dout, const double *w, int B, const double *col, double *dcol)
+/* add: dw, db += the gradients; else dw, db = them. */
+static void backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
+                     const double *dout, const double *w, int B, const double *col, double *dcol,
+                     int add)
 {
     int K = s->ci * s->kh * s->kw;
     int N = B * s->ho * s->wo;
@@ -227,10 +229,14 @@ void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
         to_float(doutf, dout, (size_t)s->co * N);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->co, K, N, 1.0f, doutf, N, colf, N,
                     0.0f, dwf, K);
-        for (size_t i = 0; i < (size_t)s->co * K; i++)
-            dw[i] += dwf[i];
+        if (add)
+            for (size_t i = 0; i < (size_t)s->co * K; i++)
+                dw[i] += dwf[i];
+        else
+            for (size_t i = 0; i < (size_t)s->co * K; i++)
+                dw[i] = dwf[i];
         if (db)
-            bias_grad(db, dout, s->co, N);
+            bias_grad(db, dout, s->co, N, add);
         if (dinp) {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, s->co, 1.0f, wf, K, doutf,
                         N, 0.0f, dcolf, N);
@@ -238,11 +244,11 @@ void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
         }
         return;
     }
-    /* dw (co, K) += dout (co, N) col^T (N, K) */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->co, K, N, 1.0, dout, N, col, N, 1.0,
-                dw, K);
+    /* dw (co, K) (+)= dout (co, N) col^T (N, K) */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->co, K, N, 1.0, dout, N, col, N,
+                add ? 1.0 : 0.0, dw, K);
     if (db)
-        bias_grad(db, dout, s->co, N);
+        bias_grad(db, dout, s->co, N, add);
     if (dinp) {
         /* dcol (K, N) = w^T (K, co) dout (co, N) */
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, s->co, 1.0, w, K, dout, N,
@@ -251,8 +257,22 @@ void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
     }
 }
 
-void groupnorm_forward(double *y, const double *x, const double *gamma, const double *beta,
-                       int C, int B, int HW, int G, double *mean, double *rstd)
+void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
+                   const double *dout, const double *w, int B, const double *col, double *dcol)
+{
+    backward(s, dinp, dw, db, dout, w, B, col, dcol, 1);
+}
+
+void conv_backward_set(const conv_shape_t *s, double *dinp, double *dw, double *db,
+                       const double *dout, const double *w, int B, const double *col,
+                       double *dcol)
+{
+    backward(s, dinp, dw, db, dout, w, B, col, dcol, 0);
+}
+
+/* GroupNorm forward, then ReLU when relu is set (one pass). */
+static void gn_forward(double *y, const double *x, const double *gamma, const double *beta,
+                       int C, int B, int HW, int G, double *mean, double *rstd, int relu)
 {
     int cg = C / G;
 #pragma omp parallel for collapse(2) schedule(static) if ((size_t)C * B * HW > PAR_MIN)
@@ -275,15 +295,35 @@ void groupnorm_forward(double *y, const double *x, const double *gamma, const do
                 const double *p = x + ((size_t)c * B + b) * HW;
                 double *q = y + ((size_t)c * B + b) * HW;
                 double a = gamma[c] * r, shift = beta[c] - mu * a;
-                for (int i = 0; i < HW; i++)
-                    q[i] = p[i] * a + shift;
+                if (relu)
+                    for (int i = 0; i < HW; i++) {
+                        double v = p[i] * a + shift;
+                        q[i] = v > 0.0 ? v : 0.0;
+                    }
+                else
+                    for (int i = 0; i < HW; i++)
+                        q[i] = p[i] * a + shift;
             }
         }
 }
 
-void groupnorm_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
-                        const double *x, const double *gamma, int C, int B, int HW, int G,
-                        const double *mean, const double *rstd)
+void groupnorm_forward(double *y, const double *x, const double *gamma, const double *beta,
+                       int C, int B, int HW, int G, double *mean, double *rstd)
+{
+    gn_forward(y, x, gamma, beta, C, B, HW, G, mean, rstd, 0);
+}
+
+void groupnorm_relu_forward(double *y, const double *x, const double *gamma, const double *beta,
+                            int C, int B, int HW, int G, double *mean, double *rstd)
+{
+    gn_forward(y, x, gamma, beta, C, B, HW, G, mean, rstd, 1);
+}
+
+/* GroupNorm backward; with relu_out, dy is first masked where relu_out is
+ * not positive (the gradient through a ReLU whose output that was). */
+static void gn_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
+                        const double *relu_out, const double *x, const double *gamma, int C,
+                        int B, int HW, int G, const double *mean, const double *rstd)
 {
     int cg = C / G;
     double n = (double)cg * HW;
@@ -297,30 +337,46 @@ void groupnorm_backward(double *dx, double *dgamma, double *dbeta, const double 
              * dx = r (dxhat - mean(dxhat) - xhat mean(dxhat xhat)). */
             double s1 = 0.0, s2 = 0.0;
             for (int c = g * cg; c < (g + 1) * cg; c++) {
-                const double *p = x + ((size_t)c * B + b) * HW;
-                const double *d = dy + ((size_t)c * B + b) * HW;
+                size_t at = ((size_t)c * B + b) * HW;
+                const double *p = x + at, *d = dy + at, *m = relu_out ? relu_out + at : NULL;
                 double dg = 0.0, dbt = 0.0;
                 for (int i = 0; i < HW; i++) {
+                    double di = m && !(m[i] > 0.0) ? 0.0 : d[i];
                     double xh = (p[i] - mu) * r;
-                    dg += d[i] * xh;
-                    dbt += d[i];
-                    s1 += d[i] * gamma[c];
-                    s2 += d[i] * gamma[c] * xh;
+                    dg += di * xh;
+                    dbt += di;
+                    s1 += di * gamma[c];
+                    s2 += di * gamma[c] * xh;
                 }
                 dgamma[c] += dg;
                 dbeta[c] += dbt;
             }
             double m1 = s1 / n, m2 = s2 / n;
             for (int c = g * cg; c < (g + 1) * cg; c++) {
-                const double *p = x + ((size_t)c * B + b) * HW;
-                const double *d = dy + ((size_t)c * B + b) * HW;
-                double *q = dx + ((size_t)c * B + b) * HW;
+                size_t at = ((size_t)c * B + b) * HW;
+                const double *p = x + at, *d = dy + at, *m = relu_out ? relu_out + at : NULL;
+                double *q = dx + at;
                 for (int i = 0; i < HW; i++) {
+                    double di = m && !(m[i] > 0.0) ? 0.0 : d[i];
                     double xh = (p[i] - mu) * r;
-                    q[i] = r * (d[i] * gamma[c] - m1 - xh * m2);
+                    q[i] = r * (di * gamma[c] - m1 - xh * m2);
                 }
             }
         }
+}
+
+void groupnorm_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
+                        const double *x, const double *gamma, int C, int B, int HW, int G,
+                        const double *mean, const double *rstd)
+{
+    gn_backward(dx, dgamma, dbeta, dy, NULL, x, gamma, C, B, HW, G, mean, rstd);
+}
+
+void groupnorm_relu_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
+                             const double *y, const double *x, const double *gamma, int C, int B,
+                             int HW, int G, const double *mean, const double *rstd)
+{
+    gn_backward(dx, dgamma, dbeta, dy, y, x, gamma, C, B, HW, G, mean, rstd);
 }
 
 void avgpool_forward(double *out, const double *x, int C, int B, int HW)

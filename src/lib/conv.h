@@ -60,6 +60,12 @@ void conv_lower(const conv_shape_t *s, const double *inp, const double *w, int B
 void conv_backward(const conv_shape_t *s, double *dinp, double *dw, double *db,
                    const double *dout, const double *w, int B, const double *col, double *dcol);
 
+/* The same, but dw and db are overwritten with the gradients (db may be
+ * NULL), as if zeroed first. */
+void conv_backward_set(const conv_shape_t *s, double *dinp, double *dw, double *db,
+                       const double *dout, const double *w, int B, const double *col,
+                       double *dcol);
+
 /* GroupNorm (Wu & He 2018) over x (C, B, H*W): per example and group of
  * C/G channels, normalise to zero mean and unit variance (eps 1e-5), then
  * scale and shift per channel with gamma, beta.  mean and rstd (B*G) are
@@ -70,6 +76,15 @@ void groupnorm_forward(double *y, const double *x, const double *gamma, const do
 void groupnorm_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
                         const double *x, const double *gamma, int C, int B, int HW, int G,
                         const double *mean, const double *rstd);
+
+/* GroupNorm followed by ReLU in one pass: y = max(0, GN(x)). */
+void groupnorm_relu_forward(double *y, const double *x, const double *gamma, const double *beta,
+                            int C, int B, int HW, int G, double *mean, double *rstd);
+/* Its backward: dy is the gradient of y (the ReLU's output, passed to mask
+ * it); dx (overwritten), dgamma +=, dbeta += as for groupnorm_backward. */
+void groupnorm_relu_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
+                             const double *y, const double *x, const double *gamma, int C, int B,
+                             int HW, int G, const double *mean, const double *rstd);
 
 /* Global average pooling: out (B, C) (example-major, for the linear head)
  * = mean over H*W of x (C, B, HW); backward spreads the gradient evenly. */

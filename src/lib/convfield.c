@@ -9,7 +9,7 @@
 
 static void ws_free(convfield_ws_t *w)
 {
-    double *bufs[] = {w->a1, w->r1, w->x1, w->col1, w->c1, w->a2, w->r2, w->x2,
+    double *bufs[] = {w->r1, w->x1, w->col1, w->c1, w->r2, w->x2,
                       w->col2, w->c2, w->mean, w->rstd, w->g1, w->g2, w->gx, w->dcol};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
@@ -19,7 +19,7 @@ static void ws_alloc(convfield_ws_t *w, const convfield_t *cf, int b)
 {
     size_t n = (size_t)cf->C * b * cf->H * cf->W, n1 = (size_t)(cf->C + 1) * b * cf->H * cf->W;
     size_t col = conv_col_size(&cf->shape, b);
-    double **bufs[] = {&w->a1, &w->r1, &w->c1, &w->a2, &w->r2, &w->c2, &w->g1, &w->g2};
+    double **bufs[] = {&w->r1, &w->c1, &w->r2, &w->c2, &w->g1, &w->g2};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         *bufs[i] = xmalloc(n * sizeof(double));
     w->x1 = xmalloc(n1 * sizeof(double));
@@ -122,49 +122,41 @@ void convfield_init_params(const convfield_t *cf, double *theta, rng_t *rng)
         init_gn(theta + cf->off_gn3, C);
 }
 
-/* [x, t]: the C channels of x followed by one channel filled with t (in
- * CBHW the channels are contiguous blocks of B*HW). */
-static void concat_time(double *out, const double *x, double t, size_t block, int C)
+/* The C channels of x in a buffer of C + 1, the last filled with t (the
+ * time-concatenating convolution's input; in CBHW the channels are
+ * contiguous blocks of B*HW). */
+static void fill_time(double *x, double t, size_t block, int C)
 {
-    memcpy(out, x, (size_t)C * block * sizeof *out);
-    double *tc = out + (size_t)C * block;
+    double *tc = x + (size_t)C * block;
     for (size_t i = 0; i < block; i++)
         tc[i] = t;
 }
 
-static void relu(double *y, const double *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = x[i] > 0.0 ? x[i] : 0.0;
-}
-
-/* Forward pass over one chunk of B examples (plain CBHW), keeping every
- * intermediate in the workspace; the output (after gn3) goes to out. */
+/* Forward pass over one chunk of B examples (plain CBHW), keeping in the
+ * workspace what the backward pass needs: the convolutions' inputs
+ * ReLU(GN(.)) (with the time channel: x1, x2; without: r1, r2), their
+ * outputs c1, c2 and the GroupNorm statistics.  The output (after gn3)
+ * goes to out. */
 static void field_forward(const convfield_t *cf, convfield_ws_t *w, int B, double t,
                           const double *h, double *out)
 {
     int C = cf->C, HW = cf->H * cf->W, G = cf->G;
-    size_t block = (size_t)B * HW, n = (size_t)C * block;
+    size_t block = (size_t)B * HW;
     const double *th = cf->theta;
     double *mean = w->mean, *rstd = w->rstd;
     size_t st = (size_t)B * G;
-    groupnorm_forward(w->a1, h, th + cf->off_gn1, th + cf->off_gn1 + C, C, B, HW, G, mean, rstd);
     int ci = C + cf->time_channel;
-    relu(w->r1, w->a1, n);
-    const double *in1 = w->r1, *in2 = w->r2;
-    if (cf->time_channel) {
-        concat_time(w->x1, w->r1, t, block, C);
-        in1 = w->x1;
-    }
+    double *in1 = cf->time_channel ? w->x1 : w->r1, *in2 = cf->time_channel ? w->x2 : w->r2;
+    groupnorm_relu_forward(in1, h, th + cf->off_gn1, th + cf->off_gn1 + C, C, B, HW, G, mean,
+                           rstd);
+    if (cf->time_channel)
+        fill_time(in1, t, block, C);
     const double *w1 = th + cf->off_conv1, *b1 = w1 + (size_t)C * ci * 9;
     conv_forward(&cf->shape, w->c1, in1, w1, b1, B, w->col1);
-    groupnorm_forward(w->a2, w->c1, th + cf->off_gn2, th + cf->off_gn2 + C, C, B, HW, G,
-                      mean + st, rstd + st);
-    relu(w->r2, w->a2, n);
-    if (cf->time_channel) {
-        concat_time(w->x2, w->r2, t, block, C);
-        in2 = w->x2;
-    }
+    groupnorm_relu_forward(in2, w->c1, th + cf->off_gn2, th + cf->off_gn2 + C, C, B, HW, G,
+                           mean + st, rstd + st);
+    if (cf->time_channel)
+        fill_time(in2, t, block, C);
     const double *w2 = th + cf->off_conv2, *b2 = w2 + (size_t)C * ci * 9;
     if (!cf->final_norm) {
         conv_forward(&cf->shape, out, in2, w2, b2, B, w->col2);
@@ -187,9 +179,14 @@ static double field_vjp(const convfield_t *cf, convfield_ws_t *w, int B, double 
     const double *th = cf->theta;
     double *out = fy ? fy : w->g2; /* g2 is free until the backward pass */
     field_forward(cf, w, B, t, y, out);
-    memset(vjp_p, 0, cf->n_params * sizeof *vjp_p);
+    /* The GroupNorms' gradients are sums; the convolutions' are written. */
+    memset(vjp_p + cf->off_gn1, 0, 2 * (size_t)C * sizeof *vjp_p);
+    memset(vjp_p + cf->off_gn2, 0, 2 * (size_t)C * sizeof *vjp_p);
+    if (cf->final_norm)
+        memset(vjp_p + cf->off_gn3, 0, 2 * (size_t)C * sizeof *vjp_p);
     double dt = 0.0;
     int ci = C + cf->time_channel;
+    const double *in1 = cf->time_channel ? w->x1 : w->r1, *in2 = cf->time_channel ? w->x2 : w->r2;
     /* gn3 */
     const double *dc2 = a;
     if (cf->final_norm) {
@@ -200,25 +197,21 @@ static double field_vjp(const convfield_t *cf, convfield_ws_t *w, int B, double 
     /* conv2: input gradient over C (+ 1) channels; the last is t's */
     const double *w2 = th + cf->off_conv2;
     double *dw2 = vjp_p + cf->off_conv2, *db2 = dw2 + (size_t)C * ci * 9;
-    conv_backward(&cf->shape, w->gx, dw2, db2, dc2, w2, B, w->col2, w->dcol);
+    conv_backward_set(&cf->shape, w->gx, dw2, db2, dc2, w2, B, w->col2, w->dcol);
     for (size_t i = 0; cf->time_channel && i < block; i++)
         dt += w->gx[n + i];
     /* relu2 then gn2 */
-    for (size_t i = 0; i < n; i++)
-        w->g1[i] = w->r2[i] > 0.0 ? w->gx[i] : 0.0;
-    groupnorm_backward(w->g2, vjp_p + cf->off_gn2, vjp_p + cf->off_gn2 + C, w->g1, w->c1,
-                       th + cf->off_gn2, C, B, HW, G, w->mean + st, w->rstd + st);
+    groupnorm_relu_backward(w->g2, vjp_p + cf->off_gn2, vjp_p + cf->off_gn2 + C, w->gx, in2,
+                            w->c1, th + cf->off_gn2, C, B, HW, G, w->mean + st, w->rstd + st);
     /* conv1 */
     const double *w1 = th + cf->off_conv1;
     double *dw1 = vjp_p + cf->off_conv1, *db1 = dw1 + (size_t)C * ci * 9;
-    conv_backward(&cf->shape, w->gx, dw1, db1, w->g2, w1, B, w->col1, w->dcol);
+    conv_backward_set(&cf->shape, w->gx, dw1, db1, w->g2, w1, B, w->col1, w->dcol);
     for (size_t i = 0; cf->time_channel && i < block; i++)
         dt += w->gx[n + i];
     /* relu1 then gn1 -> dh */
-    for (size_t i = 0; i < n; i++)
-        w->g1[i] = w->r1[i] > 0.0 ? w->gx[i] : 0.0;
-    groupnorm_backward(vjp_y, vjp_p + cf->off_gn1, vjp_p + cf->off_gn1 + C, w->g1, y,
-                       th + cf->off_gn1, C, B, HW, G, w->mean, w->rstd);
+    groupnorm_relu_backward(vjp_y, vjp_p + cf->off_gn1, vjp_p + cf->off_gn1 + C, w->gx, in1, y,
+                            th + cf->off_gn1, C, B, HW, G, w->mean, w->rstd);
     return dt;
 }
 

@@ -17,10 +17,12 @@
 #include "util.h"
 
 /* One thread's workspace, sized for one chunk of examples (HW = H * W):
- *   a1, r1 (C,b,HW); x1, x2 (C+1,b,HW); c1, a2, r2, c2 (C,b,HW);
- *   col1, col2 (im2col); stats (3 x 2 x b*G); gradient buffers. */
+ *   r1, r2 (C,b,HW): ReLU(GN(.)) before each convolution without the time
+ *   channel; x1, x2 (C+1,b,HW): the same with it; c1, c2 (C,b,HW): the
+ *   convolutions' outputs; col1, col2 (im2col); stats (3 x 2 x b*G);
+ *   gradient buffers. */
 typedef struct {
-    double *a1, *r1, *x1, *col1, *c1, *a2, *r2, *x2, *col2, *c2;
+    double *r1, *x1, *col1, *c1, *r2, *x2, *col2, *c2;
     double *mean, *rstd;
     double *g1, *g2, *gx, *dcol;
 } convfield_ws_t;

@@ -80,15 +80,11 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
     size_t nw = (size_t)net->n_ws;
     const workspace_buf_t bufs[] = {
         {&net->c0, n0},
-        {&net->a0, n0},
         {&net->r0, n0},
         {&net->c1, n1},
-        {&net->a1, n1},
         {&net->r1, n1},
         {&net->c2, n2},
-        {&net->a2, n2},
         {&net->h, n2 * (ODENET_RES_BLOCKS + 1)},
-        {&net->ah, n2},
         {&net->rh, n2},
         {&net->d_small, n2},
         {&net->d_small2, n2},
@@ -111,7 +107,6 @@ int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const od
         {&net->d_big, nw * net->big_len},
         {&net->d_big2, nw * net->big_len},
         {&net->tmp_big, nw * net->big_len},
-        {&net->tmp_big2, nw * net->big_len},
     };
     size_t n_bufs = sizeof bufs / sizeof bufs[0], total = 0;
     for (size_t i = 0; i < n_bufs; i++)
@@ -177,44 +172,30 @@ void odenet_init_params(const odenet_t *net, double *p, rng_t *rng)
         p[net->off_fc + i] = bound * (2.0 * rng_uniform(rng) - 1.0);
 }
 
-static void relu_fwd(double *y, const double *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = x[i] > 0.0 ? x[i] : 0.0;
-}
-
-/* dx = dy where y > 0 (in place allowed) */
-static void relu_bwd(double *dx, const double *dy, const double *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        dx[i] = y[i] > 0.0 ? dy[i] : 0.0;
-}
-
-/* conv -> GN -> ReLU over one chunk of B examples, keeping everything but
- * the lowered input (col is scratch) for the backward pass. */
+/* conv -> GN -> ReLU over one chunk of B examples, keeping the
+ * convolution's output c and the stage's output r for the backward pass
+ * (col is scratch). */
 static void stage_fwd(const conv_shape_t *s, const double *p, size_t off_conv, size_t off_gn,
-                      int G, const double *in, int B, double *col, double *c, double *a, double *r,
+                      int G, const double *in, int B, double *col, double *c, double *r,
                       double *mean, double *rstd)
 {
     int C = s->co, HW = s->ho * s->wo;
     const double *w = p + off_conv, *b = w + (size_t)s->co * s->ci * s->kh * s->kw;
     conv_forward(s, c, in, w, b, B, col);
-    groupnorm_forward(a, c, p + off_gn, p + off_gn + C, C, B, HW, G, mean, rstd);
-    relu_fwd(r, a, (size_t)C * B * HW);
+    groupnorm_relu_forward(r, c, p + off_gn, p + off_gn + C, C, B, HW, G, mean, rstd);
 }
 
 /* dr (gradient of the stage's output r) -> dinp (if not NULL), over one
- * chunk; in is the stage's input, lowered again into col.  tmp and dc are
- * scratch of the size of c. */
+ * chunk; in is the stage's input, lowered again into col.  dc is scratch
+ * of the size of c. */
 static void stage_bwd(const conv_shape_t *s, const double *p, double *g, size_t off_conv,
                       size_t off_gn, int G, int B, const double *in, double *col, const double *c,
                       const double *r, const double *mean, const double *rstd, const double *dr,
-                      double *tmp, double *dc, double *dinp, double *dcol)
+                      double *dc, double *dinp, double *dcol)
 {
     int C = s->co, HW = s->ho * s->wo;
-    size_t n = (size_t)C * B * HW;
-    relu_bwd(tmp, dr, r, n);
-    groupnorm_backward(dc, g + off_gn, g + off_gn + C, tmp, c, p + off_gn, C, B, HW, G, mean, rstd);
+    groupnorm_relu_backward(dc, g + off_gn, g + off_gn + C, dr, r, c, p + off_gn, C, B, HW, G,
+                            mean, rstd);
     double *dw = g + off_conv, *db = dw + (size_t)s->co * s->ci * s->kh * s->kw;
     conv_lower(s, in, p + off_conv, B, col);
     conv_backward(s, dinp, dw, db, dc, p + off_conv, B, col, dcol);
@@ -264,13 +245,13 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
         chunk_at_t at = chunk_at(net, k, B);
         double *col = net->col + (size_t)thread_index(net) * net->col_len;
         stage_fwd(&net->s0, p, net->off_conv0, net->off_gn0, G, x + at.x, at.nb, col,
-                  net->c0 + at.o0, net->a0 + at.o0, net->r0 + at.o0, net->m0 + at.st,
+                  net->c0 + at.o0, net->r0 + at.o0, net->m0 + at.st,
                   net->s0d + at.st);
         stage_fwd(&net->s1, p, net->off_conv1, net->off_gn1, G, net->r0 + at.o0, at.nb, col,
-                  net->c1 + at.o1, net->a1 + at.o1, net->r1 + at.o1, net->m1 + at.st,
+                  net->c1 + at.o1, net->r1 + at.o1, net->m1 + at.st,
                   net->s1d + at.st);
         stage_fwd(&net->s2, p, net->off_conv2, net->off_gn2, G, net->r1 + at.o1, at.nb, col,
-                  net->c2 + at.o2, net->a2 + at.o2, net->h + at.o2, net->m2 + at.st,
+                  net->c2 + at.o2, net->h + at.o2, net->m2 + at.st,
                   net->s2d + at.st);
     }
     int blocks = net->kind == NET_ODE ? 1 : ODENET_RES_BLOCKS;
@@ -292,10 +273,9 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
     const double *hend = net->h + (size_t)blocks * n2;
     for (int k = 0; k < chunks; k++) {
         chunk_at_t at = chunk_at(net, k, B);
-        groupnorm_forward(net->ah + at.o2, hend + at.o2, p + net->off_gnh,
-                          p + net->off_gnh + C, C, at.nb, 36, G, net->mh + at.st,
-                          net->shd + at.st);
-        relu_fwd(net->rh + at.o2, net->ah + at.o2, (size_t)C * at.nb * 36);
+        groupnorm_relu_forward(net->rh + at.o2, hend + at.o2, p + net->off_gnh,
+                               p + net->off_gnh + C, C, at.nb, 36, G, net->mh + at.st,
+                               net->shd + at.st);
         avgpool_forward(net->pool + at.pool, net->rh + at.o2, C, at.nb, 36);
     }
     const double *W = p + net->off_fc, *bias = W + 10 * (size_t)C;
@@ -332,11 +312,10 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
     for (int k = 0; k < chunks; k++) {
         chunk_at_t at = chunk_at(net, k, B);
         avgpool_backward(net->d_small + at.o2, net->dpool + at.pool, C, at.nb, 36);
-        relu_bwd(net->d_small + at.o2, net->d_small + at.o2, net->rh + at.o2,
-                 (size_t)C * at.nb * 36);
-        groupnorm_backward(net->d_small2 + at.o2, grad + net->off_gnh,
-                           grad + net->off_gnh + C, net->d_small + at.o2, hend + at.o2,
-                           p + net->off_gnh, C, at.nb, 36, G, net->mh + at.st, net->shd + at.st);
+        groupnorm_relu_backward(net->d_small2 + at.o2, grad + net->off_gnh,
+                                grad + net->off_gnh + C, net->d_small + at.o2, net->rh + at.o2,
+                                hend + at.o2, p + net->off_gnh, C, at.nb, 36, G, net->mh + at.st,
+                                net->shd + at.st);
     }
     /* d_small2 = dL/dh_end */
     if (net->kind == NET_ODE) {
@@ -370,18 +349,18 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
             memset(gk, 0, nd * sizeof *gk);
         double *col = net->col + ti * net->col_len, *dcol = net->dcol + ti * net->col_len;
         double *big = net->d_big + ti * net->big_len, *big2 = net->d_big2 + ti * net->big_len,
-               *tmp = net->tmp_big + ti * net->big_len, *tmp2 = net->tmp_big2 + ti * net->big_len;
+               *tmp = net->tmp_big + ti * net->big_len;
         double *dr1 = big2; /* (C, nb, 13, 13) fits in the big buffers */
         stage_bwd(&net->s2, p, gk, net->off_conv2, net->off_gn2, G, at.nb, net->r1 + at.o1, col,
                   net->c2 + at.o2, net->h + at.o2, net->m2 + at.st, net->s2d + at.st,
-                  net->d_small2 + at.o2, net->d_small + at.o2, tmp, dr1, dcol);
+                  net->d_small2 + at.o2, tmp, dr1, dcol);
         double *dr0 = big;
         stage_bwd(&net->s1, p, gk, net->off_conv1, net->off_gn1, G, at.nb, net->r0 + at.o0, col,
                   net->c1 + at.o1, net->r1 + at.o1, net->m1 + at.st, net->s1d + at.st, dr1, tmp,
-                  tmp2, dr0, dcol);
+                  dr0, dcol);
         stage_bwd(&net->s0, p, gk, net->off_conv0, net->off_gn0, G, at.nb, x + at.x, col,
                   net->c0 + at.o0, net->r0 + at.o0, net->m0 + at.st, net->s0d + at.st, dr0, tmp,
-                  tmp2, NULL, dcol);
+                  NULL, dcol);
     }
     if (chunks > 1) {
         const double *gp = net->gpart;

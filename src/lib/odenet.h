@@ -41,11 +41,11 @@ typedef struct {
      * one arena (`arena`), each starting on a 64-byte line: */
     int chunk, n_ws;
     double *arena;
-    double *c0, *a0, *r0; /* (C, B, 26, 26) each: conv0 out, after GN, after ReLU */
-    double *c1, *a1, *r1; /* (C, B, 13, 13) each: conv1 out, after GN, after ReLU */
-    double *c2, *a2;      /* (C, B, 6, 6) each: conv2 out, after GN (its ReLU is h0) */
+    double *c0, *r0;      /* (C, B, 26, 26) each: conv0 out, after GN and ReLU */
+    double *c1, *r1;      /* (C, B, 13, 13) each: conv1 out, after GN and ReLU */
+    double *c2;           /* (C, B, 6, 6): conv2 out (after GN and ReLU: h0) */
     double *h;            /* (ODENET_RES_BLOCKS + 1, C, B, 6, 6): h0 .. h_end (ODE: h0, h(1)) */
-    double *ah, *rh;      /* (C, B, 6, 6) each: h_end after the head's GN, after ReLU */
+    double *rh;           /* (C, B, 6, 6): h_end after the head's GN and ReLU */
     double *pool;         /* (B, C) */
     double *logits;       /* (B, 10) */
     /* GroupNorm statistics of stages 0, 1, 2 and the head: mean, 1/std. */
@@ -60,7 +60,7 @@ typedef struct {
      * instead of kept (col: the largest conv_col_size of s0, s1, s2), its
      * gradient (dcol), and (C, chunk, 26, 26) scratch for the backward. */
     size_t col_len, big_len;
-    double *col, *dcol, *d_big, *d_big2, *tmp_big, *tmp_big2;
+    double *col, *dcol, *d_big, *d_big2, *tmp_big;
 } odenet_t;
 
 int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const ode_options_t *ode,
