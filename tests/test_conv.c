@@ -469,6 +469,28 @@ static void odenet_chunks_change_only_rounding(void **state)
     free(cut);
 }
 
+/* A whole float32 step (ResNet, and ODE-Net with its adaptive solve) is the
+ * double step to single-precision round-off: loss, logits, states and
+ * gradients within 1e-4 relative (measured: about 1e-6). */
+static void odenet_float32_step_matches_double(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        size_t n1, n2;
+        double *d = net_step(kind ? NET_RESNET : NET_ODE, 8, 2, &n1);
+        conv_set_single(1);
+        double *f = net_step(kind ? NET_RESNET : NET_ODE, 8, 2, &n2);
+        conv_set_single(0);
+        assert_int_equal(n1, n2);
+        double err = grad_rel_err(f, d, n1);
+        print_message("  %s step, float32 against double: relative difference %.2g\n",
+                      kind ? "ResNet" : "ODE-Net", err);
+        assert_true(err > 0 && err < 1e-4);
+        free(d);
+        free(f);
+    }
+}
+
 /* The float32 path computes the same convolution and gradients to float
  * round-off: relative error below 1e-5 (and above 0, so the float path
  * really ran), against the double path checked by FD above. */
@@ -518,6 +540,7 @@ const struct CMUnitTest conv_tests[] = {
     cmocka_unit_test(conv_float32_matches_double),
     cmocka_unit_test(odenet_threads_do_not_change_results),
     cmocka_unit_test(odenet_chunks_change_only_rounding),
+    cmocka_unit_test(odenet_float32_step_matches_double),
     cmocka_unit_test(groupnorm_matches_fd),
     cmocka_unit_test(avgpool_matches_fd),
 };
