@@ -1,5 +1,5 @@
 #!/bin/sh
-# Numbers behind report 000's circles claims, from the run summaries:
+# Numbers behind the ANODE report's circles claims, from the run summaries:
 #   circles_loss_ratio_p0_p10   NODE's final training loss over p = 10's
 #
 #   claims.sh DIR OUT

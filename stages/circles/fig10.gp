@@ -1,4 +1,4 @@
-# Fig 10 of report 000: features h(T) of the test points.  Left: the NODE's
+# Fig 10 of the ANODE report: features h(T) of the test points.  Left: the NODE's
 # two dimensions.  Right: p = 10, the two input dimensions and the first
 # augmented one in 3-D.
 if (fmt eq 'pdf') {

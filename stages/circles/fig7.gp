@@ -1,4 +1,4 @@
-# Fig 7 of report 000: the nested-circles training data by class.
+# Fig 7 of the ANODE report: the nested-circles training data by class.
 if (fmt eq 'pdf') {
     set terminal pdfcairo size 4in,4in font 'Helvetica,10'
 } else {

@@ -1,4 +1,4 @@
-# Fig 8 of report 000: the model's prediction over the plane, one panel
+# Fig 8 of the ANODE report: the model's prediction over the plane, one panel
 # per p (ps, from stage.mk), from each run's grid.tsv (gnuplot grid layout).
 if (fmt eq 'pdf') {
     set terminal pdfcairo size 9in,2.6in font 'Helvetica,9'

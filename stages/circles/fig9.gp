@@ -1,4 +1,4 @@
-# Fig 9 of report 000: training loss (minibatch mean squared error) for the
+# Fig 9 of the ANODE report: training loss (minibatch mean squared error) for the
 # nested circles, one curve per p
 # (ps, from stage.mk).
 if (fmt eq 'pdf') {

@@ -1,4 +1,4 @@
-# Report 000, Sec. 4.2: nested circles (Figs 7, 8, 9, 10).
+# The ANODE report, Sec. 4.2: nested circles (Figs 7, 8, 9, 10).
 #
 # train.tsv, test.tsv   gen-data circles (two seeds)
 # pP/model.ckpt ...     train, one INI per run in stages/circles/pP.ini

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The flow's numbers beside the floor and the reports': test NLL (eval),
 # the exact NLL of the same test points under the true density (the floor
-# no model can beat), the gap, whether the NLL is below report 002's 3.1 and
+# no model can beat), the gap, whether the NLL is below the reproduction report's 3.1 and
 # within 0.05 nats of the floor, the reference values with their sources'
 # keys, and the cost per training iteration.
 #

@@ -1,8 +1,8 @@
-# Report 002's Fig. 1: the continuous normalizing flow on two moons.
+# The reproduction report's Fig. 1: the continuous normalizing flow on two moons.
 # Top: the training data, then points drawn from the base N(0, I) at t = 1
 # carried back by the learned flow to t = 0 (one panel per time).  Bottom:
 # the learned density beside the true one on the same grid, and the NLL by
-# iteration with the exact floor and report 002's 3.1.
+# iteration with the exact floor and the reproduction report's 3.1.
 #   gnuplot -e "dir='...'; out='...'; fmt='pdf|png'; times='1 0.75 ...'"
 if (fmt eq 'pdf') {
     set terminal pdfcairo size 12in,5in font 'Helvetica,8'
@@ -56,5 +56,5 @@ set title 'NLL by iteration'
 plot dir.'/log.tsv' skip 1 using 1:2 with lines lw 0.6 lc rgb '#9ecae1' title 'training batch', \
      dir.'/log.tsv' skip 1 using 1:7 with linespoints pt 7 ps 0.5 lw 1.5 lc rgb '#1f4e9c' title 'test set', \
      floor with lines dt 2 lw 1.5 lc rgb '#2c7a2c' title sprintf('exact floor %.3f', floor), \
-     report with lines dt 3 lw 1.5 lc rgb '#c0392b' title sprintf('report 002: %.1f', report)
+     report with lines dt 3 lw 1.5 lc rgb '#c0392b' title sprintf('reproduction report: %.1f', report)
 unset multiplot

@@ -1,4 +1,4 @@
-# Report 002's second result (Chen et al. 2018, Sec. 4): a continuous
+# The reproduction report's second result (Chen et al. 2018, Sec. 4): a continuous
 # normalizing flow on two moons, its test NLL beside the exact density's
 # floor, and Fig. 1 (`make cnf`, `make fig-cnf`).
 #
@@ -74,6 +74,6 @@ $(eval $(call figure,fig-cnf,stages/cnf/fig.gp,$(CNF_DIR)/train.tsv $(CNF_DIR)/s
 .PHONY: cnf
 cnf: $(CNF_SUMMARIES)  ## train and score the flow on two moons (quick 30 s, paper 9.5 min)
 	@awk -F '\t' '{ printf "%-28s %s\n", $$1, $$2 }' $(CNF_DIR)/claims.tsv
-fig-cnf:  ## report 002's Fig. 1: data, samples from the flow over time, densities, NLL
+fig-cnf:  ## the reproduction report's Fig. 1: data, samples from the flow over time, densities, NLL
 
 SUMMARIES += $(CNF_SUMMARIES)

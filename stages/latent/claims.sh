@@ -1,5 +1,5 @@
 #!/bin/sh
-# The latent ODE's numbers beside report 002's: the test set's
+# The latent ODE's numbers beside the reproduction report's: the test set's
 # reconstruction mse (against its noisy observations, whose floor is the
 # noise variance 0.01) logged at iterations 500 and 2000 (each at the last
 # logged iteration not after it, and that iteration, so that a shorter

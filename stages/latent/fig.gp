@@ -1,8 +1,8 @@
-# Report 002's latent-ODE figure: test spirals, each with its noise-free
+# The reproduction report's latent-ODE figure: test spirals, each with its noise-free
 # truth, its noisy observations, the model's reconstruction over the
 # observed window and its extrapolation beyond the last observation (z0 =
 # the posterior mean); then the test set's reconstruction mse by iteration
-# with report 002's 0.15 at iteration 500 and 0.03 at 2000 and the noise
+# with the reproduction report's 0.15 at iteration 500 and 0.03 at 2000 and the noise
 # floor 0.01.
 #   gnuplot -e "dir='...'; out='...'; fmt='pdf|png'; seqs='0 1 2 3'"
 if (fmt eq 'pdf') {
@@ -60,7 +60,7 @@ set yrange [0.005:*]
 # The report's two values as points: one sample of '+' each.
 set samples 2
 plot dir.'/log.tsv' skip 1 using 1:8 with linespoints pt 7 ps 0.4 lw 1.5 lc rgb '#1f4e9c' title 'test set', \
-     '+' every ::0::0 using (500):(r500) with points pt 9 ps 1.2 lc rgb '#c0392b' title sprintf('report 002: %.2f at 500, %.2f at 2000', r500, r2000), \
+     '+' every ::0::0 using (500):(r500) with points pt 9 ps 1.2 lc rgb '#c0392b' title sprintf('reproduction report: %.2f at 500, %.2f at 2000', r500, r2000), \
      '+' every ::0::0 using (2000):(r2000) with points pt 9 ps 1.2 lc rgb '#c0392b' notitle, \
      0.01 with lines dt 2 lc rgb '#2c7a2c' title 'noise floor 0.01'
 unset multiplot

@@ -1,4 +1,4 @@
-# Report 002's third result (Chen et al. 2018, Sec. 5): a latent ODE on
+# The reproduction report's third result (Chen et al. 2018, Sec. 5): a latent ODE on
 # irregularly sampled spirals, its reconstruction and extrapolation of the
 # noise-free truth, and the figure (`make latent`, `make fig-latent`).
 #
@@ -10,8 +10,8 @@
 #                         reconstruction mse every 100 iterations)
 # eval.tsv, pred.tsv      test mse against the observations, recon_mse and
 #                         extrap_mse against the truth; every row's prediction
-# claims.tsv              the mse at iterations 500 and 2000 beside report
-#                         002's, cost per iteration (claims.sh)
+# claims.tsv              the mse at iterations 500 and 2000 beside the
+#                         reproduction report's, cost per iteration (claims.sh)
 
 LATENT_DIR := $(DATA)/latent
 LATENT_COUNT_train_quick := 200
@@ -20,7 +20,7 @@ LATENT_COUNT_train_paper := 1000
 LATENT_COUNT_test_paper := 100
 LATENT_COUNT_train_full := 1000
 LATENT_COUNT_test_full := 100
-# The spirals (our choices; report 002 gives none): as in Chen et al.'s
+# The spirals (our choices; the reproduction report gives none): as in Chen et al.'s
 # experiment, every spiral of one direction is the same curve and they
 # differ in where their window starts ("each starting at a different
 # point"), here r = 0.25 + 0.15 theta from angle 0; a window of 200 grid
@@ -69,12 +69,12 @@ $(eval $(call figure,fig-latent,stages/latent/fig.gp,$(LATENT_DIR)/pred.tsv $(LA
 .PHONY: latent
 latent: $(LATENT_SUMMARIES)  ## train and score the latent ODE on spirals (quick 8 s, paper 67 s)
 	@awk -F '\t' '{ printf "%-28s %s\n", $$1, $$2 }' $(LATENT_DIR)/claims.tsv
-fig-latent:  ## report 002's latent-ODE figure: spirals reconstructed and extrapolated, mse
+fig-latent:  ## the reproduction report's latent-ODE figure: spirals reconstructed and extrapolated, mse
 
 SUMMARIES += $(LATENT_SUMMARIES)
 
 # ------------------------------------------------------------------ table 2
-# Beyond report 002: Chen et al. 2018's Table 2 (Sec. 5.1), the latent ODE
+# Beyond the reproduction report: Chen et al. 2018's Table 2 (Sec. 5.1), the latent ODE
 # against an RNN baseline that reads the time gaps (kind rnn,
 # stages/latent/rnn.ini), by predictive RMSE on the test spirals: the
 # square root of the extrapolation mse against the noise-free truth over

@@ -1,4 +1,4 @@
-# Figs 12-16 of report 000: accuracy and loss against iteration for a set of
+# Figs 12-16 of the ANODE report: accuracy and loss against iteration for a set of
 # MNIST runs, mean over seeds with a band of +-1 standard deviation.
 #   gnuplot -e "dir='...'; out='...'; fmt='pdf|png'; runs='node anode-p10';
 #               names='NODE;ANODE, p = 10'; set='test|train'; heading='...'"

@@ -1,4 +1,4 @@
-# Report 000, Sec. 4.3: small ODE models on MNIST (Figs 12-16, Table 1).
+# The ANODE report, Sec. 4.3: small ODE models on MNIST (Figs 12-16, Table 1).
 #
 # RUN/sSEED/log.tsv   train on the first 1000 MNIST images (MNIST_DIR), one
 #                     INI per run in stages/mnist-anode/RUN.ini
@@ -74,8 +74,8 @@ $(foreach n,$(MA_FIGS),$(eval $(call figure,fig$(n),stages/mnist-anode/curves.gp
   dir='$(MA_DIR)'; runs='$(MA_FIG$(n))'; names='$(MA_NAMES$(n))'; set='$(MA_SET$(n))'; heading='$(MA_TITLE$(n))')))
 
 .PHONY: mnist-anode table1
-mnist-anode: $(MA_SUMMARIES)  ## train every MNIST run of report 000 (all seeds)
-table1: $(MA_DIR)/table1.tsv $(GEN)/table1.tex  ## regenerate and print Table 1 of report 000 beside its values
+mnist-anode: $(MA_SUMMARIES)  ## train every MNIST run of the ANODE report (all seeds)
+table1: $(MA_DIR)/table1.tsv $(GEN)/table1.tex  ## regenerate and print Table 1 of the ANODE report beside its values
 	@awk -F '\t' 'NR == 1 { printf "%-34s %7s %7s %15s %7s\n", "Table 1 (test accuracy, %)", "report", "seed 1", "mean +- sd", "diff" ; next } \
 	  { printf "%-34s %7s %7s %8s +- %4s %7s\n", $$1, $$2, $$3, $$4, $$5, $$7 }' $(MA_DIR)/table1.tsv
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Table 1 of report 000: final test accuracy after 50 iterations of NODE,
+# Table 1 of the ANODE report: final test accuracy after 50 iterations of NODE,
 # ANODE, IL-ANODE, time-regularised ANODE (b = 0.2) and second-order NODE
 # (p = 10 where it applies): the report's value, ours with seed 1, and the
 # mean and standard deviation over all seeds.  Writes it as TSV (which

@@ -1,4 +1,4 @@
-# Report 002's first result (Chen et al. 2018, Sec. 7.1): ODE-Net against
+# The reproduction report's first result (Chen et al. 2018, Sec. 7.1): ODE-Net against
 # ResNet on MNIST, `make table-odenet` and fig-odenet.
 #
 # NAME/log.tsv, model.ckpt, train.tsv   train, stages/odenet/NAME.ini

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Numbers behind report 000's sines claims, from the training logs:
+# Numbers behind the ANODE report's sines claims, from the training logs:
 #   sines_RUN_loss_at_100     loss after 100 Adam iterations
 #   sines_F_speedup_p1_p10    that loss for p = 1 over that for p = 10
 #

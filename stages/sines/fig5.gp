@@ -1,4 +1,4 @@
-# Fig 5 of report 000: the data and the function each model learned, one
+# Fig 5 of the ANODE report: the data and the function each model learned, one
 # panel per function.  gnuplot -e "dir='...'; out='...'; fmt='pdf|png';
 # funcs='sin sin_plus_x'; ps='0 1 ...'" (the runs, from stage.mk)
 if (fmt eq 'pdf') {

@@ -1,4 +1,4 @@
-# Fig 6 of report 000: training loss for y = sin(x) + x, one curve per p
+# Fig 6 of the ANODE report: training loss for y = sin(x) + x, one curve per p
 # (ps, from stage.mk)
 # (Adam, then L-BFGS fine-tuning on the same axis).
 if (fmt eq 'pdf') {

@@ -1,4 +1,4 @@
-# Report 000, Sec. 4.1: time series y = sin(x) and y = sin(x) + x (Figs 5, 6).
+# The ANODE report, Sec. 4.1: time series y = sin(x) and y = sin(x) + x (Figs 5, 6).
 #
 # data-F.tsv           gen-data sines (100 points, noise 0.05, one seed per F)
 # RUN/model.ckpt ...   train, one INI per run in stages/sines/RUN.ini
