@@ -93,7 +93,7 @@ CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
 # Never delete intermediate files (objects, checkpoints made by pattern
 # rules): they are results, and deleting them would force reruns.
 .SECONDARY:
-COMMANDS := gen-data check-numbers tex-macros train eval features bench
+COMMANDS := gen-data check-numbers tex-macros judge train eval features bench
 BINARIES := $(addprefix $(BIN)/,$(COMMANDS))
 
 # Installs the missing Debian packages (root) or says which (not root).
@@ -156,7 +156,7 @@ $(call code,$(1),$(2)): $(BUILD)/obj/cmd/$(subst -,_,$(1)).o $(call kind_objs,$(
 	+@cat $$(filter %.o,$$^) | sha256sum > $$@.tmp && $$(call write_if_changed,$$@.tmp,$$@)
 endef
 $(foreach c,train eval features,$(foreach k,$(KINDS),$(eval $(call code_stamp,$(c),$(k)))))
-$(foreach c,gen-data tex-macros,$(eval $(call code_stamp,$(c),tools)))
+$(foreach c,gen-data tex-macros judge,$(eval $(call code_stamp,$(c),tools)))
 
 # ---------------------------------------------------------------- stages
 FIGURES :=
@@ -195,6 +195,26 @@ endef
 STAGES := mnist sines circles mnist-anode odenet cnf latent
 include $(foreach s,$(STAGES),stages/$(s)/stage.mk)
 
+# ---------------------------------------------------------------- verdicts
+# Every claim of the reports, one per line in stages/STAGE/report-claims.tsv,
+# judged from this profile's summaries by `judge`: the paper's verdict table
+# and conclusion, and data/PROFILE/verdicts.tsv.  `make verify` then checks
+# the verdicts listed in tests/expected/verdicts-PROFILE.tsv (those stable
+# across seeds): a verdict that changes fails it.
+CLAIM_FILES := $(foreach s,$(STAGES),$(wildcard stages/$(s)/report-claims.tsv))
+VERDICTS := $(DATA)/verdicts.tsv
+$(VERDICTS) $(GEN)/verdicts.tex &: $(CLAIM_FILES) $(SUMMARIES) $(call code,judge,tools) | $(BIN)/judge
+	@mkdir -p $(GEN) $(@D)
+	$(BIN)/judge --tsv $(VERDICTS) --tex $(GEN)/verdicts.tex \
+	  --caption 'Every claim of both reports that the pipeline tests, and its verdict in this profile.\rebuiltby{verdicts}\label{tab:verdicts}' \
+	  $(foreach f,$(CLAIM_FILES),--claims $(f)) $(SUMMARIES) > /dev/null
+PAPER_INPUTS += $(GEN)/verdicts.tex
+VERDICTS_EXPECTED := $(wildcard tests/expected/verdicts-$(PROFILE).tsv)
+
+.PHONY: verdicts
+verdicts: $(VERDICTS)  ## judge every claim of both reports from this profile's numbers, and print the verdicts
+	@awk -F '\t' 'NR > 1 { printf "%-30s %-15s %s\n", $$1, $$2, $$5 }' $(VERDICTS)
+
 # ---------------------------------------------------------------- paper
 # Every summary becomes LaTeX macros; the paper \inputs them and never types
 # a number.
@@ -232,7 +252,11 @@ all: figures paper  ## regenerate every figure and the report (default)
 figures: $(FIGURES)  ## render every figure of this profile into figures/PROFILE/
 paper: $(PAPER_PDF)  ## build the report, paper/paper-PROFILE.pdf
 
-verify: $(SUMMARIES) $(BIN)/check-numbers  ## compare this profile's numbers with tests/expected/PROFILE.tsv
+verify: $(SUMMARIES) $(BIN)/check-numbers $(BIN)/judge $(CLAIM_FILES)  ## compare this profile's numbers with tests/expected/PROFILE.tsv, and its verdicts
+	$(if $(VERDICTS_EXPECTED),@$(BIN)/judge --tsv $(BUILD)/verdicts-$(PROFILE).tsv \
+	  --expect $(VERDICTS_EXPECTED) $(foreach f,$(CLAIM_FILES),--claims $(f)) $(SUMMARIES) \
+	  > $(BUILD)/verdicts-$(PROFILE).txt || { cat $(BUILD)/verdicts-$(PROFILE).txt; exit 1; }; \
+	  tail -n 1 $(BUILD)/verdicts-$(PROFILE).txt)
 	$(BIN)/check-numbers tests/expected/$(PROFILE).tsv $(SUMMARIES)
 
 include tests/tests.mk
