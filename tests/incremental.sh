@@ -67,7 +67,16 @@ probe "nothing changed" "" "" \
    $cnf_run $d/cnf/samples.tsv $f/fig-cnf.pdf
    $latent_run $d/latent/eval.tsv $d/latent/claims.tsv $f/fig-latent.pdf
    $d/latent/table/n30/rnn/model.ckpt $d/latent/table2.tsv $g/table-latent.tex
-   $d/circles/p10/features.tsv $f/fig8.pdf $g/numbers.tex $g/table1.tex"
+   $d/circles/p10/features.tsv $f/fig8.pdf $g/numbers.tex $g/table1.tex
+   $d/verdicts.tsv $g/verdicts.tex"
+
+# A claim's rule: the verdicts and the paper's table go stale, no run does.
+probe "stages/cnf/report-claims.tsv changed" "-W stages/cnf/report-claims.tsv" \
+  "$d/verdicts.tsv $g/verdicts.tex paper/paper-quick.pdf" \
+  "$cnf_run $d/cnf/claims.tsv $g/numbers.tex $sines_run $on_runs $latent_run"
+# A summary the claims read: its verdicts are judged again.
+probe "the latent stage's claims.tsv changed" "-W $d/latent/claims.tsv" \
+  "$d/verdicts.tsv $g/verdicts.tex $g/numbers.tex" "$latent_run $cnf_run"
 
 # One run's config (make -W pretends the file was just modified).
 probe "stages/circles/p10.ini changed" "-W stages/circles/p10.ini" \
