@@ -100,6 +100,11 @@ has "'c_mean' is a mean of 5 runs, but no summary gives its spread 'c_sd'"
 printf 'circles_acc_p10\t0.975\nsines_loss\t1e-3\n' > "$tmp/sum.tsv"
 expect 0 "$bin/tex-macros" "$tmp/m.tex" "$tmp/sum.tsv"
 if grep -q '^\\newcommand{\\circlesAccPOneZero}{0.975}$' "$tmp/m.tex"; then ok; else bad "macro name"; cat "$tmp/m.tex"; fi
+printf 'long_value\t4.724656848\nsmall_value\t0.0000123456\nparams_total\t208394\n' > "$tmp/sum.tsv"
+expect 0 "$bin/tex-macros" "$tmp/m.tex" "$tmp/sum.tsv"
+# 4 significant digits; no exponent (kept as it is); integers exact
+if grep -q '^\\newcommand{\\longValue}{4.725}$' "$tmp/m.tex" && grep -q '^\\newcommand{\\smallValue}{0.0000123456}$' "$tmp/m.tex" \
+   && grep -q '^\\newcommand{\\paramsTotal}{208394}$' "$tmp/m.tex"; then ok; else bad "tex-macros rounding"; cat "$tmp/m.tex"; fi
 printf '9bad\t1\n' > "$tmp/sum.tsv"
 expect 1 "$bin/tex-macros" "$tmp/m2.tex" "$tmp/sum.tsv"
 has "invalid key '9bad'"

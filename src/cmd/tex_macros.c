@@ -7,9 +7,11 @@
  * a capitalised word and digits are spelled out, because TeX control words
  * are letters only.  Two keys that give one macro name (k9 and k_9, a_b and
  * aB, or a key repeated in one file or across files) are refused, naming both
- * keys and where they are, and nothing is written. */
+ * keys and where they are, and nothing is written.  Fractional values are
+ * rounded to 4 significant digits (write_value). */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +46,23 @@ static void macro_name(const char *key, char *out, size_t cap)
     out[n] = '\0';
 }
 
-/* Escapes the few characters a number-like value may carry. */
+/* A fractional number (digits with a '.' or an exponent) is printed with
+ * at most 4 significant digits (0.4072671272 -> 0.4073), unless that would
+ * need an exponent; integers and words are written as they are.  Summaries
+ * keep every digit; the paper shows what a reader can use.  Otherwise the
+ * few characters a number-like value may carry are escaped. */
 static void write_value(FILE *fp, const char *v)
 {
+    double x;
+    if ((strchr(v, '.') || strchr(v, 'e') || strchr(v, 'E')) && parse_double(v, &x) == 0 &&
+        isfinite(x)) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.4g", x);
+        if (!strchr(buf, 'e') && strlen(buf) < strlen(v)) {
+            fputs(buf, fp);
+            return;
+        }
+    }
     for (const char *c = v; *c; c++) {
         if (strchr("%&#_$", *c))
             fputc('\\', fp);
