@@ -367,7 +367,9 @@ static void tex_text(FILE *fp, const char *s)
         if (ch == '"') {
             fputs(open ? "''" : "``", fp);
             open = !open;
-        } else if (strchr("%&_#$", ch)) {
+        } else if (ch == '_') {
+            fputs("\\_\\allowbreak{}", fp); /* long key names break at '_' */
+        } else if (strchr("%&#$", ch)) {
             fprintf(fp, "\\%c", ch);
         } else if (ch == '\\') {
             fputs("\\textbackslash{}", fp);
