@@ -9,7 +9,11 @@
 SINES_DIR := $(DATA)/sines
 SINES_FUNCS := sin sin_plus_x
 SINES_P := 0 1 2 5 10
-SINES_RUNS := $(foreach f,$(SINES_FUNCS),$(foreach p,$(SINES_P),$(f)-p$(p))) traj-p0 traj-p10
+# The trajectory formulation (EXPERIMENTS.md): traj-pP fits y = sin(x) + x,
+# trajsin-pP y = sin(x), at every p; F-p10-time with a field that sees t.
+SINES_TRAJ := traj trajsin
+SINES_RUNS := $(foreach f,$(SINES_FUNCS) $(SINES_TRAJ),$(foreach p,$(SINES_P),$(f)-p$(p))) \
+              $(foreach f,$(SINES_TRAJ),$(f)-p10-time)
 SINES_SEED_sin := 11
 SINES_SEED_sin_plus_x := 12
 # Profiles scale the optimisation only: Adam iterations, then L-BFGS.
@@ -22,8 +26,9 @@ SINES_GEN_sin := sines --function sin --points 100 --noise 0.05 --seed $(SINES_S
 SINES_GEN_sin_plus_x := sines --function sin_plus_x --points 100 --noise 0.05 \
   --seed $(SINES_SEED_sin_plus_x)
 SINES_GEN_traj := $(SINES_GEN_sin_plus_x) --format trajectory
+SINES_GEN_trajsin := $(SINES_GEN_sin) --format trajectory
 
-$(foreach f,sin sin_plus_x traj,$(eval $(SINES_DIR)/data-$(f).tsv: \
+$(foreach f,sin sin_plus_x traj trajsin,$(eval $(SINES_DIR)/data-$(f).tsv: \
   $(call setting,sines-data-$(f),$(SINES_GEN_$(f)))))
 $(SINES_DIR)/data-%.tsv: $(call code,gen-data,tools)
 	@mkdir -p $(@D)
@@ -49,7 +54,7 @@ $(SINES_DIR)/%/eval.tsv $(SINES_DIR)/%/pred.tsv: $(SINES_DIR)/%/model.ckpt $$(ca
 # The report's claims as numbers: loss after 100 Adam iterations per run,
 # and its ratio between p = 1 and p = 10 (larger p converges faster).
 $(SINES_DIR)/claims.tsv: $(foreach r,$(SINES_RUNS),$(SINES_DIR)/$(r)/log.tsv) stages/sines/claims.sh
-	stages/sines/claims.sh $(SINES_DIR) $@.tmp $(SINES_FUNCS) && mv $@.tmp $@
+	stages/sines/claims.sh $(SINES_DIR) $@.tmp $(SINES_FUNCS) $(SINES_TRAJ) && mv $@.tmp $@
 
 SINES_SUMMARIES := $(foreach r,$(SINES_RUNS),$(SINES_DIR)/$(r)/train.tsv $(SINES_DIR)/$(r)/eval.tsv) \
                    $(SINES_DIR)/claims.tsv
@@ -59,10 +64,16 @@ $(eval $(call figure,fig5,stages/sines/fig5.gp,$(SINES_PREDS) $(SINES_DIR)/data-
   $(SINES_DIR)/data-sin_plus_x.tsv,dir='$(SINES_DIR)'; funcs='$(SINES_FUNCS)'; ps='$(SINES_P)'))
 $(eval $(call figure,fig6,stages/sines/fig6.gp,\
   $(foreach p,$(SINES_P),$(SINES_DIR)/sin_plus_x-p$(p)/log.tsv),dir='$(SINES_DIR)'; ps='$(SINES_P)'))
+# Figs 5 and 6 again in the trajectory formulation: the fitted curves in the
+# (x, y) plane and the training losses, both functions, every p.
+$(eval $(call figure,fig-sines-traj,stages/sines/fig-traj.gp,\
+  $(foreach r,$(filter traj%,$(SINES_RUNS)),$(SINES_DIR)/$(r)/pred.tsv $(SINES_DIR)/$(r)/log.tsv) \
+  $(SINES_DIR)/data-traj.tsv $(SINES_DIR)/data-trajsin.tsv,dir='$(SINES_DIR)'; ps='$(SINES_P)'))
 
 .PHONY: sines
 sines: $(SINES_SUMMARIES)  ## train and score every sines run of this profile
 fig5:  ## Fig 5: sines data and learned functions
 fig6:  ## Fig 6: training loss for sin(x) + x
+fig-sines-traj:  ## Figs 5 and 6 in the trajectory formulation, both functions, every p
 
 SUMMARIES += $(SINES_SUMMARIES)
