@@ -8,6 +8,8 @@ if (fmt eq 'pdf') {
 }
 set output out
 set logscale y
+# Tick labels as powers of ten.
+set format y '10^{%L}'
 set xlabel 'iteration'
 set ylabel 'loss (mean squared error)'
 set title 'Training loss, nested circles'
