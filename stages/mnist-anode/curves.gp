@@ -10,7 +10,9 @@ if (fmt eq 'pdf') {
 set output out
 set datafile separator '\t'
 set multiplot layout 1,2 title heading
-set style fill transparent solid 0.18 noborder
+# Light bands with their edges drawn thin, so that overlapping runs stay
+# apart: the means thick, the +-1 sd edges thin and dashed.
+set style fill transparent solid 0.06 noborder
 set xlabel 'iteration'
 set key bottom right font ',9'
 n = words(runs)
@@ -22,10 +24,14 @@ loss = (set eq 'test') ? 4 : 8
 set ylabel set.' accuracy (%)'
 set yrange [0:100]
 plot for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:(column(acc) - column(acc + 1)):(column(acc) + column(acc + 1)) with filledcurves linecolor i notitle, \
-     for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:acc with lines linecolor i lw 2 title nth(names, i)
+     for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:(column(acc) - column(acc + 1)) with lines linecolor i lw 0.6 dt 2 notitle, \
+     for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:(column(acc) + column(acc + 1)) with lines linecolor i lw 0.6 dt 2 notitle, \
+     for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:acc with lines linecolor i lw 2.5 title nth(names, i)
 set ylabel set.' loss (sum over 10 batches)'
 set yrange [0:*]
 set key top right font ',9'
 plot for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:(column(loss) - column(loss + 1)):(column(loss) + column(loss + 1)) with filledcurves linecolor i notitle, \
-     for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:loss with lines linecolor i lw 2 title nth(names, i)
+     for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:(column(loss) - column(loss + 1)) with lines linecolor i lw 0.6 dt 2 notitle, \
+     for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:(column(loss) + column(loss + 1)) with lines linecolor i lw 0.6 dt 2 notitle, \
+     for [i = 1:n] dir.'/'.word(runs, i).'/curves.tsv' skip 1 using 1:loss with lines linecolor i lw 2.5 title nth(names, i)
 unset multiplot
