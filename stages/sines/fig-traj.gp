@@ -4,7 +4,7 @@
 # bottom: its training loss (Adam, then L-BFGS).  Left y = sin(x) (runs
 # trajsin-pP), right y = sin(x) + x (traj-pP); dashed, p = 10 with a field
 # that also sees t (F-p10-time).
-#   gnuplot -e "dir='...'; out='...'; fmt='pdf|png'; ps='0 1 ...'"
+#   gnuplot -e "dir='...'; out='...'; fmt='pdf|png'; ps='0 1 ...'; adam=N"
 if (fmt eq 'pdf') {
     set terminal pdfcairo size 8in,6in font 'Helvetica,10'
 } else {
@@ -36,6 +36,9 @@ do for [i = 1:2] {
     set ylabel 'loss (sum of squared errors)'
     set logscale y
     set key top right font ',8'
+    # Adam for the first adam iterations (from stage.mk), then L-BFGS.
+    set arrow 1 from adam, graph 0 to adam, graph 1 nohead dt 3 lc rgb '#555555'
+    set label 1 'L-BFGS' at adam, graph 0.06 offset 0.5, 0 font ',8'
     plot for [k = 1:words(ps)] dir.'/'.r.'-p'.word(ps, k).'/log.tsv' skip 1 using 1:2 \
              with lines lw 1.5 lc rgb word(colors, k) title label(word(ps, k)), \
          dir.'/'.r.'-p10-time/log.tsv' skip 1 using 1:2 with lines lw 1.5 dt 2 \
