@@ -167,6 +167,22 @@ static void run_config_validation(void **state)
     memcpy(p, "final_act = tahn", 16);
     assert_int_equal(runcfg_load_string("r.ini", bad, &rc, &e), -1);
     assert_non_null(strstr(e.msg, "final_act: unknown activation 'tahn'"));
+    /* What a second-order field reads: position (1) or the whole state (2). */
+    char so[640];
+    snprintf(so, sizeof so, "%s[model]\nsecond_order = true\nsecond_order_input = state\n", good);
+    if (runcfg_load_string("so.ini", so, &rc, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(rc.model.second_order, 2);
+    snprintf(so, sizeof so, "%s[model]\nsecond_order = true\n", good);
+    if (runcfg_load_string("so.ini", so, &rc, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(rc.model.second_order, 1);
+    snprintf(so, sizeof so, "%s[model]\nsecond_order = true\nsecond_order_input = velocity\n", good);
+    assert_int_equal(runcfg_load_string("so.ini", so, &rc, &e), -1);
+    assert_non_null(strstr(e.msg, "second_order_input: 'velocity' is neither position nor state"));
+    snprintf(so, sizeof so, "%s[model]\nsecond_order_input = state\n", good);
+    assert_int_equal(runcfg_load_string("so.ini", so, &rc, &e), -1);
+    assert_non_null(strstr(e.msg, "second_order_input = state needs second_order = true"));
 }
 
 /* Every integer key is range-checked before any cast: 2^32 + 1 (which an

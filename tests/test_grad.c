@@ -130,8 +130,9 @@ static void layers_match_finite_differences(void **state)
 static void field_vjp_matches_finite_differences(void **state)
 {
     (void)state;
-    struct { int tdep, second; } cases[3] = {{0, 0}, {1, 0}, {1, 1}};
-    for (int k = 0; k < 3; k++) {
+    /* second: 1 g(x), 2 g(v, x) (the whole state), with and without t. */
+    struct { int tdep, second; } cases[6] = {{0, 0}, {1, 0}, {1, 1}, {0, 1}, {1, 2}, {0, 2}};
+    for (int k = 0; k < 6; k++) {
         rng_t r;
         rng_seed(&r, 100 + k);
         int B = 2, D = 4, hidden[2] = {5, 3};

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Packs the MLP input [x_row, t] for each example; x_row starts at column
- * `col` of a state row of width fd->dim. */
+/* Packs the MLP input [y_row[col .. col + in), t] for each example, where in
+ * is the MLP's state input width (fd->in) and a state row is fd->dim wide. */
 static const double *pack_input(field_t *fd, double t, const double *y, int col)
 {
-    int B = fd->batch, m = fd->half, w = m + fd->time_dependent;
+    int B = fd->batch, m = fd->in, w = m + fd->time_dependent;
     if (!fd->time_dependent && col == 0 && m == fd->dim)
         return y; /* the state itself is the input */
     for (int i = 0; i < B; i++) {
@@ -19,6 +19,10 @@ static const double *pack_input(field_t *fd, double t, const double *y, int col)
     return fd->inp;
 }
 
+/* Where g's input starts in a second-order state row [v, x]: at x, or at v
+ * when g reads the whole state. */
+static int g_col(const field_t *fd) { return fd->in == fd->dim ? 0 : fd->half; }
+
 static int field_rhs(void *ctx, double t, const double *y, double *ydot)
 {
     field_t *fd = ctx;
@@ -28,7 +32,7 @@ static int field_rhs(void *ctx, double t, const double *y, double *ydot)
         memcpy(ydot, out, (size_t)B * D * sizeof *ydot);
         return 0;
     }
-    const double *g = mlp_forward(&fd->mlp, fd->theta, pack_input(fd, t, y, m), B, &fd->ws);
+    const double *g = mlp_forward(&fd->mlp, fd->theta, pack_input(fd, t, y, g_col(fd)), B, &fd->ws);
     for (int i = 0; i < B; i++) {
         double *row = ydot + (size_t)i * D;
         memcpy(row, g + (size_t)i * m, (size_t)m * sizeof *row);
@@ -41,7 +45,7 @@ static int field_vjp(void *ctx, double t, const double *y, const double *a, doub
                      double *vjp_y, double *vjp_p)
 {
     field_t *fd = ctx;
-    int B = fd->batch, m = fd->half, D = fd->dim, w = m + fd->time_dependent;
+    int B = fd->batch, m = fd->half, D = fd->dim, w = fd->in + fd->time_dependent;
     memset(vjp_p, 0, fd->mlp.n_params * sizeof *vjp_p);
     if (!fd->second_order) {
         const double *inp = pack_input(fd, t, y, 0);
@@ -57,8 +61,9 @@ static int field_vjp(void *ctx, double t, const double *y, const double *a, doub
             memcpy(vjp_y + (size_t)i * D, fd->dinp + (size_t)i * w, (size_t)D * sizeof *vjp_y);
         return 0;
     }
-    /* [v, x]' = [g(x, t), v]:  a^T J = [a_x, a_v^T dg/dx]. */
-    const double *inp = pack_input(fd, t, y, m);
+    /* [v, x]' = [g(x, t), v]:  a^T J = [a_x, a_v^T dg/dx]; when g reads
+     * [v, x], a^T J = [a_x + a_v^T dg/dv, a_v^T dg/dx]. */
+    const double *inp = pack_input(fd, t, y, g_col(fd));
     const double *g = mlp_forward(&fd->mlp, fd->theta, inp, B, &fd->ws);
     for (int i = 0; i < B; i++) {
         const double *arow = a + (size_t)i * D;
@@ -69,10 +74,13 @@ static int field_vjp(void *ctx, double t, const double *y, const double *a, doub
         }
     }
     mlp_backward(&fd->mlp, fd->theta, inp, B, &fd->ws, fd->dout, fd->dinp, vjp_p);
+    int whole = g_col(fd) == 0;
     for (int i = 0; i < B; i++) {
         double *vrow = vjp_y + (size_t)i * D;
-        memcpy(vrow, a + (size_t)i * D + m, (size_t)m * sizeof *vrow);
-        memcpy(vrow + m, fd->dinp + (size_t)i * w, (size_t)m * sizeof *vrow);
+        const double *arow = a + (size_t)i * D, *drow = fd->dinp + (size_t)i * w;
+        for (int j = 0; j < m; j++)
+            vrow[j] = whole ? arow[m + j] + drow[j] : arow[m + j];
+        memcpy(vrow + m, drow + (whole ? m : 0), (size_t)m * sizeof *vrow);
     }
     return 0;
 }
@@ -90,14 +98,17 @@ int field_init(field_t *fd, int dim, int n_hidden, const int *hidden, act_t hidd
     if (n_hidden < 0 || n_hidden + 1 > MLP_MAX_LAYERS)
         return err_set(e, "field: between 0 and %d hidden layers (got %d)", MLP_MAX_LAYERS - 1,
                        n_hidden);
+    if (second_order < 0 || second_order > 2)
+        return err_set(e, "field: second_order is 0, 1 or 2 (got %d)", second_order);
     fd->dim = dim;
     fd->half = second_order ? dim / 2 : dim;
+    fd->in = second_order == 1 ? fd->half : dim;
     fd->time_dependent = time_dependent ? 1 : 0;
     fd->second_order = second_order ? 1 : 0;
     fd->max_batch = max_batch;
     int dims[MLP_MAX_LAYERS + 1];
     act_t acts[MLP_MAX_LAYERS];
-    dims[0] = fd->half + fd->time_dependent;
+    dims[0] = fd->in + fd->time_dependent;
     for (int l = 0; l < n_hidden; l++) {
         dims[l + 1] = hidden[l];
         acts[l] = hidden_act;
@@ -107,7 +118,7 @@ int field_init(field_t *fd, int dim, int n_hidden, const int *hidden, act_t hidd
     if (mlp_init(&fd->mlp, n_hidden + 1, dims, acts, 0) != 0)
         return err_set(e, "field: hidden widths must be positive");
     mlp_ws_alloc(&fd->ws, &fd->mlp, max_batch);
-    size_t w = (size_t)max_batch * (fd->half + fd->time_dependent);
+    size_t w = (size_t)max_batch * (fd->in + fd->time_dependent);
     fd->inp = xmalloc(w * sizeof(double));
     fd->dinp = xmalloc(w * sizeof(double));
     fd->dout = xmalloc((size_t)max_batch * fd->half * sizeof(double));

@@ -29,6 +29,7 @@
         {"model", "final_act", CFG_STRING, "identity", (rc)->final_act},                    \
         {"model", "time_dependent", CFG_BOOL, "false", &(rc)->time_dependent},              \
         {"model", "second_order", CFG_BOOL, "false", &(rc)->second_order},                  \
+        {"model", "second_order_input", CFG_STRING, "position", (rc)->second_order_input},  \
         {"model", "t0", CFG_DOUBLE, "0", &(rc)->t0},                                        \
         {"model", "t1", CFG_DOUBLE, "1", &(rc)->t1},                                        \
         {"model", "readout", CFG_LONG, "0", &(rc)->readout},                                \
@@ -176,7 +177,15 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     NEED(by_epochs || rc->iterations > 0 || rc->lbfgs_iterations > 0,
          "%s: [train] iterations must be positive", name);
     m->time_dependent = rc->time_dependent;
-    m->second_order = rc->second_order;
+    /* What g of a second-order model reads: the position (h'' = g(h)) or
+     * the whole state (h'' = g(h, h')). */
+    int so_state = !strcmp(rc->second_order_input, "state");
+    NEED(so_state || !strcmp(rc->second_order_input, "position"),
+         "%s: [model] second_order_input: '%s' is neither position nor state", name,
+         rc->second_order_input);
+    NEED(rc->second_order || !so_state,
+         "%s: [model] second_order_input = state needs second_order = true", name);
+    m->second_order = rc->second_order ? 1 + so_state : 0;
     m->t0 = rc->t0;
     m->t1 = rc->t1;
     NEED(loss_parse(rc->loss, &m->loss) == 0,

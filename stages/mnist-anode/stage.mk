@@ -8,7 +8,8 @@
 
 MA_DIR := $(DATA)/mnist-anode
 MA_RUNS := node anode-p10 anode-p25 anode-p40 ilanode-p10 ilanode-p25 ilanode-p40 \
-           treg-b02 treg-b03 treg-b06 sonode sonode-position sonode-both
+           treg-b02 treg-b03 treg-b06 sonode sonode-position sonode-both \
+           sonode-report sonode-report-state
 # Seeds per run: seed 1 is the report's single run, the others give the
 # spread.  Override with MNIST_SEEDS=N.
 MNIST_SEEDS_quick := 2
@@ -64,11 +65,17 @@ MA_NAMES15 := $(MA_NAMES14)
 MA_SET15 := test
 MA_TITLE15 := Time-regularised ANODE (p = 10), test set
 MA_FIG16 := node anode-p10 sonode sonode-position sonode-both
-MA_NAMES16 := NODE;ANODE, p = 10;second order (velocity);second order (position);second order (both)
+MA_NAMES16 := NODE;ANODE, p = 10;second order, reads velocity;second order, reads position;second order, reads both
 MA_SET16 := test
 MA_TITLE16 := Second-order NODE, test set
+# The report's own second-order architecture (one hidden layer of 20, f sees
+# t): h'' = f(h, t) against f(h, h', t).
+MA_FIG16b := node sonode-report sonode-report-state
+MA_NAMES16b := NODE;second order, f(h, t);second order, f(h, dh/dt, t)
+MA_SET16b := test
+MA_TITLE16b := Second-order NODE as the ANODE report built it, test set
 
-MA_FIGS := 12 13 14 15 16
+MA_FIGS := 12 13 14 15 16 16b
 $(foreach n,$(MA_FIGS),$(eval $(call figure,fig$(n),stages/mnist-anode/curves.gp,\
   $(foreach r,$(MA_FIG$(n)),$(MA_DIR)/$(r)/curves.tsv),\
   dir='$(MA_DIR)'; runs='$(MA_FIG$(n))'; names='$(MA_NAMES$(n))'; set='$(MA_SET$(n))'; heading='$(MA_TITLE$(n))')))
