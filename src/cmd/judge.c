@@ -32,7 +32,6 @@
  * 1 if any changed.  Bad input (a malformed line, an unknown rule, a key no
  * summary gives) is an error naming the file and line, with no output. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -256,34 +255,13 @@ static int split_tabs(char *line, char **f, int max)
     return strchr(p, '\t') ? max + 1 : n;
 }
 
+/* The whole file (util's read_file), refused if it holds a NUL byte. */
 static char *slurp(const char *path, err_t *e)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    char *buf;
+    size_t len;
+    if (read_file(path, &buf, &len, e) != 0)
         return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = xmalloc(cap);
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
-        len += got;
-        if (len + 1 == cap)
-            buf = realloc(buf, cap *= 2);
-        if (!buf) {
-            fclose(fp);
-            err_set(e, "%s: out of memory", path);
-            return NULL;
-        }
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        err_set(e, "%s: read error", path);
-        return NULL;
-    }
-    buf[len] = '\0';
     if (strlen(buf) != len) {
         free(buf);
         err_set(e, "%s: holds a NUL byte: not a text file", path);
