@@ -93,7 +93,7 @@ CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
 # Never delete intermediate files (objects, checkpoints made by pattern
 # rules): they are results, and deleting them would force reruns.
 .SECONDARY:
-COMMANDS := gen-data check-numbers tex-macros judge train eval features bench
+COMMANDS := gen-data check-numbers tex-macros judge train eval features bench bench-dnnl
 BINARIES := $(addprefix $(BIN)/,$(COMMANDS))
 
 # Installs the missing Debian packages (root) or says which (not root).
@@ -122,6 +122,9 @@ $(BUILD)/libnodeode.a: $(LIB_OBJ)
 $(BIN)/%: $(BUILD)/libnodeode.a $$(BUILD)/obj/cmd/$$(subst -,_,$$*).o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(OPENMP) $(BUILD)/obj/cmd/$(subst -,_,$*).o $(BUILD)/libnodeode.a $(DEP_LIBS) -o $@
+
+# Only the oneDNN bench links oneDNN: the pipeline's results never depend on it.
+$(BIN)/bench-dnnl: DEP_LIBS += -ldnnl
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -271,9 +274,10 @@ check: test  ## unit tests, then the quick profile end to end and its numbers
 # A benchmark, not a test: prints timings of the ODE core on this machine and
 # writes them to build/bench.tsv.  Never part of `make check`.
 .PHONY: bench
-bench: $(BIN)/bench $(MNIST_FILES) $(LATENT_DIR)/train.tsv $(BUILD)/bench-spirals-regular.tsv  ## time the vector field, its VJP and training steps (build/bench.tsv)
+bench: $(BIN)/bench $(BIN)/bench-dnnl $(MNIST_FILES) $(LATENT_DIR)/train.tsv $(BUILD)/bench-spirals-regular.tsv  ## time the vector field, its VJP and training steps (build/bench.tsv), and the convolutions beside oneDNN's (build/bench-dnnl.tsv)
 	$(BIN)/bench --mnist-dir $(MNIST_DIR) --out $(BUILD)/bench.tsv --spirals $(LATENT_DIR)/train.tsv \
 	  --spirals-regular $(BUILD)/bench-spirals-regular.tsv
+	$(BIN)/bench-dnnl --out $(BUILD)/bench-dnnl.tsv
 # The workload of torchdiffeq's latent-ODE example for the bench: 1,000
 # spirals, 100 consecutive grid points each (so the same relative times for
 # all), noise sd 0.3 (the example's).

@@ -199,6 +199,8 @@ has "badrow.tsv:3: column 2: 'five' is not a number"
 sed 's/^loss = mse/loss = cross_entropy/' "$tmp/reg.ini" > "$tmp/ce.ini"
 expect 1 "$bin/train" --config "$tmp/ce.ini" --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has "does not suit"
+expect 1 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" --set ode.controller=pid --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "\[ode\] controller: unknown controller 'pid' (arkode, elementary) (config .*reg.ini)"
 # A solve that cannot finish within max_steps is a clear error, not a result.
 sed 's/^atol = 1e-4/atol = 1e-14\nmax_steps = 3/; s/^rtol = 1e-4/rtol = 1e-14/' "$tmp/reg.ini" > "$tmp/stiff.ini"
 expect 1 "$bin/train" --config "$tmp/stiff.ini" --data "$tmp/reg.tsv" --log "$tmp/no.log" --model "$tmp/no.ckpt"

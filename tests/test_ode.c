@@ -65,10 +65,14 @@ static void linear_exact(const linear_t *L, double x0, double y0, double t, doub
     out[1] = d * (s * x0 + c * y0);
 }
 
+/* The step-size controller of the solves below (ode_controller_t). */
+static int test_controller = ODE_CTRL_ARKODE;
+
 static double solve_error(ode_method_t method, double tol, long steps, linear_t *L,
                           long *nfe)
 {
     ode_options_t o = ode_options_default();
+    o.controller = test_controller;
     o.method = method;
     o.rtol = tol;
     o.atol = tol;
@@ -103,14 +107,50 @@ static void closed_forms_adaptive(void **state)
     (void)state;
     linear_t rotation = {{0.0, 1.0}, 2}, decay = {{0.8, 0.0}, 2};
     ode_method_t methods[4] = {ODE_DOPRI5, ODE_TSIT5, ODE_BOSH3, ODE_VERNER6};
-    for (int m = 0; m < 4; m++) {
-        /* Tolerance 1e-11 leaves room for the accumulated global error. */
-        double tol = methods[m] == ODE_BOSH3 ? 1e-12 : 1e-11;
-        double er = solve_error(methods[m], tol, 0, &rotation, NULL);
-        double ed = solve_error(methods[m], tol, 0, &decay, NULL);
-        if (er > 1e-8 || ed > 1e-8)
-            fail_msg("%s: rotation error %.3g, decay error %.3g (want <= 1e-8)",
-                     ode_method_name(methods[m]), er, ed);
+    for (test_controller = 0; test_controller <= ODE_CTRL_ELEMENTARY; test_controller++)
+        for (int m = 0; m < 4; m++) {
+            /* Tolerance 1e-11 leaves room for the accumulated global error. */
+            double tol = methods[m] == ODE_BOSH3 ? 1e-12 : 1e-11;
+            double er = solve_error(methods[m], tol, 0, &rotation, NULL);
+            double ed = solve_error(methods[m], tol, 0, &decay, NULL);
+            if (er > 1e-8 || ed > 1e-8)
+                fail_msg("%s, controller %d: rotation error %.3g, decay error %.3g (want <= 1e-8)",
+                         ode_method_name(methods[m]), test_controller, er, ed);
+        }
+    test_controller = ODE_CTRL_ARKODE;
+}
+
+/* The elementary controller is the one in use (it takes other steps than
+ * ARKODE's PID controller), it meets loose and tight tolerances on the
+ * closed form, and it spends fewer evaluations: ARKODE's error bias of 1.5
+ * and its hold band make its default steps smaller. */
+static void elementary_controller(void **state)
+{
+    (void)state;
+    int parsed = -1;
+    assert_int_equal(ode_controller_parse("elementary", &parsed), 0);
+    assert_int_equal(parsed, ODE_CTRL_ELEMENTARY);
+    assert_int_equal(ode_controller_parse("arkode", &parsed), 0);
+    assert_int_equal(parsed, ODE_CTRL_ARKODE);
+    assert_int_equal(ode_controller_parse("pid", &parsed), -1);
+    linear_t L = {{0.2, 2.0}, 2};
+    double tols[3] = {1e-3, 1e-6, 1e-9};
+    for (int i = 0; i < 3; i++) {
+        long nfe_ark = 0, nfe_el = 0;
+        test_controller = ODE_CTRL_ARKODE;
+        double e_ark = solve_error(ODE_DOPRI5, tols[i], 0, &L, &nfe_ark);
+        test_controller = ODE_CTRL_ELEMENTARY;
+        double e_el = solve_error(ODE_DOPRI5, tols[i], 0, &L, &nfe_el);
+        test_controller = ODE_CTRL_ARKODE;
+        print_message("tol %.0e: arkode error %.2g (NFE %ld), elementary %.2g (NFE %ld)\n",
+                      tols[i], e_ark, nfe_ark, e_el, nfe_el);
+        /* Global error over 5 time units of a unit-size solution: within a
+         * few tens of the local tolerance. */
+        if (e_el > 30 * tols[i])
+            fail_msg("tol %g: elementary controller's error %.3g", tols[i], e_el);
+        if (!(nfe_el < nfe_ark))
+            fail_msg("tol %g: NFE elementary %ld, arkode %ld (want fewer)", tols[i], nfe_el,
+                     nfe_ark);
     }
 }
 
@@ -215,11 +255,13 @@ static void tolerance_controls_work(void **state)
 static void adjoint_matches_closed_form(void **state)
 {
     (void)state;
-    for (int semi = 0; semi <= 1; semi++) {
+    for (int run = 0; run < 3; run++) {
+        int semi = run == 1;
         linear_t L = {{0.4, 1.3}, 1};
         ode_options_t o = ode_options_default();
         o.rtol = o.atol = 1e-11;
         o.seminorm = semi;
+        o.controller = run == 2 ? ODE_CTRL_ELEMENTARY : ODE_CTRL_ARKODE;
         o.max_steps = 1000000;
         ode_solver_t *s;
         err_t e = {{0}};
@@ -252,7 +294,8 @@ static void adjoint_matches_closed_form(void **state)
                           fabs(dth[1] - gom)};
         for (int i = 0; i < 4; i++)
             if (errs[i] > 1e-8)
-                fail_msg("seminorm %d: component %d off by %.3g", semi, i, errs[i]);
+                fail_msg("run %d (seminorm %d): component %d off by %.3g", run, semi, i,
+                         errs[i]);
         assert_true(ode_solver_stats(s).nfe_backward > 0);
         ode_solver_free(s);
     }
@@ -308,6 +351,7 @@ const struct CMUnitTest ode_tests[] = {
     cmocka_unit_test(dense_output_matches_stopping),
     cmocka_unit_test(butcher_tables_meet_order_conditions),
     cmocka_unit_test(tolerance_controls_work),
+    cmocka_unit_test(elementary_controller),
     cmocka_unit_test(adjoint_matches_closed_form),
     cmocka_unit_test(bad_times_and_options_refused),
     cmocka_unit_test(diverging_solve_reported),

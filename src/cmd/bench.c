@@ -500,6 +500,8 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
         peak_rss_reset();
         odenet_t net;
         ode_options_t o = ode_options_default();
+        if (getenv("BENCH_CONTROLLER"))
+            ode_controller_parse(getenv("BENCH_CONTROLLER"), &o.controller);
         if (odenet_create(&net, kind ? NET_RESNET : NET_ODE, 64, 128, &o, &e) != 0)
             die("%s", e.msg);
         rng_t rng;
@@ -529,6 +531,10 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
             report(name, (double)res.ode.nfe_forward, "");
             snprintf(name, sizeof name, "odenet%s_t%d_step_nfe_backward", tag, threads);
             report(name, (double)res.ode.nfe_backward, "");
+            snprintf(name, sizeof name, "odenet%s_t%d_step_steps_forward", tag, threads);
+            report(name, (double)res.ode.steps_forward, "accepted steps");
+            snprintf(name, sizeof name, "odenet%s_t%d_step_steps_backward", tag, threads);
+            report(name, (double)res.ode.steps_backward, "accepted steps");
         }
         free(p);
         free(g);

@@ -24,6 +24,49 @@ int ode_method_parse(const char *name, ode_method_t *out)
 const char *ode_method_name(ode_method_t m) { return method_names[m]; }
 int ode_method_is_fixed(ode_method_t m) { return m == ODE_RK4 || m == ODE_EULER; }
 
+int ode_controller_parse(const char *name, int *out)
+{
+    if (strcmp(name, "arkode") == 0)
+        *out = ODE_CTRL_ARKODE;
+    else if (strcmp(name, "elementary") == 0)
+        *out = ODE_CTRL_ELEMENTARY;
+    else
+        return -1;
+    return 0;
+}
+
+/* The elementary controller's proposal, before ARKODE applies the safety
+ * factor and the growth bounds set in set_controller: the step that would
+ * have given an error norm of exactly 1 if the error scaled as h^(p+1). */
+static int elementary_step(N_Vector y, double t, double h1, double h2, double h3, double e1,
+                           double e2, double e3, int q, int p, double *hnew, void *user_data)
+{
+    (void)y, (void)t, (void)h2, (void)h3, (void)e2, (void)e3, (void)user_data;
+    int order = (p > 0 && p < q ? p : q - 1) + 1;
+    *hnew = e1 > 1e-10 ? h1 * pow(e1, -1.0 / order) : 1e10 * fabs(h1);
+    return 0;
+}
+
+static int set_controller(void *mem, int controller)
+{
+    if (controller != ODE_CTRL_ELEMENTARY)
+        return 0;
+    int flag = ERKStepSetAdaptivityFn(mem, elementary_step, NULL);
+    if (flag >= 0)
+        flag = ERKStepSetErrorBias(mem, 1.0);
+    if (flag >= 0)
+        flag = ERKStepSetSafetyFactor(mem, 0.9);
+    if (flag >= 0)
+        flag = ERKStepSetMaxGrowth(mem, 10.0);
+    if (flag >= 0)
+        flag = ERKStepSetMaxFirstGrowth(mem, 10.0);
+    if (flag >= 0)
+        flag = ERKStepSetMinReduction(mem, 0.2);
+    if (flag >= 0)
+        flag = ERKStepSetFixedStepBounds(mem, 1.0, 1.0);
+    return flag;
+}
+
 ode_options_t ode_options_default(void)
 {
     ode_options_t o = {.method = ODE_DOPRI5, .rtol = 1e-3, .atol = 1e-3, .max_steps = 10000,
@@ -361,6 +404,8 @@ static int integrator_prepare(ode_solver_t *s, integrator_t *in, size_t n, ARKRh
         else
             flag = ERKStepSStolerances(in->mem, s->opt.rtol, s->opt.atol);
     }
+    if (flag >= 0 && !ode_method_is_fixed(s->opt.method))
+        flag = set_controller(in->mem, s->opt.controller);
     return check_flag(s, flag, "integrator set-up", e);
 }
 

@@ -47,7 +47,17 @@ typedef struct {
     int seminorm;                /* leave dL/dtheta out of the backward error norm */
     int dense_output;            /* forward: read output times before the last from the
                                   * solver's interpolant instead of stopping at each */
+    int controller;              /* step-size controller of adaptive methods (ode_controller_t) */
 } ode_options_t;
+
+/* ODE_CTRL_ARKODE: ARKODE 6.4's defaults (PID controller, error bias 1.5,
+ * safety 0.96, growth up to 20, step kept when the proposed growth is in
+ * [1, 1.5]).  ODE_CTRL_ELEMENTARY: the elementary (I) controller of Hairer,
+ * Norsett & Wanner, Sec. II.4, which torchdiffeq also uses: h' = h * 0.9 *
+ * err^(-1/(p+1)) with p the embedding order, growth at most 10 and
+ * shrinking at most 5-fold, error bias 1, no hold band. */
+typedef enum { ODE_CTRL_ARKODE, ODE_CTRL_ELEMENTARY } ode_controller_t;
+int ode_controller_parse(const char *name, int *out);
 
 ode_options_t ode_options_default(void);
 

@@ -49,6 +49,7 @@
         {"ode", "fixed_steps", CFG_LONG, "10", &(rc)->fixed_steps},                         \
         {"ode", "seminorm", CFG_BOOL, "false", &(rc)->seminorm},                            \
         {"ode", "dense_output", CFG_BOOL, "false", &(rc)->dense_output},                    \
+        {"ode", "controller", CFG_STRING, "arkode", (rc)->controller},                      \
         {"train", "seed", CFG_LONG, NULL, &(rc)->seed},                                     \
         {"train", "batch_size", CFG_LONG, NULL, &(rc)->batch_size},                         \
         {"train", "iterations", CFG_LONG, "0", &(rc)->iterations},                          \
@@ -201,6 +202,9 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     m->ode.fixed_steps = rc->fixed_steps;
     m->ode.seminorm = rc->seminorm;
     m->ode.dense_output = rc->dense_output;
+    NEED(ode_controller_parse(rc->controller, &m->ode.controller) == 0,
+         "%s: [ode] controller: unknown controller '%s' (arkode, elementary)", name,
+         rc->controller);
     NEED(rc->end_time_jitter >= 0 && rc->end_time_jitter < rc->t1 - rc->t0,
          "%s: [train] end_time_jitter must be in [0, t1 - t0)", name);
     memset(&rc->opt, 0, sizeof rc->opt);
