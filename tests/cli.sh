@@ -215,6 +215,9 @@ expect 3 "$bin/train" $rn --log "$tmp/rn.log" --model "$tmp/rn.ckpt" --stop-afte
 if [ -f "$tmp/rn.ckpt.resume" ] && [ ! -e "$tmp/rn.log" ] && [ ! -e "$tmp/rn.ckpt" ]; then ok; else bad "an interrupted run must leave only its resume file"; fi
 expect 0 "$bin/train" $rn --log "$tmp/rn.log" --model "$tmp/rn.ckpt"
 has "resuming after epoch 1"
+# oneDNN carries only single-precision convolutions.
+expect 1 "$bin/train" $rn --set model.precision=double --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "conv_backend: 'onednn' is not ours or onednn (with precision = float32)"
 if cut -f1-8 "$tmp/rn.log" | cmp -s - "$(cut -f1-8 "$tmp/rn-full.log" > "$tmp/a"; echo "$tmp/a")"; then ok; else bad "resumed run differs from the uninterrupted one"; fi
 if [ ! -e "$tmp/rn.ckpt.resume" ]; then ok; else bad "resume file left after a finished run"; fi
 # A resume file is used only on the data it was made on: interrupted on

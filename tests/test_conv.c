@@ -365,21 +365,30 @@ static double *conv_gn_run(size_t *len)
     return r;
 }
 
+/* Precision and backend of the convolutions: 0 double, 1 float32 with our
+ * im2col and sgemm, 2 float32 in oneDNN. */
+static void set_mode(int mode)
+{
+    conv_set_single(mode > 0);
+    conv_set_onednn(mode == 2);
+}
+
 /* The loops around the gemms give the same bits on one thread or two, so
  * the thread count never changes a result (the gemms run on one thread
- * here, as in the checked profiles' defaults). */
+ * here, as in the checked profiles' defaults), in every mode. */
 static void conv_threads_do_not_change_results(void **state)
 {
     (void)state;
-    for (int single = 0; single < 2; single++) {
+    for (int single = 0; single < 3; single++) {
         size_t n1, n2;
-        conv_set_single(single);
+        set_mode(single);
         conv_set_threads(1);
         double *one = conv_gn_run(&n1);
         conv_set_threads(2);
         double *two = conv_gn_run(&n2);
         conv_set_threads(1);
-        conv_set_single(0);
+        set_mode(0);
+        assert_null(conv_failure());
         assert_int_equal(n1, n2);
         assert_memory_equal(one, two, n1 * sizeof *one);
         free(one);
@@ -436,13 +445,13 @@ static double *net_step(net_kind_t kind, int chunk, int threads, size_t *len)
 static void odenet_threads_do_not_change_results(void **state)
 {
     (void)state;
-    for (int single = 0; single < 2; single++)
+    for (int single = 0; single < 3; single++)
         for (int kind = 0; kind < 2; kind++) {
-            conv_set_single(single);
+            set_mode(single);
             size_t n1, n2;
             double *one = net_step(kind ? NET_RESNET : NET_ODE, 8, 1, &n1);
             double *two = net_step(kind ? NET_RESNET : NET_ODE, 8, 2, &n2);
-            conv_set_single(0);
+            set_mode(0);
             assert_int_equal(n1, n2);
             assert_memory_equal(one, two, n1 * sizeof *one);
             free(one);
@@ -475,16 +484,17 @@ static void odenet_chunks_change_only_rounding(void **state)
 static void odenet_float32_step_matches_double(void **state)
 {
     (void)state;
-    for (int kind = 0; kind < 2; kind++) {
+    for (int run = 0; run < 4; run++) {
+        int kind = run % 2, mode = 1 + run / 2;
         size_t n1, n2;
         double *d = net_step(kind ? NET_RESNET : NET_ODE, 8, 2, &n1);
-        conv_set_single(1);
+        set_mode(mode);
         double *f = net_step(kind ? NET_RESNET : NET_ODE, 8, 2, &n2);
-        conv_set_single(0);
+        set_mode(0);
         assert_int_equal(n1, n2);
         double err = grad_rel_err(f, d, n1);
-        print_message("  %s step, float32 against double: relative difference %.2g\n",
-                      kind ? "ResNet" : "ODE-Net", err);
+        print_message("  %s step, float32 (%s) against double: relative difference %.2g\n",
+                      kind ? "ResNet" : "ODE-Net", mode == 2 ? "oneDNN" : "sgemm", err);
         assert_true(err > 0 && err < 1e-4);
         free(d);
         free(f);
@@ -497,17 +507,21 @@ static void odenet_float32_step_matches_double(void **state)
 static void conv_float32_matches_double(void **state)
 {
     (void)state;
-    size_t n1, n2;
-    double *d = conv_gn_run(&n1);
-    conv_set_single(1);
-    double *f = conv_gn_run(&n2);
-    conv_set_single(0);
-    assert_int_equal(n1, n2);
-    double e = grad_rel_err(f, d, n1);
-    print_message("  float32 against double: relative error %.2g\n", e);
-    assert_true(e > 0 && e < 1e-5);
-    free(d);
-    free(f);
+    for (int mode = 1; mode <= 2; mode++) {
+        size_t n1, n2;
+        double *d = conv_gn_run(&n1);
+        set_mode(mode);
+        double *f = conv_gn_run(&n2);
+        set_mode(0);
+        assert_null(conv_failure());
+        assert_int_equal(n1, n2);
+        double e = grad_rel_err(f, d, n1);
+        print_message("  float32 (%s) against double: relative error %.2g\n",
+                      mode == 2 ? "oneDNN" : "sgemm", e);
+        assert_true(e > 0 && e < 1e-5);
+        free(d);
+        free(f);
+    }
 }
 
 /* Chen et al.'s architecture at 64 channels: the parameter counts. */

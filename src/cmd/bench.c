@@ -376,8 +376,9 @@ static void bench_convfield(int threads, double peak, int single)
 {
     openblas_set_num_threads(threads);
     conv_set_threads(threads);
-    conv_set_single(single);
-    const char *tag = single ? "_f32" : "";
+    conv_set_single(single != 0);
+    conv_set_onednn(single == 2);
+    const char *tag = single == 2 ? "_onednn" : single ? "_f32" : "";
     int B = 128, C = 64;
     convfield_t cf;
     err_t e = {{0}};
@@ -454,6 +455,7 @@ static void bench_convfield(int threads, double peak, int single)
     openblas_set_num_threads(1);
     conv_set_threads(1);
     conv_set_single(0);
+    conv_set_onednn(0);
 }
 
 /* Linux: reset the process's peak resident set (VmHWM) to its current
@@ -486,8 +488,9 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
 {
     openblas_set_num_threads(threads);
     conv_set_threads(threads);
-    conv_set_single(single);
-    const char *tag = single ? "_f32" : "";
+    conv_set_single(single != 0);
+    conv_set_onednn(single == 2);
+    const char *tag = single == 2 ? "_onednn" : single ? "_f32" : "";
     idx_images_t im;
     idx_labels_t lb;
     err_t e = {{0}};
@@ -500,8 +503,8 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
         peak_rss_reset();
         odenet_t net;
         ode_options_t o = ode_options_default();
-        if (getenv("BENCH_CONTROLLER"))
-            ode_controller_parse(getenv("BENCH_CONTROLLER"), &o.controller);
+        /* as stages/odenet/odenet.ini */
+        o.controller = ODE_CTRL_ELEMENTARY;
         if (odenet_create(&net, kind ? NET_RESNET : NET_ODE, 64, 128, &o, &e) != 0)
             die("%s", e.msg);
         rng_t rng;
@@ -514,6 +517,8 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
             double t0 = monotonic_seconds();
             if (odenet_run(&net, p, im.pixels, labels, 128, g, &res, &e) != 0)
                 die("%s", e.msg);
+            if (conv_failure())
+                die("%s", conv_failure());
             if (s > 0)
                 total += monotonic_seconds() - t0;
         }
@@ -531,10 +536,6 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
             report(name, (double)res.ode.nfe_forward, "");
             snprintf(name, sizeof name, "odenet%s_t%d_step_nfe_backward", tag, threads);
             report(name, (double)res.ode.nfe_backward, "");
-            snprintf(name, sizeof name, "odenet%s_t%d_step_steps_forward", tag, threads);
-            report(name, (double)res.ode.steps_forward, "accepted steps");
-            snprintf(name, sizeof name, "odenet%s_t%d_step_steps_backward", tag, threads);
-            report(name, (double)res.ode.steps_backward, "accepted steps");
         }
         free(p);
         free(g);
@@ -545,6 +546,7 @@ static void bench_odenet_steps(const char *mnist_dir, int threads, int single)
     openblas_set_num_threads(1);
     conv_set_threads(1);
     conv_set_single(0);
+    conv_set_onednn(0);
 }
 
 /* The rows of `steps` timed training steps: PREFIX_step_s (with `unit`),
@@ -880,8 +882,10 @@ int main(int argc, char **argv)
         report("sgemm_512_gflops_2threads", speak2, "GFLOP/s");
         bench_convfield(2, peak2, 0);
         bench_convfield(2, speak2, 1);
+        bench_convfield(2, speak2, 2);
         bench_odenet_steps(mnist_dir, 2, 0);
         bench_odenet_steps(mnist_dir, 2, 1);
+        bench_odenet_steps(mnist_dir, 2, 2);
     }
     if (RUN("cnf"))
         bench_cnf((int)steps, peak, cnf_model_path);

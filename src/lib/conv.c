@@ -1,4 +1,5 @@
 #include "conv.h"
+#include "conv_dnnl.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -25,9 +26,17 @@ int conv_shape(conv_shape_t *s, int ci, int co, int k, int stride, int pad, int 
 
 /* Precision of the lowered convolutions and the thread count of the loops
  * around the gemms (see conv.h). */
-static int g_single, g_threads = 1, g_chunk = CONV_CHUNK_DEFAULT;
+static int g_single, g_onednn, g_threads = 1, g_chunk = CONV_CHUNK_DEFAULT;
 
 void conv_set_single(int on) { g_single = on != 0; }
+
+void conv_set_onednn(int on) { g_onednn = on != 0; }
+
+int conv_onednn(void) { return g_single && g_onednn; }
+
+const char *conv_failure(void) { return cdnnl_failure(); }
+
+void conv_clear_failure(void) { cdnnl_clear_failure(); }
 
 void conv_set_threads(int n)
 {
@@ -158,12 +167,19 @@ size_t conv_col_size(const conv_shape_t *s, int B)
 {
     size_t K = (size_t)s->ci * s->kh * s->kw, N = (size_t)B * s->ho * s->wo, co = s->co;
     size_t d = K * N, f = (K * N + co * K + co * N + 1) / 2;
+    if (g_single && g_onednn) {
+        size_t a = cdnnl_col_floats(s, B), b = cdnnl_dcol_floats(s, B);
+        size_t g = ((a > b ? a : b) + 1) / 2;
+        f = g > f ? g : f;
+    }
     return d > f ? d : f;
 }
 
 void conv_lower(const conv_shape_t *s, const double *inp, const double *w, int B, double *col)
 {
-    if (g_single) {
+    if (g_single && g_onednn) {
+        cdnnl_lower(s, inp, w, B, (float *)col);
+    } else if (g_single) {
         size_t K = (size_t)s->ci * s->kh * s->kw, N = (size_t)B * s->ho * s->wo;
         float *colf = (float *)col;
         im2col_f(s, inp, B, colf);
@@ -179,6 +195,10 @@ void conv_forward(const conv_shape_t *s, double *out, const double *inp, const d
     int K = s->ci * s->kh * s->kw;
     int N = B * s->ho * s->wo;
     conv_lower(s, inp, w, B, col);
+    if (g_single && g_onednn) {
+        cdnnl_forward(s, out, b, B, (float *)col);
+        return;
+    }
     if (g_single) {
         float *colf = (float *)col, *wf = colf + (size_t)K * N, *outf = wf + (size_t)s->co * K;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->co, N, K, 1.0f, wf, K, colf, N,
@@ -221,6 +241,12 @@ static void backward(const conv_shape_t *s, double *dinp, double *dw, double *db
 {
     int K = s->ci * s->kh * s->kw;
     int N = B * s->ho * s->wo;
+    if (g_single && g_onednn) {
+        if (db)
+            bias_grad(db, dout, s->co, N, add);
+        cdnnl_backward(s, dinp, dw, dout, w, B, (const float *)col, (float *)dcol, add);
+        return;
+    }
     if (g_single) {
         /* col holds the forward's float col and weights */
         const float *colf = (const float *)col, *wf = colf + (size_t)K * N;

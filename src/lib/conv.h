@@ -19,6 +19,16 @@
  * parameter gradients accumulated, in double.  Process-wide: set it before
  * running a model.  The finite-difference gradient tests run in double. */
 void conv_set_single(int on);
+/* With single precision, run the convolutions in oneDNN (conv_dnnl.h)
+ * instead of im2col and sgemm: same calls, same layouts, same workspaces
+ * (conv_col_size grows to what oneDNN needs).  Process-wide, set before a
+ * model is created.  conv_onednn() says whether it is in effect. */
+void conv_set_onednn(int on);
+int conv_onednn(void);
+/* The first failure of the oneDNN path (the calls below return nothing),
+ * or NULL; a model checks it after each pass and clears it. */
+const char *conv_failure(void);
+void conv_clear_failure(void);
 /* Threads of the convolutional models (OpenMP).  The models split a batch
  * into chunks of conv_chunk() examples and hand whole chunks to the
  * threads; each chunk's gemms run on its thread alone, so this also sets

@@ -63,8 +63,17 @@ static int conv_create(kind_model_t *km, net_kind_t kind, const runcfg_t *rc, in
      * them. */
     conv_set_threads((int)rc->threads);
     conv_set_single(!strcmp(rc->precision, "float32"));
+    conv_set_onednn(!strcmp(rc->conv_backend, "onednn"));
     odenet_t *net = xcalloc(1, sizeof *net);
     if (odenet_create(net, kind, (int)rc->channels, max_batch, &rc->model.ode, e) != 0) {
+        free(net);
+        return -1;
+    }
+    /* Creating the model planned its oneDNN primitives (conv_col_size). */
+    if (conv_failure()) {
+        err_set(e, "%s: %s", rc->kind, conv_failure());
+        conv_clear_failure();
+        odenet_free(net);
         free(net);
         return -1;
     }

@@ -231,8 +231,8 @@ static chunk_at_t chunk_at(const odenet_t *net, int k, int B)
     return at;
 }
 
-int odenet_run(odenet_t *net, const double *p, const double *x, const int *labels, int B,
-               double *grad, model_result_t *res, err_t *e)
+static int run_pass(odenet_t *net, const double *p, const double *x, const int *labels, int B,
+                    double *grad, model_result_t *res, err_t *e)
 {
     if (B < 1 || B > net->max_batch)
         return err_set(e, "odenet: batch %d exceeds the workspace (%d)", B, net->max_batch);
@@ -373,4 +373,18 @@ int odenet_run(odenet_t *net, const double *p, const double *x, const int *label
         }
     }
     return 0;
+}
+
+int odenet_run(odenet_t *net, const double *p, const double *x, const int *labels, int B,
+               double *grad, model_result_t *res, err_t *e)
+{
+    int r = run_pass(net, p, x, labels, B, grad, res, e);
+    /* The convolutions cannot return a failure of the oneDNN path; it is
+     * kept, and it overrides whatever the pass computed. */
+    if (conv_failure()) {
+        err_set(e, "odenet: %s", conv_failure());
+        conv_clear_failure();
+        return -1;
+    }
+    return r;
 }

@@ -18,6 +18,7 @@
         {"model", "kind", CFG_STRING, "mlp", (rc)->kind},                                   \
         {"model", "channels", CFG_LONG, "64", &(rc)->channels},                             \
         {"model", "precision", CFG_STRING, "double", (rc)->precision},                      \
+        {"model", "conv_backend", CFG_STRING, "ours", (rc)->conv_backend},                  \
         {"model", "input_dim", CFG_LONG, "0", &(rc)->input_dim},                            \
         {"model", "input_layer", CFG_LONG, "0", &(rc)->input_layer},                        \
         {"model", "input_act", CFG_STRING, "tanh", (rc)->input_act},                        \
@@ -172,6 +173,10 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
          "%s: [model] precision: '%s' is not double%s%s%s", name, rc->precision,
          float32_ok ? " or float32" : " (float32 is for ", float32_ok ? "" : float32_kinds,
          float32_ok ? "" : ")");
+    NEED(!strcmp(rc->conv_backend, "ours") ||
+             (float32_ok && !strcmp(rc->conv_backend, "onednn") && !strcmp(rc->precision, "float32")),
+         "%s: [model] conv_backend: '%s' is not ours%s", name, rc->conv_backend,
+         float32_ok ? " or onednn (with precision = float32)" : " (onednn is for the float32 kinds)");
     int by_epochs = (kind->flags & KIND_BY_EPOCHS) != 0;
     NEED(!by_epochs || rc->epochs > 0, "%s: [train] epochs must be positive for %s", name,
          rc->kind);

@@ -21,7 +21,8 @@ typedef struct {
     char input_act[CFG_STR_MAX], augment_mode[CFG_STR_MAX], second_order_input[CFG_STR_MAX],
         hidden[CFG_STR_MAX],
         hidden_act[CFG_STR_MAX], final_act[CFG_STR_MAX], loss[CFG_STR_MAX],
-        method[CFG_STR_MAX], optimizer[CFG_STR_MAX], controller[CFG_STR_MAX];
+        method[CFG_STR_MAX], optimizer[CFG_STR_MAX], controller[CFG_STR_MAX],
+        conv_backend[CFG_STR_MAX];
     long input_dim, input_layer, augment, state_dim, readout, readout_offset, output_dim;
     int time_dependent, second_order, seminorm, dense_output, shuffle;
     double t0, t1;
