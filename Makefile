@@ -240,9 +240,25 @@ $(GEN)/provenance.tex: src/scripts/provenance.sh $(MNIST_STAMP) FORCE | $(BUILD)
 	+@if [ -z "$(DRY_RUN)" ] || [ -f $(MNIST_STAMP) ]; then \
 	   CC='$(CC)' src/scripts/provenance.sh $(MNIST_STAMP) > $@.tmp && $(call write_if_changed,$@.tmp,$@); fi
 
+# The paper's provenance appendix: for every figure and table, the configs,
+# datasets (with sha256), profile settings, scripts and code stamps it was
+# made from, read from Make's own database (`make -pq`), so that it lists
+# what the rules say.  The database is taken by a plain sub-make (MAKE_DB,
+# not $$(MAKE): a recursive line would run even under make -n and -q) with
+# the same command-line variables, once everything else is built.
+PROV_TARGETS = $(filter %.pdf,$(FIGURES)) $(filter $(GEN)/table%.tex,$(PAPER_INPUTS))
+MAKE_DB = $(MAKE)
+$(GEN)/appendix-provenance.tex: src/scripts/provenance-appendix.sh $(PROV_TARGETS)
+	@mkdir -p $(@D) $(BUILD)
+	$(MAKE_DB) --no-print-directory -pq PROFILE=$(PROFILE) paper-inputs > $(BUILD)/make-db-$(PROFILE).txt 2>/dev/null || true
+	src/scripts/provenance-appendix.sh $(BUILD)/make-db-$(PROFILE).txt $(PROV_TARGETS) > $@.tmp
+	mv $@.tmp $@
+.PHONY: paper-inputs
+paper-inputs: $(FIGURES) $(PAPER_INPUTS)
+
 PAPER_TEXINPUTS = $(abspath $(GEN)):$(abspath $(FIG)):$(abspath paper):
 $(PAPER_PDF): paper/paper.tex $(GEN)/numbers.tex $(GEN)/commit.tex $(GEN)/provenance.tex \
-    $(FIGURES) $(PAPER_INPUTS)
+    $(GEN)/appendix-provenance.tex $(FIGURES) $(PAPER_INPUTS)
 	@mkdir -p $(PAPER_BUILD) $(@D)
 	TEXINPUTS=$(PAPER_TEXINPUTS) latexmk -pdf -interaction=nonstopmode -halt-on-error \
 	  -quiet -outdir=$(abspath $(PAPER_BUILD)) paper/paper.tex > $(PAPER_BUILD)/latexmk.log 2>&1 \
