@@ -3,6 +3,20 @@
 #   circles_loss_ratio_p0_p10   NODE's final training loss over p = 10's
 #   circles_train_points, circles_test_points   the datasets' sizes (rows
 #                               after the header)
+#   circles_pP_loss_at_100      mean minibatch training loss over iterations
+#                               91-110 (a window: one minibatch's loss is
+#                               noisy), how far training got by then
+#   circles_pP_grid_angular_sd  how far the predicted map is from concentric:
+#                               grid points with r <= 3 in rings of width
+#                               0.25, the mean over rings of the prediction's
+#                               sd around the ring, over the range of the
+#                               rings' means (0 for perfect circles)
+#   circles_pP_grid_radial_decreasing  share of consecutive rings whose mean
+#                               prediction does not rise outwards (by more
+#                               than 5% of that range)
+#   circles_pP_test_accuracy_pct  the test accuracy as a percentage, as the
+#                               paper gives every other accuracy (eval writes
+#                               a fraction, which the claims and rows use)
 #
 #   claims.sh DIR OUT
 set -eu
@@ -12,6 +26,34 @@ out=$2
 a=$(get "$dir/p0/train.tsv" circles_p0_train_loss)
 b=$(get "$dir/p10/train.tsv" circles_p10_train_loss)
 awk -v a="$a" -v b="$b" 'BEGIN { printf "circles_loss_ratio_p0_p10\t%.4g\n", a / b }' > "$out"
+for p in 0 2 5 10; do
+    v=$(get "$dir/p$p/eval.tsv" "circles_p${p}_test_accuracy")
+    awk -v p="$p" -v v="$v" 'BEGIN { printf "circles_p%s_test_accuracy_pct\t%.2f\n", p, 100 * v }' >> "$out"
+done
+for p in 0 2 5 10; do
+    awk -F '\t' -v p="$p" 'NR > 1 && $1 >= 91 && $1 <= 110 { s += $2; n++ }
+        END { if (n != 20) { print "claims.sh: p" p "/log.tsv lacks iterations 91-110" > "/dev/stderr"; exit 1 }
+              printf "circles_p%s_loss_at_100\t%.6g\n", p, s / n }' "$dir/p$p/log.tsv" >> "$out"
+done
+for p in 0 2 5 10; do
+    awk -v p="$p" '
+        /^#/ { next }
+        { r = sqrt($1 * $1 + $2 * $2); if (r > 3) next
+          k = int(r / 0.25); if (k > 11) k = 11
+          n[k]++; s[k] += $3; q[k] += $3 * $3 }
+        END {
+            lo = 1e300; hi = -1e300
+            for (k = 0; k < 12; k++) {
+                if (n[k] < 4) { print "claims.sh: p" p "/grid.tsv: too few grid points in ring " k > "/dev/stderr"; exit 1 }
+                m[k] = s[k] / n[k]; v = q[k] / n[k] - m[k] * m[k]; sd[k] = v > 0 ? sqrt(v) : 0
+                if (m[k] < lo) lo = m[k]; if (m[k] > hi) hi = m[k]; t += sd[k]
+            }
+            range = hi - lo
+            for (k = 0; k < 11; k++) d += (m[k + 1] <= m[k] + 0.05 * range)
+            printf "circles_p%s_grid_angular_sd\t%.4g\n", p, (range > 0 ? t / 12 / range : 1e9)
+            printf "circles_p%s_grid_radial_decreasing\t%.4g\n", p, d / 11
+        }' "$dir/p$p/grid.tsv" >> "$out"
+done
 for set in train test; do
     n=$(awk 'END { print NR - 1 }' "$dir/$set.tsv")
     printf 'circles_%s_points\t%s\n' "$set" "$n" >> "$out"
