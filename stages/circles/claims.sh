@@ -14,6 +14,12 @@
 #   circles_pP_grid_radial_decreasing  share of consecutive rings whose mean
 #                               prediction does not rise outwards (by more
 #                               than 5% of that range)
+#   circles_p0_features_procrustes  how far the NODE's features h(T) are from
+#                               a similarity map (rotation or reflection,
+#                               scale, shift) of the test inputs x: the
+#                               residual of the best such map over the spread
+#                               of h(T) (0: only moved and scaled; 1: nothing
+#                               of x is left)
 #   circles_pP_test_accuracy_pct  the test accuracy as a percentage, as the
 #                               paper gives every other accuracy (eval writes
 #                               a fraction, which the claims and rows use)
@@ -54,6 +60,28 @@ for p in 0 2 5 10; do
             printf "circles_p%s_grid_radial_decreasing\t%.4g\n", p, d / 11
         }' "$dir/p$p/grid.tsv" >> "$out"
 done
+# Orthogonal Procrustes in 2-D, closed form: after centring, the best
+# rotation by angle a maximises cos(a) * sum(x.h) + sin(a) * sum(x cross h);
+# a reflection of x is tried too and the better kept.
+paste "$dir/test.tsv" "$dir/p0/features.tsv" | awk -F '\t' '
+    NR == 1 { next }
+    { n++; x[n] = $1; y[n] = $2; u[n] = $4; v[n] = $5; mx += $1; my += $2; mu += $4; mv += $5 }
+    END {
+        if (n < 3) { print "claims.sh: too few test points for the Procrustes fit" > "/dev/stderr"; exit 1 }
+        mx /= n; my /= n; mu /= n; mv /= n
+        best = -1
+        for (f = 1; f >= -1; f -= 2) {
+            dot = 0; crs = 0; xx = 0; hh = 0
+            for (i = 1; i <= n; i++) {
+                a = x[i] - mx; b = f * (y[i] - my); c = u[i] - mu; d = v[i] - mv
+                dot += a * c + b * d; crs += a * d - b * c; xx += a * a + b * b; hh += c * c + d * d
+            }
+            # residual of the best scaled rotation: hh - (dot^2 + crs^2) / xx
+            r = (hh - (dot * dot + crs * crs) / xx) / hh
+            if (best < 0 || r < best) best = r
+        }
+        printf "circles_p0_features_procrustes\t%.4g\n", best
+    }' >> "$out"
 for set in train test; do
     n=$(awk 'END { print NR - 1 }' "$dir/$set.tsv")
     printf 'circles_%s_points\t%s\n' "$set" "$n" >> "$out"

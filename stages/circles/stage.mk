@@ -53,7 +53,8 @@ $(CIRCLES_DIR)/%/features.tsv: $(CIRCLES_DIR)/%/model.ckpt $(CIRCLES_DIR)/test.t
 # The report's claim that augmentation helps, as a number.
 $(CIRCLES_DIR)/claims.tsv: $(CIRCLES_DIR)/p0/train.tsv $(CIRCLES_DIR)/p10/train.tsv \
     $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/eval.tsv $(CIRCLES_DIR)/$(r)/log.tsv $(CIRCLES_DIR)/$(r)/grid.tsv) \
-    $(CIRCLES_DIR)/train.tsv $(CIRCLES_DIR)/test.tsv stages/circles/claims.sh src/scripts/summary.sh
+    $(CIRCLES_DIR)/train.tsv $(CIRCLES_DIR)/test.tsv $(CIRCLES_DIR)/p0/features.tsv \
+    stages/circles/claims.sh src/scripts/summary.sh
 	stages/circles/claims.sh $(CIRCLES_DIR) $@.tmp && mv $@.tmp $@
 
 CIRCLES_SUMMARIES := $(foreach r,$(CIRCLES_RUNS),$(CIRCLES_DIR)/$(r)/train.tsv $(CIRCLES_DIR)/$(r)/eval.tsv) \
