@@ -13,7 +13,16 @@
 #   train_acc train_acc_sd train_loss train_loss_sd
 # and the summary keys mnist_KEY_{test_acc_seed1, test_acc_mean,
 # test_acc_sd, test_acc_min, test_acc_max, train_acc_seed1, train_acc_mean,
-# test_loss_mean, nfe_forward, nfe_backward, seconds, seeds}.
+# train_acc_sd, test_loss_mean, test_loss_sd, nfe_forward, nfe_backward,
+# seconds, seeds}, and per-seed convergence statistics, each as _mean and
+# _sd over seeds:
+#   iters_to_70        first iteration with test accuracy >= 70% (a seed
+#                      that never gets there counts as the last iteration
+#                      plus one, so a slower run is never counted faster)
+#   train_iters_to_90  the same on the training curve at 90%
+#   test_acc_gain_last10  final test accuracy minus that 10 iterations
+#                      before the end (points): a curve still rising has
+#                      not converged
 set -eu
 key=$1
 curves=$2
@@ -30,6 +39,9 @@ FNR == 1 { run++; if ($1 != "iteration" || $8 != "test_accuracy") { print FILENA
     rl[it] += 10 * $9; rl2[it] += (10 * $9) ^ 2
     nf[run] += $4; nb[run] += $5; sec[run] += $6; rows[run]++
     fin_ta[run] = 100 * $8; fin_ra[run] = 100 * $10; fin_tl[run] = 10 * $7
+    acc[run, it] = 100 * $8
+    if (!(run in t70) && 100 * $8 >= 70) t70[run] = it
+    if (!(run in r90) && 100 * $10 >= 90) r90[run] = it
 }
 function sd(s, s2, k) { return k > 1 ? sqrt((s2 - s * s / k) / (k - 1) > 0 ? (s2 - s * s / k) / (k - 1) : 0) : 0 }
 END {
@@ -44,6 +56,15 @@ END {
         s += fin_ta[r]; s2 += fin_ta[r] ^ 2; if (fin_ta[r] < mn) mn = fin_ta[r]; if (fin_ta[r] > mx) mx = fin_ta[r]
         sr += fin_ra[r]; sl += fin_tl[r]; f += nf[r] / rows[r]; b += nb[r] / rows[r]; t += sec[r]
     }
+    ra_s = 0; ra_s2 = 0; tl_s = 0; tl_s2 = 0
+    a70 = 0; a70_2 = 0; a90 = 0; a90_2 = 0; g = 0; g2 = 0
+    for (r = 1; r <= run; r++) {
+        ra_s += fin_ra[r]; ra_s2 += fin_ra[r] ^ 2; tl_s += fin_tl[r]; tl_s2 += fin_tl[r] ^ 2
+        x = (r in t70) ? t70[r] : last + 1; a70 += x; a70_2 += x * x
+        x = (r in r90) ? r90[r] : last + 1; a90 += x; a90_2 += x * x
+        if (last <= 10) { print "aggregate: curves of " last " iterations have no last 10" > "/dev/stderr"; exit 1 }
+        x = acc[r, last] - acc[r, last - 10]; g += x; g2 += x * x
+    }
     p = "mnist_" key "_"
     printf "%stest_acc_seed1\t%.1f\n", p, fin_ta[1] > summary
     printf "%stest_acc_mean\t%.2f\n", p, s / run > summary
@@ -52,7 +73,15 @@ END {
     printf "%stest_acc_max\t%.1f\n", p, mx > summary
     printf "%strain_acc_seed1\t%.1f\n", p, fin_ra[1] > summary
     printf "%strain_acc_mean\t%.2f\n", p, sr / run > summary
+    printf "%strain_acc_sd\t%.2f\n", p, sd(ra_s, ra_s2, run) > summary
     printf "%stest_loss_mean\t%.3f\n", p, sl / run > summary
+    printf "%stest_loss_sd\t%.3f\n", p, sd(tl_s, tl_s2, run) > summary
+    printf "%siters_to_70_mean\t%.2f\n", p, a70 / run > summary
+    printf "%siters_to_70_sd\t%.2f\n", p, sd(a70, a70_2, run) > summary
+    printf "%strain_iters_to_90_mean\t%.2f\n", p, a90 / run > summary
+    printf "%strain_iters_to_90_sd\t%.2f\n", p, sd(a90, a90_2, run) > summary
+    printf "%stest_acc_gain_last10_mean\t%.2f\n", p, g / run > summary
+    printf "%stest_acc_gain_last10_sd\t%.2f\n", p, sd(g, g2, run) > summary
     printf "%snfe_forward\t%.1f\n", p, f / run > summary
     printf "%snfe_backward\t%.1f\n", p, b / run > summary
     printf "%sseconds\t%.3f\n", p, t / run > summary
