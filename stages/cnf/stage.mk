@@ -61,7 +61,8 @@ $(CNF_DIR)/samples.tsv: $(CNF_DIR)/model.ckpt $(call setting,cnf-samples,$(CNF_S
 	$(BIN)/features --model $< $(CNF_SAMPLES) --out $@
 
 $(CNF_DIR)/claims.tsv: stages/cnf/claims.sh src/scripts/summary.sh stages/cnf/report-values.tsv $(CNF_DIR)/eval.tsv \
-    $(CNF_DIR)/test-floor.tsv $(CNF_DIR)/train-summary.tsv
+    $(CNF_DIR)/test-floor.tsv $(CNF_DIR)/train-summary.tsv $(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv \
+    $(CNF_DIR)/log.tsv
 	stages/cnf/claims.sh stages/cnf/report-values.tsv $(CNF_DIR) $@.tmp && mv $@.tmp $@
 
 CNF_SUMMARIES := $(CNF_DIR)/train-floor.tsv $(CNF_DIR)/test-floor.tsv $(CNF_DIR)/train-summary.tsv \
