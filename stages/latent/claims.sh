@@ -6,7 +6,9 @@
 # profile still has both), the final model's test mse against the
 # observations and against the noise-free truth inside the observed window
 # (recon) and after it (extrap), the reference values, and the cost per
-# training iteration; the sets' sizes.
+# training iteration; the sets' sizes; and latent_mse_at_half (logged at the
+# last scored iteration not after half the run) with latent_gain_second_half
+# (that minus the final test mse: what the second half of training bought).
 #
 #   claims.sh REPORT-VALUES.tsv DIR OUT.tsv
 set -eu
@@ -30,12 +32,13 @@ iters=$(get "$dir/train-summary.tsv" latent_iterations)
 secs=$(get "$dir/train-summary.tsv" latent_seconds)
 nfe_f=$(get "$dir/train-summary.tsv" latent_nfe_forward)
 nfe_b=$(get "$dir/train-summary.tsv" latent_nfe_backward)
+athalf=$(logged $((iters / 2)))
 # Spirals in each set and observations per test spiral.
 spirals() { awk -F '\t' 'NR > 1 { s = $1 } END { print s + 1 }' "$1"; }
 n_train=$(spirals "$dir/train.tsv")
 n_test=$(spirals "$dir/test.tsv")
 n_obs=$(awk -F '\t' 'NR > 1 { o += $5; s = $1 } END { print o / (s + 1) }' "$dir/test.tsv")
-awk -v a500="$at500" -v a2000="$at2000" -v mse="$mse" -v recon="$recon" -v extrap="$extrap" \
+awk -v ahalf="$athalf" -v a500="$at500" -v a2000="$at2000" -v mse="$mse" -v recon="$recon" -v extrap="$extrap" \
     -v r500="$r500" -v r2000="$r2000" -v iters="$iters" -v secs="$secs" -v nf="$nfe_f" \
     -v nb="$nfe_b" -v ntr="$n_train" -v nte="$n_test" -v nobs="$n_obs" 'BEGIN {
     split(a500, p, "\t"); split(a2000, q, "\t")
@@ -44,6 +47,9 @@ awk -v a500="$at500" -v a2000="$at2000" -v mse="$mse" -v recon="$recon" -v extra
     printf "latent_mse_at_2000\t%.4f\n", q[2]
     printf "latent_mse_at_2000_iteration\t%d\n", q[1]
     printf "latent_mse\t%.4f\n", mse
+    split(ahalf, h, "\t")
+    printf "latent_mse_at_half\t%.4f\n", h[2]
+    printf "latent_gain_second_half\t%.4f\n", h[2] - mse
     printf "latent_recon_mse\t%.4f\n", recon
     printf "latent_extrap_mse\t%.4f\n", extrap
     printf "latent_below_report_500\t%d\n", p[2] < r500
