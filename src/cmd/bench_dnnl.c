@@ -112,6 +112,13 @@ static dnnl_memory_t make_mem(const dnnl_memory_desc_t *md, dnnl_engine_t eng)
     return m;
 }
 
+/* A filled memory in the layout a primitive chose for argument q (index i). */
+static dnnl_memory_t mem_of(const_dnnl_primitive_desc_t pd, dnnl_query_t q, int i,
+                            dnnl_engine_t eng)
+{
+    return make_mem(dnnl_primitive_desc_query_md(pd, q, i), eng);
+}
+
 static void bench_dnnl(const shape_t *s, int B, int any, dnnl_engine_t eng, dnnl_stream_t stream,
                        double ms[3])
 {
@@ -144,25 +151,17 @@ static void bench_dnnl(const shape_t *s, int B, int any, dnnl_engine_t eng, dnnl
 
     /* The forward pass's chosen layouts; the backward passes get their own
      * memories in the layouts they chose (reorders are not timed). */
-    dnnl_memory_t src = make_mem(dnnl_primitive_desc_query_md(fpd, dnnl_query_src_md, 0), eng);
-    dnnl_memory_t wei =
-        make_mem(dnnl_primitive_desc_query_md(fpd, dnnl_query_weights_md, 0), eng);
-    dnnl_memory_t bia =
-        make_mem(dnnl_primitive_desc_query_md(fpd, dnnl_query_weights_md, 1), eng);
-    dnnl_memory_t dst = make_mem(dnnl_primitive_desc_query_md(fpd, dnnl_query_dst_md, 0), eng);
-    dnnl_memory_t ddst_b =
-        make_mem(dnnl_primitive_desc_query_md(bpd, dnnl_query_diff_dst_md, 0), eng);
-    dnnl_memory_t wei_b =
-        make_mem(dnnl_primitive_desc_query_md(bpd, dnnl_query_weights_md, 0), eng);
-    dnnl_memory_t dsrc =
-        make_mem(dnnl_primitive_desc_query_md(bpd, dnnl_query_diff_src_md, 0), eng);
-    dnnl_memory_t src_w = make_mem(dnnl_primitive_desc_query_md(wpd, dnnl_query_src_md, 0), eng);
-    dnnl_memory_t ddst_w =
-        make_mem(dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_dst_md, 0), eng);
-    dnnl_memory_t dwei =
-        make_mem(dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0), eng);
-    dnnl_memory_t dbia =
-        make_mem(dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 1), eng);
+    dnnl_memory_t src = mem_of(fpd, dnnl_query_src_md, 0, eng);
+    dnnl_memory_t wei = mem_of(fpd, dnnl_query_weights_md, 0, eng);
+    dnnl_memory_t bia = mem_of(fpd, dnnl_query_weights_md, 1, eng);
+    dnnl_memory_t dst = mem_of(fpd, dnnl_query_dst_md, 0, eng);
+    dnnl_memory_t ddst_b = mem_of(bpd, dnnl_query_diff_dst_md, 0, eng);
+    dnnl_memory_t wei_b = mem_of(bpd, dnnl_query_weights_md, 0, eng);
+    dnnl_memory_t dsrc = mem_of(bpd, dnnl_query_diff_src_md, 0, eng);
+    dnnl_memory_t src_w = mem_of(wpd, dnnl_query_src_md, 0, eng);
+    dnnl_memory_t ddst_w = mem_of(wpd, dnnl_query_diff_dst_md, 0, eng);
+    dnnl_memory_t dwei = mem_of(wpd, dnnl_query_diff_weights_md, 0, eng);
+    dnnl_memory_t dbia = mem_of(wpd, dnnl_query_diff_weights_md, 1, eng);
 
     dnnl_call_t c = {.eng = eng, .stream = stream};
     DN(dnnl_primitive_create(&c.prim, fpd));
