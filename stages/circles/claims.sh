@@ -35,13 +35,9 @@ awk -v a="$a" -v b="$b" 'BEGIN { printf "circles_loss_ratio_p0_p10\t%.4g\n", a /
 for p in 0 2 5 10; do
     v=$(get "$dir/p$p/eval.tsv" "circles_p${p}_test_accuracy")
     awk -v p="$p" -v v="$v" 'BEGIN { printf "circles_p%s_test_accuracy_pct\t%.2f\n", p, 100 * v }' >> "$out"
-done
-for p in 0 2 5 10; do
     awk -F '\t' -v p="$p" 'NR > 1 && $1 >= 91 && $1 <= 110 { s += $2; n++ }
         END { if (n != 20) { print "claims.sh: p" p "/log.tsv lacks iterations 91-110" > "/dev/stderr"; exit 1 }
               printf "circles_p%s_loss_at_100\t%.6g\n", p, s / n }' "$dir/p$p/log.tsv" >> "$out"
-done
-for p in 0 2 5 10; do
     awk -v p="$p" '
         /^#/ { next }
         { r = sqrt($1 * $1 + $2 * $2); if (r > 3) next
