@@ -87,6 +87,10 @@ WARNINGS := -Wall -Wextra -Werror
 DEP_CFLAGS = $(shell pkg-config --cflags openblas inih cmocka zlib)
 DEP_LIBS = $(shell pkg-config --libs openblas inih zlib) -llbfgs \
            -lsundials_arkode -lsundials_nvecserial -ldnnl -lm
+# Open MPI, for train alone (data-parallel training under mpirun or srun;
+# the library itself never calls MPI).
+MPI_CFLAGS = $(shell pkg-config --cflags ompi-c)
+MPI_LIBS = $(shell pkg-config --libs ompi-c)
 # OpenMP shares the loops around the convolutions' gemms among the threads.
 OPENMP := -fopenmp
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(OPENMP) -Isrc/lib $(DEP_CFLAGS)
@@ -115,6 +119,8 @@ $(BUILD)/obj/%.o: src/%.c | $(BUILD)/deps.ok
 $(BUILD)/obj/lib/fastmath.o: ALL_CFLAGS += -ftree-vectorize -fno-trapping-math
 $(BUILD)/obj/lib/nvec_fast.o: ALL_CFLAGS += -ftree-vectorize
 $(BUILD)/obj/lib/conv.o: ALL_CFLAGS += -ftree-vectorize
+$(BUILD)/obj/cmd/train.o: ALL_CFLAGS += $(MPI_CFLAGS)
+$(BIN)/train: CMD_LIBS = $(MPI_LIBS)
 
 $(BUILD)/libnodeode.a: $(LIB_OBJ)
 	@rm -f $@
@@ -124,7 +130,7 @@ $(BUILD)/libnodeode.a: $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BIN)/%: $(BUILD)/libnodeode.a $$(BUILD)/obj/cmd/$$(subst -,_,$$*).o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(OPENMP) $(BUILD)/obj/cmd/$(subst -,_,$*).o $(BUILD)/libnodeode.a $(DEP_LIBS) -o $@
+	$(CC) $(CFLAGS) $(OPENMP) $(BUILD)/obj/cmd/$(subst -,_,$*).o $(BUILD)/libnodeode.a $(DEP_LIBS) $(CMD_LIBS) -o $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

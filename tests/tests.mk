@@ -117,3 +117,8 @@ fuzz-smoke: sanitize-build
 	done; echo "fuzz-smoke: $(FUZZ_SMOKE_RUNS) inputs each: $(FUZZERS): no crash"
 
 test: test-clang test-cli test-unit test-sanitize fuzz-smoke  ## unit, command-line, sanitizer and fuzz-smoke tests
+
+# Helpers of the command-line tests.
+$(BUILD)/tests/ckpt-diff: tests/tools/ckpt_diff.c $(BUILD)/libnodeode.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libnodeode.a $(DEP_LIBS) -o $@

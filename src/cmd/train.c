@@ -17,7 +17,16 @@
  * --set overrides one key of the INI file (the Makefile uses it to scale a
  * run to a profile, e.g. fewer iterations for `quick`); a key set twice
  * takes the later value (so RUN_SET can override a stage's own --set), and
- * the checkpoint records the effective values. */
+ * the checkpoint records the effective values.
+ *
+ * Under mpirun (or srun), N processes train one model together, data
+ * parallel (trainer.h): each takes a fixed share of every batch, the
+ * shares' gradients are summed in rank order over MPI, and the result is
+ * one process's up to the order of those sums.  Rank 0 alone prints
+ * progress and writes the outputs; --comm-stats FILE makes it write the
+ * reductions and bytes it sent (TSV: ranks reductions bytes_sent).  A
+ * process that fails ends the job (mpirun stops the others); a rerun
+ * continues from the resume file of the last finished epoch. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <getopt.h>
@@ -28,6 +37,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mpi.h>
+
+#include "comm.h"
 #include "dataset.h"
 #include "kind.h"
 #include "runcfg.h"
@@ -40,6 +52,7 @@ static void usage(FILE *fp)
     fprintf(fp, "usage: train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt\n"
                 "             [--test TEST.tsv] [--set section.key=value ...]\n"
                 "             [--summary S.tsv --prefix KEY] [--stop-after-epoch N]\n"
+                "             [--comm-stats FILE]\n"
                 "  DATA: a TSV dataset, or an MNIST directory of idx files\n");
 }
 
@@ -78,14 +91,129 @@ static void load_data(const runcfg_t *rc, const char *data, const char *test, da
         die("%s: test set columns do not match %s", test ? test : data, data);
 }
 
+/* ---------------------------------------------------------------- MPI */
+
+/* Was this process started by a launcher (mpirun, or srun with PMI or
+ * PMIx)?  Only then is MPI initialised, so that a plain `train` neither
+ * needs nor starts a runtime. */
+static int launched_by_mpi(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                                       "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
+typedef struct {
+    comm_t comm;
+    double *recv; /* received terms */
+    size_t recv_n;
+    int *counts, *displs; /* (size) the segments of a long sum */
+} mpi_group_t;
+
+static double *recv_buffer(mpi_group_t *g, size_t n)
+{
+    if (g->recv_n < n) {
+        free(g->recv);
+        g->recv = xmalloc(n * sizeof *g->recv);
+        g->recv_n = n;
+    }
+    return g->recv;
+}
+
+/* Below this many values a sum gathers every member's whole vector;
+ * above, each member sums one segment (all-to-all, then all-gather), the
+ * traffic of a ring all-reduce.  Either way each value is added in rank
+ * order, the same on every member. */
+enum { SHORT_SUM = 256 };
+
+static void group_sum(void *ctx, double *x, size_t n)
+{
+    mpi_group_t *g = ctx;
+    int P = g->comm.size, me = g->comm.rank;
+    if (n <= SHORT_SUM) {
+        double *all = recv_buffer(g, n * (size_t)P);
+        MPI_Allgather(x, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, MPI_COMM_WORLD);
+        for (size_t i = 0; i < n; i++) {
+            double acc = all[i];
+            for (int r = 1; r < P; r++)
+                acc += all[(size_t)r * n + i];
+            x[i] = acc;
+        }
+        g->comm.bytes += 8.0 * (double)n * (P - 1);
+        return;
+    }
+    for (int r = 0; r < P; r++) {
+        size_t lo = n * (size_t)r / (size_t)P, hi = n * (size_t)(r + 1) / (size_t)P;
+        g->counts[r] = (int)(hi - lo);
+        g->displs[r] = (int)lo;
+    }
+    int mine = g->counts[me];
+    double *terms = recv_buffer(g, (size_t)mine * (size_t)P); /* (P, mine) */
+    int *rcounts = g->counts + P, *rdispls = g->displs + P;
+    for (int r = 0; r < P; r++) {
+        rcounts[r] = mine;
+        rdispls[r] = r * mine;
+    }
+    MPI_Alltoallv(x, g->counts, g->displs, MPI_DOUBLE, terms, rcounts, rdispls, MPI_DOUBLE,
+                  MPI_COMM_WORLD);
+    double *seg = x + g->displs[me];
+    for (int i = 0; i < mine; i++) {
+        double acc = terms[i];
+        for (int r = 1; r < P; r++)
+            acc += terms[(size_t)r * mine + i];
+        seg[i] = acc;
+    }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->counts, g->displs, MPI_DOUBLE,
+                   MPI_COMM_WORLD);
+    g->comm.bytes += 8.0 * ((double)(n - (size_t)mine) + (double)mine * (P - 1));
+}
+
+/* The maximum is exact: MPI's own reduction gives every member the same. */
+static void group_max(void *ctx, double *x, size_t n)
+{
+    mpi_group_t *g = ctx;
+    MPI_Allreduce(MPI_IN_PLACE, x, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    g->comm.bytes += 8.0 * (double)n;
+}
+
+static void group_init(mpi_group_t *g, int *argc, char ***argv)
+{
+    int provided;
+    memset(g, 0, sizeof *g);
+    /* Only the main thread calls MPI; OpenMP threads work inside it. */
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g->comm.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g->comm.size);
+    g->comm.ctx = g;
+    g->comm.sum = group_sum;
+    g->comm.max = group_max;
+    g->counts = xmalloc(2 * (size_t)g->comm.size * sizeof *g->counts);
+    g->displs = xmalloc(2 * (size_t)g->comm.size * sizeof *g->displs);
+}
+
+static void group_free(mpi_group_t *g)
+{
+    free(g->recv);
+    free(g->counts);
+    free(g->displs);
+}
+
+/* ---------------------------------------------------------------- progress */
+
 /* What the user sees while the library trains. */
 typedef struct {
     int tty;
+    int quiet; /* a rank other than 0 */
 } ui_t;
 
 static void on_event(void *ctx, const train_event_t *ev)
 {
     const ui_t *ui = ctx;
+    if (ui->quiet)
+        return;
     switch (ev->what) {
     case TRAIN_STARTED:
         fprintf(stderr, "train: %s with %zu parameters (%.2f M), %d training and %d test examples\n",
@@ -125,14 +253,27 @@ static void on_event(void *ctx, const train_event_t *ev)
 int main(int argc, char **argv)
 {
     set_progname(argv[0]);
+    /* In a group, every rank but 0 says which it is when it fails (a
+     * process that exits non-zero makes mpirun stop the job). */
+    mpi_group_t group;
+    int in_group = launched_by_mpi();
+    char rank_name[64];
+    if (in_group) {
+        group_init(&group, &argc, &argv);
+        if (group.comm.rank > 0) {
+            snprintf(rank_name, sizeof rank_name, "%s (rank %d of %d)", progname(),
+                     group.comm.rank, group.comm.size);
+            set_progname(rank_name);
+        }
+    }
     const char *config = NULL, *data = NULL, *test = NULL, *log_path = NULL, *model_path = NULL,
-               *summary_path = NULL, *prefix = NULL;
+               *summary_path = NULL, *prefix = NULL, *stats_path = NULL;
     long stop_after = 0;
     /* --set section.key=value, the later of two for one key winning. */
     enum { MAX_SETS = 64 };
     const char *sets[MAX_SETS];
     int n_sets = 0;
-    enum { OPT_STOP = 256 };
+    enum { OPT_STOP = 256, OPT_STATS };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},         {"config", required_argument, NULL, 'c'},
         {"data", required_argument, NULL, 'd'},   {"test", required_argument, NULL, 't'},
@@ -140,6 +281,7 @@ int main(int argc, char **argv)
         {"set", required_argument, NULL, 's'},    {"summary", required_argument, NULL, 'S'},
         {"prefix", required_argument, NULL, 'p'},
         {"stop-after-epoch", required_argument, NULL, OPT_STOP},
+        {"comm-stats", required_argument, NULL, OPT_STATS},
         {NULL, 0, NULL, 0}};
     opterr = 0;
     int c;
@@ -155,6 +297,7 @@ int main(int argc, char **argv)
         case 'm': model_path = optarg; break;
         case 'S': summary_path = optarg; break;
         case 'p': prefix = optarg; break;
+        case OPT_STATS: stats_path = optarg; break;
         case OPT_STOP:
             if (parse_long(optarg, &stop_after) != 0 || stop_after < 1)
                 die("--stop-after-epoch: '%s' is not a positive integer", optarg);
@@ -194,8 +337,9 @@ int main(int argc, char **argv)
         snprintf(resume, n + 8, "%s.resume", model_path);
         const io_path_t in[] = {{"--config", config}, {"--data", data}, {"--test", test}};
         const io_path_t out[] = {{"--log", log_path}, {"--model", model_path},
-                                 {"--summary", summary_path}, {"--model's resume file", resume}};
-        if (check_io_paths(in, 3, out, 4, &e) != 0)
+                                 {"--summary", summary_path}, {"--model's resume file", resume},
+                                 {"--comm-stats", stats_path}};
+        if (check_io_paths(in, 3, out, 5, &e) != 0)
             die("%s", e.msg);
         free(resume);
     }
@@ -219,17 +363,32 @@ int main(int argc, char **argv)
 
     dataset_t train, test_set;
     load_data(&rc, data, test, &train, &test_set);
-    ui_t ui = {.tty = isatty(2)};
+    int rank = in_group ? group.comm.rank : 0;
+    ui_t ui = {.tty = isatty(2), .quiet = rank > 0};
     trainer_opts_t opts = {.rc = &rc, .config_name = config, .train = &train, .test = &test_set,
                            .data_name = data, .test_name = test ? test : data,
                            .log_path = log_path, .model_path = model_path,
                            .summary_path = summary_path, .prefix = prefix,
                            .stop_after_epoch = stop_after, .notify = on_event,
-                           .notify_ctx = &ui};
+                           .notify_ctx = &ui, .comm = in_group ? &group.comm : NULL};
     int status = trainer_run(&opts, &e);
     dataset_free(&train);
     dataset_free(&test_set);
     if (status < 0)
         die("%s", e.msg);
+    if (stats_path && rank == 0) {
+        atomic_file_t af;
+        if (atomic_open(&af, stats_path, &e) != 0)
+            die("%s", e.msg);
+        fprintf(af.fp, "ranks\treductions\tbytes_sent\n%d\t%ld\t%.0f\n",
+                in_group ? group.comm.size : 1, in_group ? group.comm.calls : 0L,
+                in_group ? group.comm.bytes : 0.0);
+        if (atomic_commit(&af, &e) != 0)
+            die("%s", e.msg);
+    }
+    if (in_group) {
+        group_free(&group);
+        MPI_Finalize();
+    }
     return status == 1 ? 3 : 0;
 }

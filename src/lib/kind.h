@@ -33,6 +33,14 @@ typedef struct {
     const double *times;   /* (K); NULL: K = 1 at the config's t1 */
     const int *seqs;        /* (B) sequence indices into data (sequences only) */
     const dataset_t *data;  /* the dataset seqs index (sequences only) */
+    /* In a group sharing the batch (trainer.h): these B examples are
+     * examples [group_first, group_first + B) of the group's batch of
+     * group_B (0: the batch is this process's alone), and group_seqs names
+     * all group_B sequences (sequences only).  A kind whose result depends
+     * on the whole batch beyond its error norms (the latent ODE's union of
+     * observation times and its noise draws) reads them here. */
+    int group_first, group_B;
+    const int *group_seqs;
 } batch_t;
 
 typedef struct model_kind model_kind_t;
@@ -99,6 +107,10 @@ struct model_kind {
     int (*decode_truth)(kind_model_t *m, const double *params, const dataset_t *d,
                         const int *seqs, int B, double *out, long *nfe_forward, err_t *e);
 };
+
+/* The number of examples a batch's loss is a mean over: the group's
+ * batch when shared (trainer.h), else the batch's own. */
+static inline int batch_mean_over(const batch_t *b) { return b->group_B > 0 ? b->group_B : b->B; }
 
 /* The registered kind called name; the error names every known kind. */
 const model_kind_t *model_kind_find(const char *name, err_t *e);

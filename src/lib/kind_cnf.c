@@ -137,7 +137,7 @@ static int cnf_run(kind_model_t *km, const double *params, const batch_t *b, dou
                    model_result_t *res, err_t *e)
 {
     cnf_t *c = km->impl;
-    int B = b->B;
+    int B = b->B, mean_over = batch_mean_over(b);
     memset(res, 0, sizeof *res);
     if (B < 1 || B > c->max_batch || !b->x)
         return err_set(e, "cnf: a batch of %d points does not fit the workspace (%d)", B,
@@ -157,7 +157,7 @@ static int cnf_run(kind_model_t *km, const double *params, const batch_t *b, dou
         c->logp[i] = -0.5 * (h[0] * h[0] + h[1] * h[1]) - LOG_2PI + h[2];
         total += c->logp[i];
     }
-    res->loss = -total / B;
+    res->loss = -total / mean_over;
     res->count = B;
     res->ode = ode_solver_stats(c->solver);
     if (!isfinite(res->loss))
@@ -167,9 +167,9 @@ static int cnf_run(kind_model_t *km, const double *params, const batch_t *b, dou
     for (int i = 0; i < B; i++) {
         const double *h = c->h1 + CNF_STATE * i;
         double *d = c->dh1 + CNF_STATE * i;
-        d[0] = h[0] / B;
-        d[1] = h[1] / B;
-        d[2] = -1.0 / B;
+        d[0] = h[0] / mean_over;
+        d[1] = h[1] / mean_over;
+        d[2] = -1.0 / mean_over;
     }
     memset(grad, 0, km->n_params * sizeof *grad);
     if (ode_backward(c->solver, &c->field.f, c->t0, c->h0, 1, &c->t1, c->h1, c->dh1, c->dh0,

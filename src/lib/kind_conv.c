@@ -116,6 +116,7 @@ static int conv_run(kind_model_t *km, const double *params, const batch_t *b, do
 {
     if (!b->x || !b->labels)
         return err_set(e, "%s: a batch needs images and labels", km->kind->name);
+    ((odenet_t *)km->impl)->loss_B = b->group_B;
     return odenet_run(km->impl, params, b->x, b->labels, b->B, grad, res, e);
 }
 

@@ -144,12 +144,24 @@ static int latent_kind_run(kind_model_t *km, const double *params, const batch_t
     }
     const double *eps = NULL;
     if (grad) {
-        size_t n = (size_t)b->B * k->net.cfg.latent;
-        for (size_t i = 0; i < n; i++)
-            k->eps[i] = rng_normal(&k->eps_rng);
+        /* A share of a group's batch (kind.h) takes its sequences' draws of
+         * the group's, which every member makes in full. */
+        size_t Z = (size_t)k->net.cfg.latent, n = (size_t)b->B * Z;
+        size_t lo = (size_t)b->group_first * Z, all = (size_t)batch_mean_over(b) * Z;
+        for (size_t i = 0; i < all; i++) {
+            double v = rng_normal(&k->eps_rng);
+            if (i >= lo && i - lo < n)
+                k->eps[i - lo] = v;
+        }
         eps = k->eps;
     }
-    return latent_run(&k->net, params, b->data, b->seqs, b->B, eps, grad, res, e);
+    k->net.loss_B = k->net.group_B = b->group_B;
+    k->net.group_first = b->group_first;
+    k->net.group_seqs = b->group_seqs;
+    int status = latent_run(&k->net, params, b->data, b->seqs, b->B, eps, grad, res, e);
+    k->net.loss_B = k->net.group_B = k->net.group_first = 0;
+    k->net.group_seqs = NULL;
+    return status;
 }
 
 static const double *latent_kind_outputs(const kind_model_t *km)

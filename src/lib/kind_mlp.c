@@ -81,6 +81,7 @@ static void mlp_kind_init(const kind_model_t *km, double *params, rng_t *rng)
 static int mlp_run(kind_model_t *km, const double *params, const batch_t *b, double *grad,
                    model_result_t *res, err_t *e)
 {
+    ((model_t *)km->impl)->loss_B = b->group_B;
     return model_run(km->impl, params, b->x, b->labels, b->targets, b->B, b->K, b->times, grad,
                      res, e);
 }

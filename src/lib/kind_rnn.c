@@ -113,6 +113,7 @@ static int rnn_kind_run(kind_model_t *km, const double *params, const batch_t *b
         memset(res, 0, sizeof *res);
         return err_set(e, "rnn: needs a batch of sequences (seq, t, y1..yk, observed data)");
     }
+    ((rnnbase_t *)km->impl)->loss_B = b->group_B;
     return rnnbase_run(km->impl, params, b->data, b->seqs, b->B, grad, res, e);
 }
 

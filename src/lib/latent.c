@@ -130,6 +130,11 @@ void latent_free(latent_t *m)
     free(m->denc);
     free(m->z0);
     free(m->dz0);
+    free(m->g_first);
+    free(m->g_len);
+    free(m->g_heads);
+    free(m->g_rel);
+    free(m->g_obs_time);
     memset(m, 0, sizeof *m);
 }
 
@@ -150,31 +155,87 @@ void latent_init_params(const latent_t *m, double *params, rng_t *rng)
  * early is far below any solver tolerance used here. */
 #define SAME_TIME 1e-7
 
-/* The union of the batch's relative times (each sequence's are sorted):
- * a B-way merge writing times (K) and each observation's index obs_time. */
-static int merge_times(latent_t *m, int B)
+/* The union of B sequences' relative times rel (sequence b's lengths[b]
+ * from first_obs[b], each sorted): a B-way merge writing times (K) and each
+ * observation's index obs_time; heads (B) is scratch. */
+static int merge_union(double *times, const double *rel, const int *first_obs,
+                       const int *lengths, int *heads, int *obs_time, int B)
 {
     int K = 0;
     for (int b = 0; b < B; b++)
-        m->heads[b] = 0;
+        heads[b] = 0;
     for (;;) {
         double t_min = INFINITY;
         for (int b = 0; b < B; b++)
-            if (m->heads[b] < m->lengths[b]) {
-                double t = m->rel[m->first_obs[b] + m->heads[b]];
+            if (heads[b] < lengths[b]) {
+                double t = rel[first_obs[b] + heads[b]];
                 if (t < t_min)
                     t_min = t;
             }
         if (t_min == INFINITY)
             return K;
-        if (K == 0 || t_min - m->times[K - 1] > SAME_TIME * (1.0 + fabs(t_min)))
-            m->times[K++] = t_min;
+        if (K == 0 || t_min - times[K - 1] > SAME_TIME * (1.0 + fabs(t_min)))
+            times[K++] = t_min;
         for (int b = 0; b < B; b++)
-            while (m->heads[b] < m->lengths[b] &&
-                   m->rel[m->first_obs[b] + m->heads[b]] - m->times[K - 1] <=
+            while (heads[b] < lengths[b] &&
+                   rel[first_obs[b] + heads[b]] - times[K - 1] <=
                        SAME_TIME * (1.0 + fabs(t_min)))
-                m->obs_time[m->first_obs[b] + m->heads[b]++] = K - 1;
+                obs_time[first_obs[b] + heads[b]++] = K - 1;
     }
+}
+
+/* The union of the batch's relative times. */
+static int merge_times(latent_t *m, int B)
+{
+    return merge_union(m->times, m->rel, m->first_obs, m->lengths, m->heads, m->obs_time, B);
+}
+
+/* The observations of the group's batch (m->group_B sequences of d). */
+static int group_observations(const latent_t *m, const dataset_t *d)
+{
+    int N = 0;
+    for (int g = 0; g < m->group_B; g++)
+        N += d->obs_start[m->group_seqs[g] + 1] - d->obs_start[m->group_seqs[g]];
+    return N;
+}
+
+/* The union of the group's batch's relative times (as merge_times would
+ * form it over all its sequences), and the index into it of each of this
+ * run's B observations, which are the group's sequences from
+ * m->group_first on. */
+static int merge_group_times(latent_t *m, const dataset_t *d, int N_group)
+{
+    int G = m->group_B;
+    if (G > m->cap_group) {
+        free(m->g_first);
+        free(m->g_len);
+        free(m->g_heads);
+        m->g_first = xmalloc(((size_t)G + 1) * sizeof *m->g_first);
+        m->g_len = xmalloc((size_t)G * sizeof *m->g_len);
+        m->g_heads = xmalloc((size_t)G * sizeof *m->g_heads);
+        m->cap_group = G;
+    }
+    if (N_group > m->cap_group_obs) {
+        free(m->g_rel);
+        free(m->g_obs_time);
+        m->g_rel = xmalloc((size_t)N_group * sizeof *m->g_rel);
+        m->g_obs_time = xmalloc((size_t)N_group * sizeof *m->g_obs_time);
+        m->cap_group_obs = N_group;
+    }
+    for (int g = 0, j = 0; g < G; g++) {
+        int s = m->group_seqs[g], n = d->obs_start[s + 1] - d->obs_start[s];
+        const int *rows = d->obs_rows + d->obs_start[s];
+        double t_first = d->t[rows[0]];
+        m->g_first[g] = j;
+        m->g_len[g] = n;
+        for (int i = 0; i < n; i++, j++)
+            m->g_rel[j] = d->t[rows[i]] - t_first;
+    }
+    m->g_first[G] = N_group;
+    int K = merge_union(m->times, m->g_rel, m->g_first, m->g_len, m->g_heads, m->g_obs_time, G);
+    memcpy(m->obs_time, m->g_obs_time + m->g_first[m->group_first],
+           (size_t)m->n_obs * sizeof *m->obs_time);
+    return K;
 }
 
 int latent_run(latent_t *m, const double *params, const dataset_t *d, const int *seqs, int B,
@@ -202,7 +263,10 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
         L = n > L ? n : L;
         N += n;
     }
-    ensure_capacity(m, L, N);
+    /* A group's union of times may hold more times than this run's
+     * observations (m->times is sized by cap_obs). */
+    int N_group = m->group_B > 0 ? group_observations(m, d) : 0;
+    ensure_capacity(m, L, N > N_group ? N : N_group);
     m->B = B;
     m->n_obs = N;
 
@@ -225,7 +289,7 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
         rnn_pack_sequence(m->x + (size_t)b * L * D, obs, ts, n, O);
     }
     m->first_obs[B] = N;
-    int K = m->K = merge_times(m, B);
+    int K = m->K = m->group_B > 0 ? merge_group_times(m, d, N_group) : merge_times(m, B);
 
     /* Encoder and reparameterisation: z0 (B, Z). */
     err_t se = {{0}};
@@ -273,7 +337,8 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
         double r = m->y[i] - m->yhat[i];
         sq += r * r;
     }
-    res->loss = total / B;
+    int mean_over = m->loss_B > 0 ? m->loss_B : B;
+    res->loss = total / mean_over;
     res->count = B;
     res->mse = sq / ((double)N * O);
     res->mse_count = (long)N * O;
@@ -286,7 +351,8 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
      * reparameterisation and KL, then the encoder. */
     memset(grad, 0, m->n_params * sizeof *grad);
     memset(m->dyhat, 0, (size_t)N * O * sizeof *m->dyhat);
-    gauss_loglik_backward(m->dyhat, m->y, m->yhat, (size_t)N * O, c->obs_noise, -1.0 / B);
+    gauss_loglik_backward(m->dyhat, m->y, m->yhat, (size_t)N * O, c->obs_noise,
+                          -1.0 / mean_over);
     mlp_backward(&m->decoder, params, m->dec_in, N, &m->dec_ws, m->dyhat, m->ddec_in, grad);
     memset(m->dzs, 0, (size_t)K * n_state * sizeof *m->dzs);
     for (int b = 0; b < B; b++)
@@ -311,7 +377,7 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
         const double *mean = m->enc + (size_t)b * 2 * Z, *logvar = mean + Z;
         double *dmean = m->denc + (size_t)b * 2 * Z, *dlogvar = dmean + Z;
         const double *dz = m->dz0 + (size_t)b * Z;
-        kl_normal_backward(dmean, dlogvar, mean, logvar, Z, 1.0 / B);
+        kl_normal_backward(dmean, dlogvar, mean, logvar, Z, 1.0 / mean_over);
         if (eps)
             reparam_backward(dmean, dlogvar, dz, logvar, eps + (size_t)b * Z, Z);
         else

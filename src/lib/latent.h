@@ -92,6 +92,20 @@ typedef struct {
     double *y;       /* (cap_obs, obs_dim) the observations */
     double *yhat;    /* (cap_obs, obs_dim) the reconstructions: the outputs */
     double *dyhat;   /* (cap_obs, obs_dim) */
+    /* The batch the loss is a mean over: a group's (trainer.h), set by the
+     * kind for a run; 0: the run's own B. */
+    int loss_B;
+    /* A group's batch (kind.h's batch_t; group_B 0: none), set by the kind
+     * for a run: the B sequences of a run are group_seqs[group_first ..],
+     * and the solve stops at the union of all group_B sequences' times,
+     * as one process's solve of the whole batch does. */
+    int group_B, group_first;
+    const int *group_seqs;
+    /* Grown on demand for the group's union: cap_group sequences and
+     * cap_group_obs observations. */
+    int cap_group, cap_group_obs;
+    int *g_first, *g_len, *g_heads, *g_obs_time;
+    double *g_rel;
 } latent_t;
 
 int latent_create(latent_t *m, const latent_config_t *cfg, int max_batch, err_t *e);

@@ -136,10 +136,10 @@ void model_init_params(const model_t *m, double *params, rng_t *rng)
 const double *model_states(const model_t *m) { return m->h_out; }
 
 /* Cross-entropy of logits (B, O) against labels, mean over the batch;
- * dlogits = (softmax - onehot) / B.  Log-sum-exp is shifted by the row
+ * dlogits = (softmax - onehot) / B (mean_over: the B of the mean).  Log-sum-exp is shifted by the row
  * maximum so that large logits do not overflow. */
-static double cross_entropy(const double *logits, const int *labels, int B, int O,
-                            double *dlogits, long *correct)
+static double cross_entropy(const double *logits, const int *labels, int B, int mean_over,
+                            int O, double *dlogits, long *correct)
 {
     double total = 0.0;
     long hits = 0;
@@ -158,11 +158,11 @@ static double cross_entropy(const double *logits, const int *labels, int B, int 
         if (dlogits) {
             double *dz = dlogits + (size_t)i * O;
             for (int o = 0; o < O; o++)
-                dz[o] = (exp(z[o] - lse) - (o == labels[i])) / B;
+                dz[o] = (exp(z[o] - lse) - (o == labels[i])) / mean_over;
         }
     }
     *correct = hits;
-    return total / B;
+    return total / mean_over;
 }
 
 int model_run(model_t *m, const double *params, const double *x, const int *labels,
@@ -219,8 +219,9 @@ int model_run(model_t *m, const double *params, const double *x, const int *labe
     /* Loss and its gradient with respect to the predictions. */
     double *dpred = grad ? m->dpred : NULL;
     size_t np = (size_t)K * B * O;
+    int mean_over = m->loss_B > 0 ? m->loss_B : B;
     if (c->loss == LOSS_CE) {
-        res->loss = cross_entropy(m->pred, labels, B, O, dpred, &res->correct);
+        res->loss = cross_entropy(m->pred, labels, B, mean_over, O, dpred, &res->correct);
     } else {
         double sse = 0.0;
         for (size_t i = 0; i < np; i++) {
@@ -229,7 +230,7 @@ int model_run(model_t *m, const double *params, const double *x, const int *labe
             if (dpred)
                 dpred[i] = 2.0 * r;
         }
-        double scale = c->loss == LOSS_MSE ? 1.0 / (double)np : 1.0;
+        double scale = c->loss == LOSS_MSE ? 1.0 / ((double)K * mean_over * O) : 1.0;
         res->loss = sse * scale;
         if (dpred)
             for (size_t i = 0; i < np; i++)

@@ -81,6 +81,9 @@ typedef struct {
     double *dL_dh0;   /* (B, D) */
     double *dz0;      /* (B, d or D) */
     double *dtimes;   /* (K + 1) */
+    /* The batch the loss is a mean over: a group's (trainer.h), set by the
+     * kind for a run; 0: the run's own B. */
+    int loss_B;
 } model_t;
 
 int model_create(model_t *m, const model_config_t *cfg, int max_batch, int max_times, err_t *e);

@@ -122,16 +122,18 @@ typedef struct {
     struct _N_VectorContent_Serial serial; /* first: serial ops see only this */
     sunindextype block_len[NVEC_MAX_BLOCKS];
     int n_blocks;
+    comm_t *comm;    /* NULL: the state is this process's alone */
+    unsigned shares; /* bit k: block k is a share, else a slice */
+    double *scratch; /* the caller's, for the shares' sums */
 } blocked_content_t;
 
-static int attach_blocks(N_Vector v, const sunindextype *len, int n_blocks)
+static int attach_blocks(N_Vector v, const blocked_content_t *from)
 {
     blocked_content_t *b = malloc(sizeof *b);
     if (!b)
         return -1;
+    *b = *from;
     b->serial = *(N_VectorContent_Serial)v->content;
-    memcpy(b->block_len, len, (size_t)n_blocks * sizeof *len);
-    b->n_blocks = n_blocks;
     free(v->content);
     v->content = b;
     return 0;
@@ -141,7 +143,7 @@ static N_Vector blocked_clone(N_Vector w)
 {
     const blocked_content_t *b = w->content;
     N_Vector v = N_VClone_Serial(w);
-    if (v && attach_blocks(v, b->block_len, b->n_blocks) != 0) {
+    if (v && attach_blocks(v, b) != 0) {
         N_VDestroy_Serial(v);
         return NULL;
     }
@@ -152,11 +154,45 @@ static N_Vector blocked_clone_empty(N_Vector w)
 {
     const blocked_content_t *b = w->content;
     N_Vector v = N_VCloneEmpty_Serial(w);
-    if (v && attach_blocks(v, b->block_len, b->n_blocks) != 0) {
+    if (v && attach_blocks(v, b) != 0) {
         N_VDestroy_Serial(v);
         return NULL;
     }
     return v;
+}
+
+/* The group's norm: the slices' squares and lengths summed over the group
+ * in one reduction, each share summed before its squares are taken. */
+static sunrealtype group_wrmsnorm(const blocked_content_t *b, const double *xd, const double *wd)
+{
+    double sums[2 * NVEC_MAX_BLOCKS], rms[NVEC_MAX_BLOCKS];
+    int n_slices = 0;
+    sunindextype off = 0;
+    for (int k = 0; k < b->n_blocks; k++) {
+        sunindextype len = b->block_len[k];
+        if (b->shares >> k & 1u) {
+            memcpy(b->scratch, xd + off, (size_t)len * sizeof *xd);
+            comm_sum(b->comm, b->scratch, (size_t)len);
+            rms[k] = len > 0 ? sqrt(block_sqrsum(b->scratch, wd + off, len) / (double)len) : 0;
+        } else {
+            sums[2 * n_slices] = block_sqrsum(xd + off, wd + off, len);
+            sums[2 * n_slices + 1] = (double)len;
+            n_slices++;
+        }
+        off += len;
+    }
+    if (n_slices)
+        comm_sum(b->comm, sums, 2 * (size_t)n_slices);
+    double worst = 0.0;
+    for (int k = 0, j = 0; k < b->n_blocks; k++) {
+        if (!(b->shares >> k & 1u)) {
+            rms[k] = sums[2 * j + 1] > 0 ? sqrt(sums[2 * j] / sums[2 * j + 1]) : 0;
+            j++;
+        }
+        if (rms[k] > worst || rms[k] != rms[k])
+            worst = rms[k];
+    }
+    return worst;
 }
 
 /* max over blocks of each block's weighted RMS norm */
@@ -164,6 +200,8 @@ static sunrealtype blocked_wrmsnorm(N_Vector x, N_Vector w)
 {
     const blocked_content_t *b = x->content;
     const double *xd = data(x), *wd = data(w);
+    if (b->comm && b->comm->coupled && b->comm->size > 1)
+        return group_wrmsnorm(b, xd, wd);
     double worst = 0.0;
     sunindextype off = 0;
     for (int k = 0; k < b->n_blocks; k++) {
@@ -188,10 +226,25 @@ int nvec_blocked_install(N_Vector v, const sunindextype *block_len, int n_blocks
     if (total != length(v))
         return -1;
     nvec_fast_install(v);
-    if (attach_blocks(v, block_len, n_blocks) != 0)
+    blocked_content_t from = {.n_blocks = n_blocks};
+    memcpy(from.block_len, block_len, (size_t)n_blocks * sizeof *block_len);
+    if (attach_blocks(v, &from) != 0)
         return -1;
     v->ops->nvclone = blocked_clone;
     v->ops->nvcloneempty = blocked_clone_empty;
     v->ops->nvwrmsnorm = blocked_wrmsnorm;
+    return 0;
+}
+
+int nvec_group_install(N_Vector v, comm_t *comm, unsigned shares, double *scratch)
+{
+    if (v->ops->nvwrmsnorm != blocked_wrmsnorm)
+        return -1;
+    blocked_content_t *b = v->content;
+    if (shares >> b->n_blocks || (shares && !scratch))
+        return -1;
+    b->comm = comm;
+    b->shares = shares;
+    b->scratch = scratch;
     return 0;
 }

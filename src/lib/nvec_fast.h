@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sundials/sundials_nvector.h>
 
+#include "comm.h"
+
 /* Installs the operations into v's ops (clones inherit them). */
 void nvec_fast_install(N_Vector v);
 
@@ -21,6 +23,17 @@ void nvec_fast_install(N_Vector v);
  * lengths do not add up to v's. */
 #define NVEC_MAX_BLOCKS 4
 int nvec_blocked_install(N_Vector v, const sunindextype *block_len, int n_blocks);
+
+/* For a state shared by a group of processes (comm.h), after
+ * nvec_blocked_install: while comm->coupled, the norm is the group's.  A
+ * block whose bit in `shares` is clear is a slice (each member holds its
+ * own part of the state: the squares and lengths are summed over the
+ * group); a block whose bit is set is a share (each member holds its own
+ * term of a sum, e.g. its examples' part of dL/dtheta: the values are
+ * summed over the group into scratch, which holds the longest such block
+ * and is owned by the caller, before the norm is taken; the weights must
+ * then be the group's too).  Clones keep the group. */
+int nvec_group_install(N_Vector v, comm_t *comm, unsigned shares, double *scratch);
 
 /* 1 if no element is NaN or infinite (an integer test on the exponent bits,
  * so it vectorises). */

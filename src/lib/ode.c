@@ -93,6 +93,8 @@ struct ode_solver {
     long nfe;           /* evaluations of the solve in progress */
     double *tmp;        /* (n) scratch for the time derivatives */
     size_t tmp_n;
+    double *share;      /* (n_params) the group's dL/dtheta (ode_options_t.comm) */
+    size_t share_n;
     ode_stats_t stats;
     char arkode_msg[256]; /* ARKODE's last error message */
 };
@@ -262,6 +264,7 @@ void ode_solver_free(ode_solver_t *s)
     ARKodeButcherTable_Free(s->table);
     SUNContext_Free(&s->sunctx);
     free(s->tmp);
+    free(s->share);
     free(s);
 }
 
@@ -278,17 +281,36 @@ static void capture_error(int code, const char *module, const char *function, ch
     snprintf(s->arkode_msg, sizeof s->arkode_msg, "%s: %s", function, msg);
 }
 
+/* Is the solve coupled to a group's (ode_options_t.comm)? */
+static int grouped(const ode_solver_t *s)
+{
+    return s->opt.comm && s->opt.comm->coupled && s->opt.comm->size > 1;
+}
+
+/* The group's verdict on an evaluation: the worst of its members' (an
+ * unrecoverable -1 over a recoverable 1 over success), so that all take
+ * the same path through ARKODE. */
+static int agree(ode_solver_t *s, int status)
+{
+    if (!grouped(s))
+        return status;
+    double v = status < 0 ? 2.0 : (double)status;
+    comm_max(s->opt.comm, &v, 1);
+    return v == 2.0 ? -1 : (int)v;
+}
+
 static int fwd_rhs(sunrealtype t, N_Vector y, N_Vector ydot, void *data)
 {
     ode_solver_t *s = data;
     s->nfe++;
     size_t n = s->f->n;
     double *yd = N_VGetArrayPointer(ydot);
-    if (s->f->rhs(s->f->ctx, t, N_VGetArrayPointer(y), yd) != 0)
-        return -1;
     /* A non-finite derivative is recoverable: ARKODE retries a smaller step;
      * if that keeps failing the solve stops with an error. */
-    return all_finite(yd, n) ? 0 : 1;
+    int status = s->f->rhs(s->f->ctx, t, N_VGetArrayPointer(y), yd) != 0 ? -1
+                 : all_finite(yd, n)                                   ? 0
+                                                                       : 1;
+    return agree(s, status);
 }
 
 /* Backward system in s = -t, state Y = [h, a, g] (n, n, n_params):
@@ -303,10 +325,10 @@ static int bwd_rhs(sunrealtype sv, N_Vector y, N_Vector ydot, void *data)
     const double *Y = N_VGetArrayPointer(y);
     double *D = N_VGetArrayPointer(ydot);
     if (s->f->vjp(s->f->ctx, -sv, Y, Y + n, D, D + n, D + 2 * n) != 0)
-        return -1;
+        return agree(s, -1);
     for (size_t i = 0; i < n; i++)
         D[i] = -D[i];
-    return all_finite(D, 2 * n + np) ? 0 : 1;
+    return agree(s, all_finite(D, 2 * n + np) ? 0 : 1);
 }
 
 /* Error weights of the backward solve, the usual 1 / (rtol |y| + atol).
@@ -324,9 +346,18 @@ static int bwd_ewt(N_Vector y, N_Vector ewt, void *data)
     double *W = N_VGetArrayPointer(ewt);
     double rtol = s->opt.adjoint_rtol, atol = s->opt.adjoint_atol;
     size_t controlled = s->opt.seminorm ? 2 * n : N;
+    if (grouped(s) && !s->opt.seminorm) {
+        /* dL/dtheta is a share: its weights are the group's sum's. */
+        size_t np = N - 2 * n;
+        memcpy(s->share, Y + 2 * n, np * sizeof *Y);
+        comm_sum(s->opt.comm, s->share, np);
+        for (size_t i = 0; i < np; i++)
+            W[2 * n + i] = 1.0 / (rtol * fabs(s->share[i]) + atol);
+        controlled = 2 * n;
+    }
     for (size_t i = 0; i < controlled; i++)
         W[i] = 1.0 / (rtol * fabs(Y[i]) + atol);
-    for (size_t i = controlled; i < N; i++)
+    for (size_t i = s->opt.seminorm ? controlled : N; i < N; i++)
         W[i] = 0.0;
     return 0;
 }
@@ -375,6 +406,22 @@ static int integrator_prepare(ode_solver_t *s, integrator_t *in, size_t n, ARKRh
         if (nvec_blocked_install(in->y, blocks, 3) != 0)
             return err_set(e, "ode: cannot set up the adjoint state's block norm");
         in->n_state = s->f->n;
+        if (s->opt.comm) {
+            size_t np = s->f->n_params;
+            if (!s->opt.seminorm && s->share_n < np) {
+                free(s->share);
+                s->share = xmalloc((np ? np : 1) * sizeof *s->share);
+                s->share_n = np;
+            }
+            if (nvec_group_install(in->y, s->opt.comm, s->opt.seminorm ? 0u : 1u << 2,
+                                   s->share) != 0)
+                return err_set(e, "ode: cannot set up the group's adjoint norm");
+        }
+    } else if (s->opt.comm) {
+        sunindextype whole = (sunindextype)n;
+        if (nvec_blocked_install(in->y, &whole, 1) != 0 ||
+            nvec_group_install(in->y, s->opt.comm, 0, NULL) != 0)
+            return err_set(e, "ode: cannot set up the group's norm");
     } else {
         nvec_fast_install(in->y);
     }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "comm.h"
 #include "util.h"
 
 /* A vector field dy/dt = f(t, y; theta) with its vector-Jacobian product.
@@ -48,6 +49,14 @@ typedef struct {
     int dense_output;            /* forward: read output times before the last from the
                                   * solver's interpolant instead of stopping at each */
     int controller;              /* step-size controller of adaptive methods (ode_controller_t) */
+    /* A group sharing each batch (comm.h; NULL: none).  While it is
+     * coupled, the state is each member's slice of the group's batch:
+     * error norms are the group's, every member takes the same steps, and
+     * a failed evaluation on one member is a failed evaluation on all.  In
+     * the adjoint, dL/dtheta is a share of a sum: without the seminorm its
+     * error weights and norm are those of the group's sum, which costs two
+     * reductions of n_params values per step. */
+    comm_t *comm;
 } ode_options_t;
 
 /* ODE_CTRL_ARKODE: ARKODE 6.4's defaults (PID controller, error bias 1.5,

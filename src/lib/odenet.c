@@ -280,7 +280,8 @@ static int run_pass(odenet_t *net, const double *p, const double *x, const int *
     }
     const double *W = p + net->off_fc, *bias = W + 10 * (size_t)C;
     dense_forward(net->logits, net->pool, W, bias, B, C, 10);
-    /* cross-entropy, mean over the batch */
+    /* cross-entropy, mean over the batch (a group's when shared) */
+    int mean_over = net->loss_B > 0 ? net->loss_B : B;
     double loss = 0.0;
     for (int i = 0; i < B; i++) {
         const double *z = net->logits + (size_t)i * 10;
@@ -296,9 +297,10 @@ static int run_pass(odenet_t *net, const double *p, const double *x, const int *
         loss += lse - z[labels[i]];
         if (grad)
             for (int o = 0; o < 10; o++)
-                net->dlogits[(size_t)i * 10 + o] = (exp(z[o] - lse) - (o == labels[i])) / B;
+                net->dlogits[(size_t)i * 10 + o] =
+                    (exp(z[o] - lse) - (o == labels[i])) / mean_over;
     }
-    res->loss = loss / B;
+    res->loss = loss / mean_over;
     res->count = B;
     if (!isfinite(res->loss))
         return err_set(e, "odenet: the loss is not finite");

@@ -61,6 +61,9 @@ typedef struct {
      * gradient (dcol), and (C, chunk, 26, 26) scratch for the backward. */
     size_t col_len, big_len;
     double *col, *dcol, *d_big, *d_big2, *tmp_big;
+    /* The batch the loss is a mean over: a group's (trainer.h), set by the
+     * kind for a run; 0: the run's own B. */
+    int loss_B;
 } odenet_t;
 
 int odenet_create(odenet_t *net, net_kind_t kind, int C, int max_batch, const ode_options_t *ode,

@@ -303,7 +303,8 @@ int rnnbase_run(rnnbase_t *m, const double *params, const dataset_t *d, const in
         double r = m->target[i] - m->pred[i];
         sq += r * r;
     }
-    res->loss = -gauss_loglik_forward(m->target, m->pred, nv, c->obs_noise) / B;
+    int mean_over = m->loss_B > 0 ? m->loss_B : B;
+    res->loss = -gauss_loglik_forward(m->target, m->pred, nv, c->obs_noise) / mean_over;
     res->count = B;
     res->mse = sq / (double)nv;
     res->mse_count = (long)nv;
@@ -315,7 +316,7 @@ int rnnbase_run(rnnbase_t *m, const double *params, const dataset_t *d, const in
     /* Backward: the decoder, then backpropagation through time. */
     memset(grad, 0, m->n_params * sizeof *grad);
     memset(m->dpred, 0, nv * sizeof *m->dpred);
-    gauss_loglik_backward(m->dpred, m->target, m->pred, nv, c->obs_noise, -1.0 / B);
+    gauss_loglik_backward(m->dpred, m->target, m->pred, nv, c->obs_noise, -1.0 / mean_over);
     mlp_backward(&m->decoder, params, m->dec_in, P, &m->dec_ws, m->dpred, m->ddec_in, grad);
     /* dh[b] holds dL/dh_{s+1} from the later steps: zero for a sequence
      * whose last step is s (it was not active after it). */

@@ -114,6 +114,9 @@ typedef struct {
     double *roll_t;                                 /* (max_batch) */
     double *roll_y;                                 /* (max_batch, O) */
     double *roll_h;                                 /* (max_batch, H) */
+    /* The batch the loss is a mean over: a group's (trainer.h), set by the
+     * kind for a run; 0: the run's own B. */
+    int loss_B;
 } rnnbase_t;
 
 int rnnbase_create(rnnbase_t *m, const rnnbase_config_t *cfg, int max_batch, err_t *e);

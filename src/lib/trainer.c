@@ -26,7 +26,9 @@ typedef struct {
     int chunk;      /* scoring chunk */
     int B;          /* training batch */
     double *params; /* (n_params) */
-    double *grad;   /* (n_params) */
+    double *grad;   /* (n_params + STEP_TERMS): the step's terms summed over a group */
+    comm_t *comm;   /* the group sharing every batch, or NULL */
+    int writer;     /* writes the outputs: member 0, or a process alone */
     double *bx;     /* (B, F) */
     double *by;     /* (B, n_targets) */
     int *blabels;   /* (B) */
@@ -69,6 +71,57 @@ static void shuffle(int *order, int n, rng_t *rng)
         order[i] = order[j];
         order[j] = t;
     }
+}
+
+/* ---------------------------------------------------------------- group */
+
+/* A step's loss terms summed over a group after the gradient: loss,
+ * correct, count, mse times its count, mse_count, dL/dT. */
+enum { STEP_TERMS = 6 };
+
+/* This member's share [*lo, *hi) of a batch of nb examples (all of it when
+ * alone). */
+static void share_of(const run_t *r, int nb, int *lo, int *hi)
+{
+    if (!comm_parallel(r->comm)) {
+        *lo = 0;
+        *hi = nb;
+        return;
+    }
+    long R = r->comm->rank, N = r->comm->size;
+    *lo = (int)(nb * R / N);
+    *hi = (int)(nb * (R + 1) / N);
+}
+
+/* One training step on this member's share bt of the group's batch: the
+ * loss and gradient of the whole batch into res and r->grad, the same on
+ * every member.  The kind's loss over a share is already its part of the
+ * group's mean (bt->group_B, kind.h), so the shares add up. */
+static int step_run(run_t *r, const batch_t *bt, model_result_t *res, err_t *e)
+{
+    if (!comm_parallel(r->comm))
+        return kind_model_run(&r->model, r->params, bt, r->grad, res, e);
+    r->comm->coupled = 1;
+    int status = kind_model_run(&r->model, r->params, bt, r->grad, res, e);
+    r->comm->coupled = 0;
+    if (status != 0)
+        return -1;
+    size_t np = r->model.n_params;
+    double *g = r->grad, *t = g + np;
+    t[0] = res->loss;
+    t[1] = (double)res->correct;
+    t[2] = (double)res->count;
+    t[3] = res->mse_count > 0 ? res->mse * (double)res->mse_count : 0.0;
+    t[4] = (double)res->mse_count;
+    t[5] = res->dL_dT;
+    comm_sum(r->comm, g, np + STEP_TERMS);
+    res->loss = t[0];
+    res->correct = (long)t[1];
+    res->count = (long)t[2];
+    res->mse_count = (long)t[4];
+    res->mse = t[4] > 0 ? t[3] / t[4] : 0.0;
+    res->dL_dT = t[5];
+    return 0;
 }
 
 /* ---------------------------------------------------------------- iterations */
@@ -180,6 +233,7 @@ static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
     int trajectory = d->kind == DATA_TRAJECTORY, sequences = d->kind == DATA_SEQUENCES;
     int count = dataset_examples(d);
     int batches = trajectory ? 1 : (count + r->B - 1) / r->B;
+    int grouped = comm_parallel(r->comm);
     r->last_loss = NAN;
     err_t se = {{0}};
     for (long it = 1; it <= rc->iterations; it++) {
@@ -195,20 +249,25 @@ static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
         batch_t bt;
         if (trajectory) {
             bt = (batch_t){.B = 1, .K = d->count, .targets = d->y, .times = d->t};
-        } else if (sequences) {
-            /* Sequences are named by index, not copied (kind.h). */
-            int first = b * r->B, nb = count - first < r->B ? count - first : r->B;
-            bt = (batch_t){.B = nb, .K = 1, .seqs = r->order + first, .data = d};
         } else {
-            int first = b * r->B, nb = count - first < r->B ? count - first : r->B;
-            gather(r, d, r->order + first, nb);
-            bt = (batch_t){.B = nb, .K = 1, .x = r->bx,
-                           .labels = d->labels ? r->blabels : NULL,
-                           .targets = d->y ? r->by : NULL,
-                           .times = rc->end_time_jitter > 0 ? &T : NULL};
+            int first = b * r->B, nb = count - first < r->B ? count - first : r->B, lo, hi;
+            share_of(r, nb, &lo, &hi);
+            if (sequences) {
+                /* Sequences are named by index, not copied (kind.h). */
+                bt = (batch_t){.B = hi - lo, .K = 1, .seqs = r->order + first + lo, .data = d,
+                               .group_first = lo, .group_B = grouped ? nb : 0,
+                               .group_seqs = r->order + first};
+            } else {
+                gather(r, d, r->order + first + lo, hi - lo);
+                bt = (batch_t){.B = hi - lo, .K = 1, .x = r->bx,
+                               .labels = d->labels ? r->blabels : NULL,
+                               .targets = d->y ? r->by : NULL,
+                               .times = rc->end_time_jitter > 0 ? &T : NULL,
+                               .group_first = lo, .group_B = grouped ? nb : 0};
+            }
         }
         model_result_t res;
-        if (kind_model_run(&r->model, r->params, &bt, r->grad, &res, &se) != 0)
+        if (step_run(r, &bt, &res, &se) != 0)
             return err_set(e, "%s: iteration %ld: %s", cfg, it, se.msg);
         optimizer_step(opt, r->params, r->grad);
         double seconds = monotonic_seconds() - t_step;
@@ -413,11 +472,13 @@ static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
         double t_epoch = monotonic_seconds(), loss_sum = 0;
         long nfe_f = 0, nfe_b = 0, hits = 0;
         for (int s = 0; s < steps; s++) {
-            int first = s * r->B, nb = d->count - first < r->B ? d->count - first : r->B;
-            gather(r, d, r->order + first, nb);
-            batch_t bt = {.B = nb, .K = 1, .x = r->bx, .labels = r->blabels};
+            int first = s * r->B, nb = d->count - first < r->B ? d->count - first : r->B, lo, hi;
+            share_of(r, nb, &lo, &hi);
+            gather(r, d, r->order + first + lo, hi - lo);
+            batch_t bt = {.B = hi - lo, .K = 1, .x = r->bx, .labels = r->blabels,
+                          .group_first = lo, .group_B = comm_parallel(r->comm) ? nb : 0};
             model_result_t res;
-            if (kind_model_run(&r->model, r->params, &bt, r->grad, &res, &se) != 0)
+            if (step_run(r, &bt, &res, &se) != 0)
                 return err_set(e, "%s: epoch %ld, step %d: %s", cfg, epoch, s + 1, se.msg);
             optimizer_step(opt, r->params, r->grad);
             loss_sum += res.loss * nb;
@@ -446,9 +507,8 @@ static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
         train_event_t ev = {.what = TRAIN_EPOCH, .epoch = epoch, .epochs = rc->epochs,
                             .accuracy = test_accuracy, .seconds = st->epoch_seconds};
         notify(r, &ev);
-        if (save_resume(resume_path, config_text, r->rows_text, epoch, opt, &r->rng,
-                        run_data_fingerprint(r), r->params,
-                        np, e) != 0)
+        if (r->writer && save_resume(resume_path, config_text, r->rows_text, epoch, opt,
+                                     &r->rng, run_data_fingerprint(r), r->params, np, e) != 0)
             return -1;
         if (epoch == r->o->stop_after_epoch && epoch < rc->epochs) {
             ev = (train_event_t){.what = TRAIN_STOPPED, .epoch = epoch, .path = resume_path};
@@ -479,6 +539,25 @@ static void summary_epochs(run_t *r, const epoch_stats_t *st, summary_t *sum)
 
 /* ---------------------------------------------------------------- driver */
 
+/* What a group cannot share (trainer.h), checked before anything runs. */
+static int group_refusal(const run_t *r, const char *cfg, int count, err_t *e)
+{
+    const runcfg_t *rc = r->rc;
+    int N = r->comm->size;
+    if (r->train->kind == DATA_TRAJECTORY)
+        return err_set(e, "%s: %s is one trajectory, a batch of one: it cannot be shared by %d "
+                          "processes (run it without mpirun)", cfg, r->o->data_name, N);
+    if (rc->lbfgs_iterations > 0)
+        return err_set(e, "%s: [train] lbfgs_iterations: L-BFGS fine-tuning runs in one process "
+                          "(run it without mpirun)", cfg);
+    long B = rc->batch_size < count ? rc->batch_size : count, last = count % B;
+    if (B < N || (last > 0 && last < N))
+        return err_set(e, "%s: a batch of %ld examples cannot be shared by %d processes (every "
+                          "batch, the last too, needs one example per process)",
+                       cfg, last > 0 && last < N ? last : B, N);
+    return 0;
+}
+
 static int run_training(run_t *r, err_t *e)
 {
     const trainer_opts_t *o = r->o;
@@ -494,6 +573,11 @@ static int run_training(run_t *r, err_t *e)
         return err_set(e, "%s: %s needs a test set", cfg, rc->kind);
     int trajectory = d->kind == DATA_TRAJECTORY;
     int count = dataset_examples(d), test_count = dataset_examples(r->test);
+    if (comm_parallel(r->comm) && group_refusal(r, cfg, count, e) != 0)
+        return -1;
+    r->writer = !comm_parallel(r->comm) || r->comm->rank == 0;
+    if (comm_parallel(r->comm))
+        rc->model.ode.comm = r->comm;
     r->chunk = trainer_score_chunk(rc);
     /* The workspace holds a training batch and a scoring chunk, but no
      * more than the larger set needs. */
@@ -518,7 +602,7 @@ static int run_training(run_t *r, err_t *e)
 
     rng_seed(&r->rng, (uint64_t)rc->seed);
     r->params = xmalloc(np * sizeof *r->params);
-    r->grad = xmalloc(np * sizeof *r->grad);
+    r->grad = xmalloc((np + STEP_TERMS) * sizeof *r->grad);
     k->init_params(&r->model, r->params, &r->rng);
     r->B = trajectory ? 1 : (int)(rc->batch_size < count ? rc->batch_size : count);
     r->bx = xmalloc((size_t)r->B * (d->n_features ? d->n_features : 1) * sizeof(double));
@@ -545,6 +629,10 @@ static int run_training(run_t *r, err_t *e)
 
     summary_t sum;
     summary_init(&sum);
+    if (status == 0 && !r->writer) {
+        free(config_text);
+        return 0;
+    }
     if (status == 0 && o->summary_path) {
         if (by_epochs)
             summary_epochs(r, &st, &sum);
@@ -585,7 +673,7 @@ static int run_training(run_t *r, err_t *e)
 
 int trainer_run(const trainer_opts_t *o, err_t *e)
 {
-    run_t r = {.o = o, .rc = o->rc, .train = o->train, .test = o->test};
+    run_t r = {.o = o, .rc = o->rc, .train = o->train, .test = o->test, .comm = o->comm};
     int status = run_training(&r, e);
     if (r.rows)
         fclose(r.rows);

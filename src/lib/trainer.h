@@ -27,12 +27,28 @@
  *   step_seconds}.
  * The log and the checkpoint are written atomically, only when training
  * succeeded.  The library never prints: progress goes to the notify
- * callback. */
+ * callback.
+ *
+ * Data parallel (trainer_opts_t.comm, a group of N processes, comm.h):
+ * every member runs this same loop on the same data, seed and config, so
+ * all draw the same batches; each computes the loss and gradient of its
+ * fixed contiguous share of every batch (member r: examples
+ * [nb r / N, nb (r + 1) / N) of a batch of nb), the shares' gradients and
+ * loss terms are summed over the group in rank order, and every member
+ * takes the same optimiser step.  During a step the ODE solves are coupled
+ * (ode.h: the group's error norms, so every member takes the same steps as
+ * one process would on the whole batch); scoring is not (every member
+ * scores whole sets, chunk by chunk, as one process does).  The result is
+ * one process's up to the order of those sums.  Only member 0 writes the
+ * log, the checkpoint, the summary and the resume file; every member reads
+ * the resume file.  Refused in a group: a trajectory (a batch of one),
+ * L-BFGS fine-tuning, and a batch of fewer examples than members. */
 #ifndef NODE_TRAINER_H
 #define NODE_TRAINER_H
 
 #include <stddef.h>
 
+#include "comm.h"
 #include "dataset.h"
 #include "kind.h"
 #include "runcfg.h"
@@ -74,6 +90,7 @@ typedef struct {
     long stop_after_epoch; /* > 0: stop there as an interruption would */
     train_notify_fn notify; /* may be NULL */
     void *notify_ctx;
+    comm_t *comm; /* the group sharing every batch; NULL: this process alone */
 } trainer_opts_t;
 
 /* 0 when trained, 1 when stopped by stop_after_epoch (only MODEL.resume

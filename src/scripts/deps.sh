@@ -3,7 +3,8 @@
 # clang (14) with its OpenMP (libomp-14-dev) and its sanitizer and libFuzzer
 # runtimes (libclang-rt-14-dev, not pulled in by --no-install-recommends)
 # builds the clang, sanitizer and fuzzing checks of `make test`.  oneDNN
-# (libdnnl-dev) is linked only by bench-dnnl, the convolution benchmark.
+# (libdnnl-dev) does the ODE-Net's convolutions and bench-dnnl's.  Open MPI
+# (libopenmpi-dev, openmpi-bin for mpirun) runs train data parallel.
 # As root: `apt-get update` once, then `apt-get install` of what is missing.
 # Otherwise: prints the exact command to run and fails.
 set -eu
@@ -11,7 +12,7 @@ set -eu
 packages="gcc make pkg-config libsundials-dev libopenblas-dev liblbfgs-dev
 libcmocka-dev libinih-dev zlib1g-dev gnuplot-nox latexmk texlive-latex-base
 texlive-latex-recommended texlive-fonts-recommended
-clang libomp-14-dev libclang-rt-14-dev libdnnl-dev"
+clang libomp-14-dev libclang-rt-14-dev libdnnl-dev libopenmpi-dev openmpi-bin"
 
 missing=""
 for p in $packages; do
