@@ -11,7 +11,7 @@ $(BUILD)/tests/unit: $(TEST_OBJ) $(BUILD)/libnodeode.a
 	$(CC) $(CFLAGS) $(OPENMP) $(TEST_OBJ) $(BUILD)/libnodeode.a $(DEP_LIBS) \
 	  $$(pkg-config --libs cmocka) -o $@
 
-.PHONY: test test-unit test-cli test-clang
+.PHONY: test test-unit test-cli test-clang test-mpi
 test-unit: $(BUILD)/tests/unit $(MNIST_FILES)
 	MNIST_DIR=$(MNIST_DIR) $(BUILD)/tests/unit
 
@@ -20,6 +20,10 @@ test-cli: $(BINARIES) $(MNIST_FILES)
 	tests/cli.sh $(BIN) $(MNIST_DIR)
 	tests/hostile_data.sh $(BIN)
 	tests/hostile_cmds.sh $(BIN)
+
+# Data-parallel training under mpirun against one process (tests/mpi.sh).
+test-mpi: $(BINARIES) $(BUILD)/tests/ckpt-diff $(MNIST_FILES)
+	tests/mpi.sh $(BIN) $(BUILD)/tests $(MNIST_DIR)
 
 # The same sources must compile warning-free with clang too.
 test-clang: | $(BUILD)/deps.ok
@@ -116,7 +120,7 @@ fuzz-smoke: sanitize-build
 	    > $(SAN_BUILD)/fuzz-smoke-$$f.log 2>&1 || { tail -n 60 $(SAN_BUILD)/fuzz-smoke-$$f.log; exit 1; }; \
 	done; echo "fuzz-smoke: $(FUZZ_SMOKE_RUNS) inputs each: $(FUZZERS): no crash"
 
-test: test-clang test-cli test-unit test-sanitize fuzz-smoke  ## unit, command-line, sanitizer and fuzz-smoke tests
+test: test-clang test-cli test-mpi test-unit test-sanitize fuzz-smoke  ## unit, command-line, data-parallel (MPI), sanitizer and fuzz-smoke tests
 
 # Helpers of the command-line tests.
 $(BUILD)/tests/ckpt-diff: tests/tools/ckpt_diff.c $(BUILD)/libnodeode.a

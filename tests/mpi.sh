@@ -1,0 +1,151 @@
+#!/bin/sh
+# Data-parallel training under mpirun (trainer.h, train.c): a group of 2 or
+# 3 processes must train the same model as one process, up to the order of
+# the sums; a rank killed mid-run must fail the job, and the rerun must
+# continue from the last finished epoch; what a group cannot share must be
+# refused; a solve that fails must fail on every rank, not hang.
+#
+#   tests/mpi.sh BINDIR TESTBINDIR MNIST_DIR
+#
+# Tolerances: the parameters at the end, max |a - b| / max |a| <= 1e-12
+# (measured: about 1e-14 after 30 MLP iterations, 2e-16 after 8 ODE-Net
+# steps); the logs print 10 significant digits, so their losses are
+# compared to 1e-9 relative; their NFE columns (every rank takes the steps
+# one process takes) must be equal.
+set -u
+bin=$1
+tbin=$2
+mnist=$3
+who=mpi
+. "$(dirname "$0")/lib.sh"
+
+stages=$(cd "$(dirname "$0")/.." && pwd)/stages
+# Open MPI refuses to run as root (CI) unless told twice; only here.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMP_WAIT_POLICY=PASSIVE
+mpi() { np=$1; shift; timeout 300 mpirun -np "$np" --oversubscribe "$@"; }
+
+# close A.ckpt B.ckpt WHAT: parameters within 1e-12.
+close() {
+    d=$("$tbin/ckpt-diff" "$1" "$2") || { bad "$3: ckpt-diff failed"; return; }
+    if awk -v d="$d" 'BEGIN { exit !(d <= 1e-12) }'; then ok; else bad "$3: parameters differ by $d"; fi
+}
+# same_log A.tsv B.tsv LOSSCOLS NFECOLS WHAT: the loss columns within 1e-9
+# relative, the NFE columns equal, row by row.
+same_log() {
+    if awk -F '\t' -v losses="$3" -v nfes="$4" '
+        NR == FNR { a[FNR] = $0; n = FNR; next }
+        { split(a[FNR], x, "\t"); m = FNR
+          k = split(losses, L, ","); for (i = 1; i <= k; i++) { c = L[i]
+              s = x[c] < 0 ? -x[c] : x[c]; d = x[c] - $c; if (d < 0) d = -d
+              if (FNR > 1 && d > 1e-9 * s) { print "row " FNR " column " c ": " x[c] " vs " $c; bad = 1 } }
+          k = split(nfes, N, ","); for (i = 1; i <= k; i++) if (x[N[i]] != $N[i]) {
+              print "row " FNR " NFE column " N[i] ": " x[N[i]] " vs " $N[i]; bad = 1 } }
+        END { if (m != n || n < 2) { print "rows: " n " vs " m; bad = 1 }; exit bad }' "$1" "$2" \
+        > "$tmp/cmp"; then ok; else bad "$5: logs differ"; cat "$tmp/cmp"; fi
+}
+
+# --- MLP (report 000's nested circles, ANODE p = 2): 1, 2 and 3 ranks, the
+# adjoint's dL/dtheta inside the error norm (the group's sum) and out of it
+# (seminorm); 3 ranks split a batch of 64 unevenly (21, 21, 22).
+"$bin/gen-data" circles --points 256 --seed 21 --out "$tmp/circles.tsv" > /dev/null 2>&1
+for semi in false true; do
+    set -- --config "$stages/circles/p2.ini" --data "$tmp/circles.tsv" \
+        --set train.iterations=30 --set ode.seminorm=$semi
+    expect 0 "$bin/train" "$@" --log "$tmp/m1.tsv" --model "$tmp/m1.ckpt"
+    for np in 2 3; do
+        expect 0 mpi $np "$bin/train" "$@" --log "$tmp/m$np.tsv" --model "$tmp/m$np.ckpt" \
+            --comm-stats "$tmp/stats$np.tsv"
+        close "$tmp/m1.ckpt" "$tmp/m$np.ckpt" "mlp seminorm=$semi, $np ranks"
+        same_log "$tmp/m1.tsv" "$tmp/m$np.tsv" 2 4,5 "mlp seminorm=$semi, $np ranks"
+    done
+done
+# The statistics: ranks, reductions and bytes; none of it for one process.
+if awk 'NR == 2 && $1 == 3 && $2 > 0 && $3 > 0 { f = 1 } END { exit !f }' "$tmp/stats3.tsv"; then
+    ok; else bad "comm-stats: $(cat "$tmp/stats3.tsv")"; fi
+
+# --- The other kinds trained by iterations, 1 against 2 ranks: the latent
+# ODE (the union of its batch's observation times and its noise draws are
+# the group's), its recurrent baseline, and the flow.
+"$bin/gen-data" spirals --count 64 --seed 41 --out "$tmp/spirals.tsv" > /dev/null 2>&1
+"$bin/gen-data" moons --points 1000 --seed 31 --out "$tmp/moons.tsv" > /dev/null 2>&1
+for run in "latent/latent.ini spirals 20 32" "latent/rnn.ini spirals 20 32" \
+           "cnf/cnf.ini moons 10 128"; do
+    set -- $run
+    name=$1
+    set -- --config "$stages/$1" --data "$tmp/$2.tsv" --set train.iterations=$3 \
+        --set train.batch_size=$4 --set train.threads=1 --set data.eval_every=5
+    expect 0 "$bin/train" "$@" --log "$tmp/k1.tsv" --model "$tmp/k1.ckpt"
+    expect 0 mpi 2 "$bin/train" "$@" --log "$tmp/k2.tsv" --model "$tmp/k2.ckpt"
+    close "$tmp/k1.ckpt" "$tmp/k2.ckpt" "$name, 2 ranks"
+    same_log "$tmp/k1.tsv" "$tmp/k2.tsv" 2,3 4,5 "$name, 2 ranks"
+done
+
+# --- ODE-Net (report 002's, 16 channels, 256 MNIST images, batch 64): 2 ranks.
+net="--config $stages/odenet/odenet.ini --data $mnist --set data.test_count=128
+     --set train.batch_size=64 --set train.threads=1 --set model.channels=16"
+# shellcheck disable=SC2086
+expect 0 "$bin/train" $net --set data.train_count=256 --set train.epochs=2 \
+    --log "$tmp/o1.tsv" --model "$tmp/o1.ckpt"
+# shellcheck disable=SC2086
+expect 0 mpi 2 "$bin/train" $net --set data.train_count=256 --set train.epochs=2 \
+    --log "$tmp/o2.tsv" --model "$tmp/o2.ckpt"
+close "$tmp/o1.ckpt" "$tmp/o2.ckpt" "odenet, 2 ranks"
+same_log "$tmp/o1.tsv" "$tmp/o2.tsv" 3,4,5,6 7,8 "odenet, 2 ranks"
+
+# --- A rank killed after the first of four epochs: the job fails, saying
+# which rank died, leaves only the resume file, and the rerun continues
+# from it to the uninterrupted run's parameters.
+long="--set data.train_count=1024 --set train.epochs=4"
+# shellcheck disable=SC2086
+expect 0 mpi 2 "$bin/train" $net $long --log "$tmp/u.tsv" --model "$tmp/u.ckpt"
+# shellcheck disable=SC2086
+( mpi 2 "$bin/train" $net $long --log "$tmp/k.tsv" --model "$tmp/k.ckpt" > "$tmp/k.out" 2>&1
+  echo $? > "$tmp/k.status" ) &
+waited=0
+while [ ! -e "$tmp/k.ckpt.resume" ] && [ $waited -lt 3000 ]; do sleep 0.1; waited=$((waited + 1)); done
+killed=0
+for p in $(pgrep -f "$tmp/k.ckpt"); do
+    if tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1; then
+        kill -9 "$p" && killed=1
+    fi
+done
+wait
+if [ $killed -eq 1 ] && [ "$(cat "$tmp/k.status")" -ne 0 ]; then ok; else
+    bad "killing rank 1: killed=$killed, exit $(cat "$tmp/k.status")"; cat "$tmp/k.out"; fi
+if grep -q 'rank 1 .*signal 9' "$tmp/k.out"; then ok; else bad "no word of the killed rank"; cat "$tmp/k.out"; fi
+if [ ! -e "$tmp/k.ckpt" ] && [ ! -e "$tmp/k.tsv" ] && [ -e "$tmp/k.ckpt.resume" ]; then ok; else
+    bad "an interrupted run wrote outputs, or no resume file"; ls "$tmp"; fi
+# shellcheck disable=SC2086
+expect 0 mpi 2 "$bin/train" $net $long --log "$tmp/k.tsv" --model "$tmp/k.ckpt"
+has 'resuming after epoch [123] from'
+close "$tmp/u.ckpt" "$tmp/k.ckpt" "resumed after a killed rank"
+same_log "$tmp/u.tsv" "$tmp/k.tsv" 3,4,5,6 7,8 "resumed after a killed rank"
+
+# --- What a group cannot share is refused before anything runs.
+"$bin/gen-data" sines --function sin --points 20 --noise 0 --seed 1 --format trajectory \
+    --out "$tmp/traj.tsv" > /dev/null 2>&1
+expect 1 mpi 2 "$bin/train" --config "$stages/sines/traj-p2.ini" --data "$tmp/traj.tsv" \
+    --log "$tmp/r.tsv" --model "$tmp/r.ckpt"
+has 'is one trajectory, a batch of one: it cannot be shared by 2 processes'
+set -- --data "$tmp/circles.tsv" --log "$tmp/r.tsv" --model "$tmp/r.ckpt"
+expect 1 mpi 2 "$bin/train" --config "$stages/circles/p2.ini" "$@" --set train.batch_size=1
+has 'a batch of 1 examples cannot be shared by 2 processes'
+expect 1 mpi 2 "$bin/train" --config "$stages/circles/p2.ini" "$@" \
+    --set train.iterations=2 --set train.lbfgs_iterations=3
+has 'L-BFGS fine-tuning runs in one process'
+# A batch of 64 over 255 points leaves a last batch of 63: fine; of 1
+# point over 3 ranks: refused.
+head -n 194 "$tmp/circles.tsv" > "$tmp/c193.tsv"
+expect 1 mpi 3 "$bin/train" --config "$stages/circles/p2.ini" --data "$tmp/c193.tsv" \
+    --log "$tmp/r.tsv" --model "$tmp/r.ckpt"
+has 'cannot be shared by 3 processes'
+if [ ! -e "$tmp/r.ckpt" ] && [ ! -e "$tmp/r.tsv" ]; then ok; else bad "a refused run wrote outputs"; fi
+
+# --- A solve that fails (too few steps allowed) fails on every rank with
+# the solver's message, and the job ends instead of hanging.
+expect 1 mpi 2 "$bin/train" --config "$stages/circles/p2.ini" "$@" --set ode.max_steps=2
+has 'forward solve diverged or failed'
+if [ ! -e "$tmp/r.ckpt" ] && [ ! -e "$tmp/r.tsv" ]; then ok; else bad "a failed run wrote outputs"; fi
+
+finish "mpi"
