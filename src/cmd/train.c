@@ -23,8 +23,13 @@
  * parallel (trainer.h): each takes a fixed share of every batch, the
  * shares' gradients are summed in rank order over MPI, and the result is
  * one process's up to the order of those sums.  Rank 0 alone prints
- * progress and writes the outputs; --comm-stats FILE makes it write the
- * reductions and bytes it sent (TSV: ranks reductions bytes_sent).  A
+ * progress and writes the outputs; --comm-stats FILE makes it write what
+ * its training steps exchanged, a TSV row under the header
+ *   ranks steps reductions short_reductions long_reductions long_values
+ *   bytes_sent reduction_seconds
+ * (short: up to SHORT_SUM values, gathered whole; long: summed by segment;
+ * bytes: what rank 0 handed to MPI; seconds: wall time inside the
+ * reductions, waiting for the others included).  A
  * process that fails ends the job (mpirun stops the others); a rerun
  * continues from the resume file of the last finished epoch. */
 #define _POSIX_C_SOURCE 200809L
@@ -108,6 +113,8 @@ static int launched_by_mpi(void)
 
 typedef struct {
     comm_t comm;
+    long short_calls, long_calls;
+    double long_values, seconds;
     double *recv; /* received terms */
     size_t recv_n;
     int *counts, *displs; /* (size) the segments of a long sum */
@@ -133,6 +140,7 @@ static void group_sum(void *ctx, double *x, size_t n)
 {
     mpi_group_t *g = ctx;
     int P = g->comm.size, me = g->comm.rank;
+    double t0 = MPI_Wtime();
     if (n <= SHORT_SUM) {
         double *all = recv_buffer(g, n * (size_t)P);
         MPI_Allgather(x, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, MPI_COMM_WORLD);
@@ -143,6 +151,8 @@ static void group_sum(void *ctx, double *x, size_t n)
             x[i] = acc;
         }
         g->comm.bytes += 8.0 * (double)n * (P - 1);
+        g->short_calls++;
+        g->seconds += MPI_Wtime() - t0;
         return;
     }
     for (int r = 0; r < P; r++) {
@@ -169,14 +179,20 @@ static void group_sum(void *ctx, double *x, size_t n)
     MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->counts, g->displs, MPI_DOUBLE,
                    MPI_COMM_WORLD);
     g->comm.bytes += 8.0 * ((double)(n - (size_t)mine) + (double)mine * (P - 1));
+    g->long_calls++;
+    g->long_values += (double)n;
+    g->seconds += MPI_Wtime() - t0;
 }
 
 /* The maximum is exact: MPI's own reduction gives every member the same. */
 static void group_max(void *ctx, double *x, size_t n)
 {
     mpi_group_t *g = ctx;
+    double t0 = MPI_Wtime();
     MPI_Allreduce(MPI_IN_PLACE, x, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     g->comm.bytes += 8.0 * (double)n;
+    g->short_calls++;
+    g->seconds += MPI_Wtime() - t0;
 }
 
 static void group_init(mpi_group_t *g, int *argc, char ***argv)
@@ -380,9 +396,13 @@ int main(int argc, char **argv)
         atomic_file_t af;
         if (atomic_open(&af, stats_path, &e) != 0)
             die("%s", e.msg);
-        fprintf(af.fp, "ranks\treductions\tbytes_sent\n%d\t%ld\t%.0f\n",
-                in_group ? group.comm.size : 1, in_group ? group.comm.calls : 0L,
-                in_group ? group.comm.bytes : 0.0);
+        const mpi_group_t *g = in_group ? &group : NULL;
+        fprintf(af.fp, "ranks\tsteps\treductions\tshort_reductions\tlong_reductions\t"
+                       "long_values\tbytes_sent\treduction_seconds\n"
+                       "%d\t%ld\t%ld\t%ld\t%ld\t%.0f\t%.0f\t%.6f\n",
+                g ? g->comm.size : 1, g ? g->comm.steps : 0L, g ? g->comm.calls : 0L,
+                g ? g->short_calls : 0L, g ? g->long_calls : 0L, g ? g->long_values : 0.0,
+                g ? g->comm.bytes : 0.0, g ? g->seconds : 0.0);
         if (atomic_commit(&af, &e) != 0)
             die("%s", e.msg);
     }

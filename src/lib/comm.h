@@ -27,10 +27,11 @@ typedef struct comm {
      * training step, whose batch the members share, and clears it for
      * scoring, which every member does on whole chunks of its own. */
     int coupled;
-    /* Counters: reductions made (by the wrappers below), and the bytes
-     * this member handed to the transport for them (by the implementation,
-     * which knows its pattern). */
-    long calls;
+    /* Counters: training steps shared (by the trainer), reductions made
+     * (by the wrappers below), and the bytes this member handed to the
+     * transport for them (by the implementation, which knows its
+     * pattern). */
+    long steps, calls;
     double bytes;
 } comm_t;
 

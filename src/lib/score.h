@@ -29,4 +29,14 @@ typedef struct {
 int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int chunk,
                   double *grad, double *outputs, score_t *s, err_t *e);
 
+/* score_dataset without a gradient or outputs, its chunks dealt out over
+ * a group (comm.h; NULL or one member: score_dataset): member r runs chunks
+ * r, r + N, r + 2N, ... on its own, then the group sums every chunk's
+ * terms.  Each chunk's come from one member and the others add zeros, so
+ * the sums are exact and every member gets one process's score, bit for
+ * bit.  Collective: every member calls it with the same arguments.  Not
+ * for a trajectory (one batch). */
+int score_dataset_shared(kind_model_t *m, const double *params, const dataset_t *d, int chunk,
+                         comm_t *comm, score_t *s, err_t *e);
+
 #endif

@@ -102,6 +102,7 @@ static int step_run(run_t *r, const batch_t *bt, model_result_t *res, err_t *e)
     if (!comm_parallel(r->comm))
         return kind_model_run(&r->model, r->params, bt, r->grad, res, e);
     r->comm->coupled = 1;
+    r->comm->steps++;
     int status = kind_model_run(&r->model, r->params, bt, r->grad, res, e);
     r->comm->coupled = 0;
     if (status != 0)
@@ -164,7 +165,7 @@ static int metrics(run_t *r, double batch_loss, double batch_acc, double batch_m
     }
     score_t s;
     if (r->test->count > 0) {
-        if (score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &s, e) != 0)
+        if (score_dataset_shared(&r->model, r->params, r->test, r->chunk, r->comm, &s, e) != 0)
             return -1;
         double accuracy = (double)s.correct / r->test->count;
         if (!seq_mse)
@@ -175,7 +176,7 @@ static int metrics(run_t *r, double batch_loss, double batch_acc, double batch_m
         v->test_accuracy = classify ? accuracy : s.mse;
     }
     if (r->rc->eval_train) {
-        if (score_dataset(&r->model, r->params, r->train, r->chunk, NULL, NULL, &s, e) != 0)
+        if (score_dataset_shared(&r->model, r->params, r->train, r->chunk, r->comm, &s, e) != 0)
             return -1;
         v->train_loss = s.loss;
         v->train_accuracy = classify ? (double)s.correct / r->train->count : s.mse;
@@ -305,7 +306,7 @@ static int summary_iterations(run_t *r, summary_t *sum, err_t *e)
 {
     score_t final;
     err_t se = {{0}};
-    if (score_dataset(&r->model, r->params, r->train, r->chunk, NULL, NULL, &final, &se) != 0)
+    if (score_dataset_shared(&r->model, r->params, r->train, r->chunk, r->comm, &final, &se) != 0)
         return err_set(e, "%s: final evaluation: %s", r->o->config_name, se.msg);
     const char *p = r->o->prefix;
     summary_add_prefixed(sum, p, "iterations", "%ld", r->n_rows);
@@ -497,7 +498,7 @@ static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
         st->epoch_seconds = monotonic_seconds() - t_epoch;
         st->nfe_f_mean = (double)nfe_f / steps;
         st->nfe_b_mean = (double)nfe_b / steps;
-        if (score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &st->test, e) != 0)
+        if (score_dataset_shared(&r->model, r->params, r->test, r->chunk, r->comm, &st->test, e) != 0)
             return -1;
         double test_accuracy = (double)st->test.correct / r->test->count;
         fprintf(r->rows, "%ld\t%ld\t%.6f\t%.5f\t%.6f\t%.5f\t%.2f\t%.2f\t%.2f\n", epoch,
@@ -518,7 +519,7 @@ static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
     }
     /* Resumed after the last epoch: the summary still needs the test score. */
     if (start >= rc->epochs &&
-        score_dataset(&r->model, r->params, r->test, r->chunk, NULL, NULL, &st->test, e) != 0)
+        score_dataset_shared(&r->model, r->params, r->test, r->chunk, r->comm, &st->test, e) != 0)
         return -1;
     return 0;
 }
@@ -629,15 +630,16 @@ static int run_training(run_t *r, err_t *e)
 
     summary_t sum;
     summary_init(&sum);
-    if (status == 0 && !r->writer) {
-        free(config_text);
-        return 0;
-    }
     if (status == 0 && o->summary_path) {
         if (by_epochs)
             summary_epochs(r, &st, &sum);
-        else
+        else /* scores the training set: every member takes part */
             status = summary_iterations(r, &sum, e);
+    }
+    if (status == 0 && !r->writer) {
+        summary_free(&sum);
+        free(config_text);
+        return 0;
     }
     if (status == 0) {
         atomic_file_t log;
