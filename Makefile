@@ -20,6 +20,17 @@ endif
 
 BUILD := build
 BIN := $(BUILD)/bin
+# MPIRUN: a launcher for the heavy stages' training (the ODE-Net and the
+# ResNet, the flow, report 000's MNIST runs, the latent ODE), which then runs
+# data parallel in the launched processes (src/lib/trainer.h), e.g.
+#   make MPIRUN='mpirun -np 4 --hostfile hosts'     or, under Slurm,  MPIRUN=srun
+# A group's result is one process's up to the order of the sums of its
+# gradients: in double, within 1e-12 (tests/mpi.sh).  In float32 (the
+# ODE-Net's convolutions) such a change of order moves a run by more than
+# rounding, so MPIRUN is a setting of the heavy stages (GROUP_SETTING, set
+# after the settings machinery below): changing it retrains them.
+MPIRUN ?=
+TRAIN_GROUP = $(MPIRUN) $(BIN)/train
 # STUDY: the root of everything a study writes (its data, figures, generated
 # LaTeX and PDF), so that a study elsewhere never touches or stale-masks the
 # main report.  The main report's root is the top directory.  RUN_SET adds
@@ -53,6 +64,8 @@ comma := ,
 streq = $(and $(findstring x$(1),x$(2)),$(findstring x$(2),x$(1)))
 setting = $(if $(and $(wildcard $(SETTINGS)/$(1)),$(call streq,$(file <$(SETTINGS)/$(1)),$(strip $(2)))),,\
   $(file >$(SETTINGS)/$(1),$(strip $(2))))$(SETTINGS)/$(1)
+
+GROUP_SETTING := $(call setting,mpirun,$(MPIRUN))
 
 # Non-empty under make -n or -q.
 DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
@@ -201,7 +214,7 @@ FIGURES += $(FIG)/$(1).pdf $(FIG)/$(1).png
 endef
 
 # Stages, in a fixed order (later stages may use earlier ones' variables).
-STAGES := mnist sines circles mnist-anode odenet cnf latent
+STAGES := mnist sines circles mnist-anode odenet cnf latent scaling
 include $(foreach s,$(STAGES),stages/$(s)/stage.mk)
 
 # ---------------------------------------------------------------- verdicts

@@ -8,7 +8,7 @@
 #   tests/mpi.sh BINDIR TESTBINDIR MNIST_DIR
 #
 # Tolerances: the parameters at the end, max |a - b| / max |a| <= 1e-12
-# (measured: about 1e-14 after 30 MLP iterations, 2e-16 after 8 ODE-Net
+# (measured: about 1e-14 after 30 MLP iterations, 5e-15 after 8 ODE-Net
 # steps); the logs print 10 significant digits, so their losses are
 # compared to 1e-9 relative; their NFE columns (every rank takes the steps
 # one process takes) must be equal.
@@ -83,22 +83,30 @@ for run in "latent/latent.ini spirals 20 32" "latent/rnn.ini spirals 20 32" \
     same_log "$tmp/k1.tsv" "$tmp/k2.tsv" 2,3 4,5 "$name, 2 ranks"
 done
 
-# --- ODE-Net (report 002's, 16 channels, 256 MNIST images, batch 64): 2 ranks.
+# --- ODE-Net (report 002's, in double, 32 channels, 256 MNIST images, batch
+# 64): 2 ranks.  Adam's eps is 1e-4 here, not 1e-8: the biases of the
+# convolutions that GroupNorm follows have a gradient of exactly zero but
+# for rounding, and with eps = 1e-8 Adam turns that noise into steps of
+# up to lr, so those 32 biases (and only they) end 1.6e-10 apart after 8
+# steps (measured) while the loss cannot see them.  In float32 (the INI's
+# precision) any change of summation order moves the run by more than
+# rounding; it is not tested against 1e-12.
 net="--config $stages/odenet/odenet.ini --data $mnist --set data.test_count=128
-     --set train.batch_size=64 --set train.threads=1 --set model.channels=16"
+     --set train.batch_size=64 --set train.threads=1 --set model.precision=double
+     --set model.conv_backend=ours --set train.eps=1e-4"
 # shellcheck disable=SC2086
-expect 0 "$bin/train" $net --set data.train_count=256 --set train.epochs=2 \
-    --log "$tmp/o1.tsv" --model "$tmp/o1.ckpt"
+expect 0 "$bin/train" $net --set model.channels=32 --set data.train_count=256 \
+    --set train.epochs=2 --log "$tmp/o1.tsv" --model "$tmp/o1.ckpt"
 # shellcheck disable=SC2086
-expect 0 mpi 2 "$bin/train" $net --set data.train_count=256 --set train.epochs=2 \
-    --log "$tmp/o2.tsv" --model "$tmp/o2.ckpt"
+expect 0 mpi 2 "$bin/train" $net --set model.channels=32 --set data.train_count=256 \
+    --set train.epochs=2 --log "$tmp/o2.tsv" --model "$tmp/o2.ckpt"
 close "$tmp/o1.ckpt" "$tmp/o2.ckpt" "odenet, 2 ranks"
 same_log "$tmp/o1.tsv" "$tmp/o2.tsv" 3,4,5,6 7,8 "odenet, 2 ranks"
 
 # --- A rank killed after the first of four epochs: the job fails, saying
 # which rank died, leaves only the resume file, and the rerun continues
 # from it to the uninterrupted run's parameters.
-long="--set data.train_count=1024 --set train.epochs=4"
+long="--set model.channels=16 --set data.train_count=1024 --set train.epochs=4"
 # shellcheck disable=SC2086
 expect 0 mpi 2 "$bin/train" $net $long --log "$tmp/u.tsv" --model "$tmp/u.ckpt"
 # shellcheck disable=SC2086

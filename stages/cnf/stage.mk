@@ -47,8 +47,9 @@ $(CNF_DIR)/exact-grid.tsv: $(call code,gen-data,tools) $(call setting,cnf-exact-
 # field's parallel loops (the Makefile's OMP_WAIT_POLICY=PASSIVE): spinning
 # was 15% faster alone but several times slower beside another job.
 $(CNF_DIR)/model.ckpt $(CNF_DIR)/log.tsv $(CNF_DIR)/train-summary.tsv &: stages/cnf/cnf.ini \
-    $(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv $(call setting,cnf-run,$(CNF_RUN_SET)) $(call code,train,cnf)
-	$(BIN)/train --config $< --data $(CNF_DIR)/train.tsv --test $(CNF_DIR)/test.tsv $(CNF_RUN_SET) \
+    $(CNF_DIR)/train.tsv $(CNF_DIR)/test.tsv $(call setting,cnf-run,$(CNF_RUN_SET)) $(GROUP_SETTING) \
+    $(call code,train,cnf)
+	$(TRAIN_GROUP) --config $< --data $(CNF_DIR)/train.tsv --test $(CNF_DIR)/test.tsv $(CNF_RUN_SET) \
 	  --log $(CNF_DIR)/log.tsv --model $(CNF_DIR)/model.ckpt --summary $(CNF_DIR)/train-summary.tsv \
 	  --prefix cnf
 

@@ -47,8 +47,8 @@ $(LATENT_DIR)/train.tsv $(LATENT_DIR)/test.tsv: $(LATENT_DIR)/%.tsv: $(call code
 
 $(LATENT_DIR)/model.ckpt $(LATENT_DIR)/log.tsv $(LATENT_DIR)/train-summary.tsv &: stages/latent/latent.ini \
     $(LATENT_DIR)/train.tsv $(LATENT_DIR)/test.tsv $(call setting,latent-run,$(LATENT_RUN_SET)) \
-    $(call code,train,latent)
-	$(BIN)/train --config $< --data $(LATENT_DIR)/train.tsv --test $(LATENT_DIR)/test.tsv $(LATENT_RUN_SET) \
+    $(GROUP_SETTING) $(call code,train,latent)
+	$(TRAIN_GROUP) --config $< --data $(LATENT_DIR)/train.tsv --test $(LATENT_DIR)/test.tsv $(LATENT_RUN_SET) \
 	  --log $(LATENT_DIR)/log.tsv --model $(LATENT_DIR)/model.ckpt --summary $(LATENT_DIR)/train-summary.tsv \
 	  --prefix latent
 

@@ -23,9 +23,9 @@ MA_SEEDS := $(shell seq 1 $(MNIST_SEEDS))
 # MNIST contents by MNIST_STAMP.
 $(MA_DIR)/%/log.tsv $(MA_DIR)/%/model.ckpt: \
     stages/mnist-anode/$$(firstword $$(subst /, ,$$*)).ini $(MNIST_STAMP) \
-    $(call setting,mnist-anode-run,$(RUN_SET)) $(call code,train,mlp)
+    $(call setting,mnist-anode-run,$(RUN_SET)) $(GROUP_SETTING) $(call code,train,mlp)
 	@mkdir -p $(@D)
-	$(BIN)/train --config $< --data $(MNIST_DIR) \
+	$(TRAIN_GROUP) --config $< --data $(MNIST_DIR) \
 	  --set train.seed=$(patsubst s%,%,$(notdir $*)) $(RUN_SET) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt
 

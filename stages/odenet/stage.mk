@@ -16,9 +16,9 @@ ON_SET_full :=
 
 ON_RUN_SET := $(ON_SET_$(PROFILE)) $(RUN_SET)
 $(ON_DIR)/%/log.tsv $(ON_DIR)/%/model.ckpt $(ON_DIR)/%/train.tsv: stages/odenet/%.ini \
-    $(MNIST_STAMP) $(call setting,odenet-run,$(ON_RUN_SET)) $(call code,train,conv)
+    $(MNIST_STAMP) $(call setting,odenet-run,$(ON_RUN_SET)) $(GROUP_SETTING) $(call code,train,conv)
 	@mkdir -p $(@D)
-	$(BIN)/train --config $< --data $(MNIST_DIR) $(ON_RUN_SET) \
+	$(TRAIN_GROUP) --config $< --data $(MNIST_DIR) $(ON_RUN_SET) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt --summary $(@D)/train.tsv --prefix $*
 
 ON_SUMMARIES := $(foreach r,$(ON_RUNS),$(ON_DIR)/$(r)/train.tsv)
