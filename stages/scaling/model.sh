@@ -81,4 +81,8 @@ END {
     printf "scaling_comm_ethernet_sixtyfour\t%.3f\n", comm(64, ea, eb) > f
     printf "scaling_comm_infiniband_sixtyfour\t%.3f\n", comm(64, ia, ib) > f
     printf "scaling_compute_sixtyfour\t%.3f\n", compute(64) > f
+    printf "scaling_ethernet_latency\t%g\n", ea * 1e6 > f
+    printf "scaling_ethernet_bandwidth\t%g\n", eb / 1e9 > f
+    printf "scaling_infiniband_latency\t%g\n", ia * 1e6 > f
+    printf "scaling_infiniband_bandwidth\t%g\n", ib / 1e9 > f
 }' "$measured"
