@@ -152,6 +152,32 @@ expect 1 mpi 3 "$bin/train" --config "$stages/circles/p2.ini" --data "$tmp/c193.
 has 'cannot be shared by 3 processes'
 if [ ! -e "$tmp/r.ckpt" ] && [ ! -e "$tmp/r.tsv" ]; then ok; else bad "a refused run wrote outputs"; fi
 
+# --- Processes that do not see the same data (as on nodes without a shared
+# file system; here two programs under one mpirun, each with its own file)
+# are refused on every rank, and so is a resume file only rank 0 has.
+head -n 200 "$tmp/circles.tsv" > "$tmp/c199.tsv"
+sed -n '1p;3,201p' "$tmp/circles.tsv" > "$tmp/c199b.tsv"
+timeout 300 mpirun --oversubscribe -np 1 "$bin/train" --config "$stages/circles/p2.ini" \
+    --data "$tmp/c199.tsv" --log "$tmp/r.tsv" --model "$tmp/r.ckpt" : \
+    -np 1 "$bin/train" --config "$stages/circles/p2.ini" --data "$tmp/c199b.tsv" \
+    --log "$tmp/r.tsv" --model "$tmp/r.ckpt" > "$tmp/out" 2>&1
+if [ $? -ne 0 ]; then ok; else bad "ranks on different data trained"; fi
+has 'the 2 processes do not start from the same training or test data'
+mkdir -p "$tmp/elsewhere"
+# shellcheck disable=SC2086
+( mpi 2 "$bin/train" $net $long --log "$tmp/s.tsv" --model "$tmp/s.ckpt" \
+      --stop-after-epoch 1 > /dev/null 2>&1 )
+cp "$tmp/s.ckpt.resume" "$tmp/elsewhere/s.ckpt.resume"
+rm "$tmp/s.ckpt.resume"
+# shellcheck disable=SC2086
+timeout 300 mpirun --oversubscribe -np 1 "$bin/train" $net $long --log "$tmp/elsewhere/s.tsv" \
+    --model "$tmp/elsewhere/s.ckpt" : -np 1 "$bin/train" $net $long --log "$tmp/s.tsv" \
+    --model "$tmp/s.ckpt" > "$tmp/out" 2>&1
+if [ $? -ne 0 ]; then ok; else bad "ranks with different resume files trained"; fi
+has 'do not start from the same'
+if [ ! -e "$tmp/s.ckpt" ] && [ ! -e "$tmp/elsewhere/s.ckpt" ]; then ok; else
+    bad "a refused group wrote a model"; fi
+
 # --- A solve that fails (too few steps allowed) fails on every rank with
 # the solver's message, and the job ends instead of hanging.
 expect 1 mpi 2 "$bin/train" --config "$stages/circles/p2.ini" "$@" --set ode.max_steps=2

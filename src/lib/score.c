@@ -9,6 +9,22 @@ int dataset_examples(const dataset_t *d)
     return d->kind == DATA_SEQUENCES ? d->n_sequences : d->count;
 }
 
+/* Examples [first, first + nb) of d as a batch; a set of sequences names
+ * them by index (seqs: 0 .. count - 1), anything else points into d. */
+static batch_t chunk_batch(const dataset_t *d, const int *seqs, int first, int nb)
+{
+    batch_t b = {.B = nb, .K = 1};
+    if (d->kind == DATA_SEQUENCES) {
+        b.seqs = seqs + first;
+        b.data = d;
+    } else {
+        b.x = d->x ? d->x + (size_t)first * d->n_features : NULL;
+        b.labels = d->labels ? d->labels + first : NULL;
+        b.targets = d->y ? d->y + (size_t)first * d->n_targets : NULL;
+    }
+    return b;
+}
+
 int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int chunk,
                   double *grad, double *outputs, score_t *s, err_t *e)
 {
@@ -49,15 +65,7 @@ int score_dataset(kind_model_t *m, const double *params, const dataset_t *d, int
     long sq_count = 0;
     for (int first = 0; first < count; first += chunk) {
         int nb = count - first < chunk ? count - first : chunk;
-        batch_t b = {.B = nb, .K = 1};
-        if (sequences) {
-            b.seqs = seqs + first;
-            b.data = d;
-        } else {
-            b.x = d->x ? d->x + (size_t)first * d->n_features : NULL;
-            b.labels = d->labels ? d->labels + first : NULL;
-            b.targets = d->y ? d->y + (size_t)first * d->n_targets : NULL;
-        }
+        batch_t b = chunk_batch(d, seqs, first, nb);
         if (kind_model_run(m, params, &b, chunk_grad, &res, e) != 0) {
             free(chunk_grad);
             free(seqs);
@@ -122,15 +130,7 @@ int score_dataset_shared(kind_model_t *m, const double *params, const dataset_t 
     }
     for (int c = comm->rank; c < chunks; c += comm->size) {
         int first = c * chunk, nb = count - first < chunk ? count - first : chunk;
-        batch_t b = {.B = nb, .K = 1};
-        if (sequences) {
-            b.seqs = seqs + first;
-            b.data = d;
-        } else {
-            b.x = d->x ? d->x + (size_t)first * d->n_features : NULL;
-            b.labels = d->labels ? d->labels + first : NULL;
-            b.targets = d->y ? d->y + (size_t)first * d->n_targets : NULL;
-        }
+        batch_t b = chunk_batch(d, seqs, first, nb);
         model_result_t res;
         if (kind_model_run(m, params, &b, NULL, &res, e) != 0) {
             free(terms);

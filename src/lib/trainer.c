@@ -366,6 +366,41 @@ static uint64_t run_data_fingerprint(const run_t *r)
     return data_fingerprint(h, r->test);
 }
 
+/* A group must start from one state: every member's training and test
+ * data, configuration, parameters with the optimiser's state, and epoch
+ * to start from are compared (as 52-bit digests, through the group's
+ * maximum of each and of its negation), and a difference is refused on
+ * every member alike.  It catches nodes that do not see the same files: a
+ * resume file or a dataset only some of them have. */
+static int group_check_start(run_t *r, const optimizer_t *opt, const char *config_text,
+                             long start, err_t *e)
+{
+    if (!comm_parallel(r->comm))
+        return 0;
+    size_t np = r->model.n_params;
+    uint64_t state = fnv1a(0xcbf29ce484222325ULL, r->params, np * sizeof *r->params);
+    state = fnv1a(state, opt->m, np * sizeof *opt->m);
+    state = fnv1a(state, opt->v, np * sizeof *opt->v);
+    state = fnv1a(state, &opt->step, sizeof opt->step);
+    uint64_t digest[4] = {run_data_fingerprint(r),
+                          fnv1a(0xcbf29ce484222325ULL, config_text, strlen(config_text)), state,
+                          (uint64_t)start};
+    static const char *const what[4] = {"training or test data", "configuration",
+                                        "parameters or optimiser state", "epoch to resume from"};
+    double v[8];
+    for (int k = 0; k < 4; k++) {
+        v[2 * k] = (double)(digest[k] >> 12);
+        v[2 * k + 1] = -v[2 * k];
+    }
+    comm_max(r->comm, v, 8);
+    for (int k = 0; k < 4; k++)
+        if (v[2 * k] != -v[2 * k + 1])
+            return err_set(e, "%s: the %d processes do not start from the same %s (does every "
+                              "node see the same files?)",
+                           r->o->config_name, r->comm->size, what[k]);
+    return 0;
+}
+
 /* Resume state: params, Adam moments, the generator, the epoch, the
  * fingerprint of the training and test data, and the log rows so far,
  * stored as a checkpoint whose text is
@@ -462,6 +497,8 @@ static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
     int steps = (d->count + r->B - 1) / r->B;
     st->steps = steps;
     long start = load_resume(r, resume_path, config_text, opt);
+    if (group_check_start(r, opt, config_text, start, e) != 0)
+        return -1;
     err_t se = {{0}};
     for (long epoch = start + 1; epoch <= rc->epochs; epoch++) {
         /* Reset, then shuffled with the run's generator; the generator state
@@ -624,7 +661,8 @@ static int run_training(run_t *r, err_t *e)
     snprintf(resume_path, sizeof resume_path, "%s.resume", o->model_path);
     epoch_stats_t st = {0};
     int status = by_epochs ? train_epochs(r, &opt, config_text, resume_path, &st, e)
-                           : train_iterations(r, &opt, e);
+                 : group_check_start(r, &opt, config_text, 0, e) != 0 ? -1
+                                                                      : train_iterations(r, &opt, e);
     optimizer_free(&opt);
     fflush(r->rows);
 
