@@ -37,12 +37,15 @@
  * loss terms are summed over the group in rank order, and every member
  * takes the same optimiser step.  During a step the ODE solves are coupled
  * (ode.h: the group's error norms, so every member takes the same steps as
- * one process would on the whole batch); scoring is not (every member
- * scores whole sets, chunk by chunk, as one process does).  The result is
- * one process's up to the order of those sums.  Only member 0 writes the
- * log, the checkpoint, the summary and the resume file; every member reads
- * the resume file.  Refused in a group: a trajectory (a batch of one),
- * L-BFGS fine-tuning, and a batch of fewer examples than members. */
+ * one process would on the whole batch); scoring is not: the chunks a
+ * process would score are dealt out over the members, each solved alone,
+ * and their terms summed exactly (score.h's score_dataset_shared).  The
+ * result is one process's up to the order of the gradients' sums.  Only
+ * member 0 writes the log, the checkpoint, the summary and the resume
+ * file; every member reads the resume file, and the members must start
+ * from the same data, config, parameters and epoch (checked).  Refused in
+ * a group: a trajectory (a batch of one), L-BFGS fine-tuning, and a batch
+ * of fewer examples than members. */
 #ifndef NODE_TRAINER_H
 #define NODE_TRAINER_H
 
