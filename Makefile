@@ -43,11 +43,29 @@ endif
 STUDY ?= .
 ROOT := $(if $(filter . ./,$(STUDY)),,$(patsubst %/,%,$(STUDY))/)
 RUN_SET ?=
+# SEED_BASE=K shifts every seed of the study by K: each generated dataset's
+# (gen-data --seed), each training run's (train --seed-offset, added to the
+# seed its INI file sets) and the MNIST runs' per-run seeds.  With another
+# STUDY it makes an independent replication of the whole report:
+#   make PROFILE=quick STUDY=/tmp/rep SEED_BASE=100 paper
+SEED_BASE ?= 0
+ifneq ($(words $(SEED_BASE)),1)
+$(error SEED_BASE must be one non-negative integer, not '$(SEED_BASE)')
+endif
+ifneq ($(shell echo '$(SEED_BASE)' | grep -E -x '[0-9]{1,9}'),$(SEED_BASE))
+$(error SEED_BASE must be a non-negative integer of at most 9 digits, not '$(SEED_BASE)')
+endif
+SEED_ARGS := $(if $(filter-out 0,$(SEED_BASE)),--seed-offset $(SEED_BASE))
+# The arguments every training run gets from the command line.
+RUN_ARGS := $(strip $(RUN_SET) $(SEED_ARGS))
+# $(call seed,S): generator seed S shifted by SEED_BASE.
+seed = $(if $(filter-out 0,$(SEED_BASE)),$(shell expr $(1) + $(SEED_BASE)),$(1))
 DATA := $(ROOT)data/$(PROFILE)
 FIG := $(ROOT)figures/$(PROFILE)
 GEN := $(ROOT)paper/gen/$(PROFILE)
 PAPER_PDF := $(ROOT)paper/paper-$(PROFILE).pdf
-PAPER_BUILD := $(if $(ROOT),$(ROOT)build/paper/$(PROFILE),$(BUILD)/paper/$(PROFILE))
+STUDY_BUILD := $(if $(ROOT),$(ROOT)build,$(BUILD))
+PAPER_BUILD := $(STUDY_BUILD)/paper/$(PROFILE)
 MNIST_DIR ?= data/mnist
 
 # ---------------------------------------------------------------- settings
@@ -104,6 +122,9 @@ DEP_LIBS = $(shell pkg-config --libs openblas inih zlib) -llbfgs \
 # the library itself never calls MPI).
 MPI_CFLAGS = $(shell pkg-config --cflags ompi-c)
 MPI_LIBS = $(shell pkg-config --libs ompi-c)
+# GSL, for judge alone (t quantiles of the verdicts' 95 % intervals).
+GSL_CFLAGS = $(shell pkg-config --cflags gsl)
+GSL_LIBS = $(shell pkg-config --libs gsl)
 # OpenMP shares the loops around the convolutions' gemms among the threads.
 OPENMP := -fopenmp
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(OPENMP) -Isrc/lib $(DEP_CFLAGS)
@@ -134,6 +155,8 @@ $(BUILD)/obj/lib/nvec_fast.o: ALL_CFLAGS += -ftree-vectorize
 $(BUILD)/obj/lib/conv.o: ALL_CFLAGS += -ftree-vectorize
 $(BUILD)/obj/cmd/train.o: ALL_CFLAGS += $(MPI_CFLAGS)
 $(BIN)/train: CMD_LIBS = $(MPI_LIBS)
+$(BUILD)/obj/cmd/judge.o: ALL_CFLAGS += $(GSL_CFLAGS)
+$(BIN)/judge: CMD_LIBS = $(GSL_LIBS)
 
 $(BUILD)/libnodeode.a: $(LIB_OBJ)
 	@rm -f $@
@@ -172,10 +195,12 @@ KINDS := mlp conv cnf latent rnn
 KIND_OWN_tools := moons
 code = $(BUILD)/stamps/$(1)-$(2).sha256
 kind_objs = $(filter-out $(patsubst %,$(BUILD)/obj/lib/%.o,$(filter-out $(KIND_OWN_$(1)),$(KIND_OWN_ALL))),$(LIB_OBJ))
+# (The temporary file is per process: a seed replica's sub-make may run the
+# same recipe at the same time.)
 define code_stamp
 $(call code,$(1),$(2)): $(BUILD)/obj/cmd/$(subst -,_,$(1)).o $(call kind_objs,$(2)) | $(BIN)/$(1)
 	+@mkdir -p $$(@D)
-	+@cat $$(filter %.o,$$^) | sha256sum > $$@.tmp && $$(call write_if_changed,$$@.tmp,$$@)
+	+@cat $$(filter %.o,$$^) | sha256sum > $$@.$$$$$$$$.tmp && $$(call write_if_changed,$$@.$$$$$$$$.tmp,$$@)
 endef
 $(foreach c,train eval features,$(foreach k,$(KINDS),$(eval $(call code_stamp,$(c),$(k)))))
 $(foreach c,gen-data tex-macros judge,$(eval $(call code_stamp,$(c),tools)))
@@ -217,25 +242,143 @@ endef
 STAGES := mnist sines circles mnist-anode odenet cnf latent scaling
 include $(foreach s,$(STAGES),stages/$(s)/stage.mk)
 
+# ---------------------------------------------------------------- seed replicas
+# A claim about trained models is judged over independent runs (README,
+# Verdicts).  A stage listed below is run SEEDS_STAGE_PROFILE times:
+# replica 1 is the stage itself (its figures and numbers), replica K > 1
+# the same stage built as a study of its own under $(DATA)/replica-K by a
+# sub-make with every seed shifted by a further $(REPLICA_STRIDE) (K - 1),
+# datasets included, so that a claim about a method is not a claim about one
+# draw of its data.  The sub-make is always asked (FORCE) but rewrites a
+# replica's merged summaries only when they change, so an unchanged replica
+# reruns nothing downstream.  Each stage's replicas are pooled by
+# src/scripts/pool.sh into STAGE/seeds.tsv (key, then its N values), which
+# `judge` reads.  The MNIST stage has its seeds inside (MNIST_SEEDS).
+# How many, and why (README, Verdicts, measured spreads):
+#   sines, circles, latent: 5 in paper (the issue's floor; runs take seconds);
+#   cnf: 3 in paper (9 min a run); odenet: 1 in paper (an hour a run: its
+#   comparisons say "one run"), 3 in full; quick: 3 for the toy stages so
+#   that the held verdicts' intervals exist, 1 for cnf and odenet.
+# SEEDS=N overrides every stage's count (SEEDS=1: one run each, no interval).
+REPLICA_STRIDE := 1000
+SEEDED_STAGES := sines circles cnf latent odenet
+SEEDS_sines_quick := 3
+SEEDS_sines_paper := 5
+SEEDS_sines_full := 5
+SEEDS_circles_quick := 3
+SEEDS_circles_paper := 5
+SEEDS_circles_full := 5
+SEEDS_latent_quick := 3
+SEEDS_latent_paper := 5
+SEEDS_latent_full := 5
+SEEDS_cnf_quick := 1
+SEEDS_cnf_paper := 3
+SEEDS_cnf_full := 3
+SEEDS_odenet_quick := 1
+SEEDS_odenet_paper := 1
+SEEDS_odenet_full := 3
+SEEDS ?=
+ifneq ($(SEEDS),)
+ifneq ($(shell echo '$(SEEDS)' | grep -E -x '[1-9][0-9]?'),$(SEEDS))
+$(error SEEDS must be an integer from 1 to 99, not '$(SEEDS)')
+endif
+endif
+seeds_of = $(if $(SEEDS),$(SEEDS),$(SEEDS_$(1)_$(PROFILE)))
+replica_ids = $(wordlist 2,$(call seeds_of,$(1)),1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 \
+  $(shell seq 21 99))
+replica_merged = $(foreach k,$(call replica_ids,$(1)),$(DATA)/replica-$(k)/data/$(PROFILE)/$(1)/merged.tsv)
+SAMPLES :=
+
+# $(call seeded_stage,STAGE,SUMMARIES)
+define seeded_stage
+$(DATA)/$(1)/merged.tsv: $(2)
+	cat $(2) > $$@.tmp && mv $$@.tmp $$@
+$(DATA)/replica-%/data/$(PROFILE)/$(1)/merged.tsv: FORCE | $(BIN)/gen-data $(BIN)/train $(BIN)/eval $(BIN)/features
+	+$$(MAKE) --no-print-directory STUDY=$(DATA)/replica-$$* SEEDS=1 \
+	  SEED_BASE=$$$$(( $(SEED_BASE) + $(REPLICA_STRIDE) * ($$* - 1) )) $$@
+$(DATA)/$(1)/seeds.tsv: src/scripts/pool.sh $(DATA)/$(1)/merged.tsv $(call replica_merged,$(1)) \
+    $(call setting,seeds-$(1),$(call seeds_of,$(1)))
+	src/scripts/pool.sh $$@ $(DATA)/$(1)/merged.tsv $(call replica_merged,$(1))
+SAMPLES += $(DATA)/$(1)/seeds.tsv
+endef
+$(eval $(call seeded_stage,sines,$(SINES_SUMMARIES)))
+$(eval $(call seeded_stage,circles,$(CIRCLES_SUMMARIES)))
+$(eval $(call seeded_stage,cnf,$(CNF_SUMMARIES)))
+$(eval $(call seeded_stage,latent,$(LATENT_SUMMARIES)))
+$(eval $(call seeded_stage,odenet,$(ON_SUMMARIES)))
+
+.PHONY: samples
+samples: $(SAMPLES)  ## every judged stage's results pooled over its seed replicas (STAGE/seeds.tsv)
+
 # ---------------------------------------------------------------- verdicts
 # Every claim of the reports, one per line in stages/STAGE/report-claims.tsv,
-# judged from this profile's summaries by `judge`: the paper's verdict table
-# and conclusion, and data/PROFILE/verdicts.tsv.  `make verify` then checks
-# the verdicts listed in tests/expected/verdicts-PROFILE.tsv (those stable
-# across seeds): a verdict that changes fails it.
+# and every comparison with values from elsewhere (Chen et al.'s published
+# numbers, the authors' notebooks) in stages/STAGE/reference-claims.tsv,
+# judged by `judge` from every seed's results (the stages' seeds.tsv, the
+# MNIST runs' seeds.tsv) and the other summaries: 95 % intervals over
+# seeds, the outcomes reproduced / contradicted / inconclusive for a
+# comparison and matches / better / worse for a value (README, Verdicts).
+# Outputs: data/PROFILE/verdicts.tsv, the paper's two tables, its counts
+# and per-stage summary, and the effects behind the forest plot.  `make
+# verify` checks the verdicts held in tests/expected/verdicts-PROFILE.tsv
+# (those that clear their threshold by a stated margin): a verdict that
+# changes fails it.
 CLAIM_FILES := $(foreach s,$(STAGES),$(wildcard stages/$(s)/report-claims.tsv))
+REFERENCE_FILES := $(foreach s,$(STAGES),$(wildcard stages/$(s)/reference-claims.tsv))
+JUDGE_INPUTS = $(sort $(foreach s,$(STAGES),$(JUDGE_INPUTS_$(s))))
+JUDGE_CLAIMS := $(foreach f,$(CLAIM_FILES),--claims $(f)) $(foreach f,$(REFERENCE_FILES),--references $(f))
+# `make verify-verdicts JUDGE_STAGES='sines circles'` judges only those
+# stages' claims, from only what they read, against the held verdicts of
+# EXPECT (default tests/expected/verdicts-PROFILE.tsv; every id in it must be
+# one of those stages' claims): the seed-replication test (tests/replication.sh)
+# uses it so as not to train the stages it does not check.
+JUDGE_STAGES ?= $(STAGES)
+JUDGE_INPUTS_sines := $(DATA)/sines/seeds.tsv
+JUDGE_INPUTS_circles := $(DATA)/circles/seeds.tsv
+JUDGE_INPUTS_cnf := $(DATA)/cnf/seeds.tsv
+JUDGE_INPUTS_latent := $(DATA)/latent/seeds.tsv $(DATA)/latent/table2.tsv
+JUDGE_INPUTS_odenet := $(DATA)/odenet/seeds.tsv
+JUDGE_INPUTS_mnist-anode := $(SAMPLES_MNIST) $(MA_DIR)/refs.tsv
+JUDGE_INPUTS_mnist := $(DATA)/mnist/summary.tsv
+VERIFY_INPUTS := $(sort $(foreach s,$(JUDGE_STAGES),$(JUDGE_INPUTS_$(s))))
+VERIFY_CLAIMS := $(foreach s,$(JUDGE_STAGES),$(addprefix --claims ,$(wildcard stages/$(s)/report-claims.tsv)) \
+                   $(addprefix --references ,$(wildcard stages/$(s)/reference-claims.tsv)))
+EXPECT ?= $(VERDICTS_EXPECTED)
 VERDICTS := $(DATA)/verdicts.tsv
-$(VERDICTS) $(GEN)/verdicts.tex &: $(CLAIM_FILES) $(SUMMARIES) $(call code,judge,tools) | $(BIN)/judge
+EFFECTS := $(DATA)/effects.tsv
+$(VERDICTS) $(EFFECTS) $(GEN)/verdicts.tex $(GEN)/references.tex $(GEN)/verdict-counts.tex &: \
+    $(CLAIM_FILES) $(REFERENCE_FILES) $(JUDGE_INPUTS) $(call code,judge,tools) | $(BIN)/judge
 	@mkdir -p $(GEN) $(@D)
-	$(BIN)/judge --tsv $(VERDICTS) --tex $(GEN)/verdicts.tex \
-	  --caption 'Every claim of both reports that the pipeline tests, and its verdict in this profile.\rebuiltby{verdicts}\label{tab:verdicts}' \
-	  $(foreach f,$(CLAIM_FILES),--claims $(f)) $(SUMMARIES) > /dev/null
-PAPER_INPUTS += $(GEN)/verdicts.tex
+	$(BIN)/judge --tsv $(VERDICTS) --effects $(EFFECTS) --tex $(GEN)/verdicts.tex \
+	  --ref-tex $(GEN)/references.tex --counts-tex $(GEN)/verdict-counts.tex \
+	  $(JUDGE_CLAIMS) $(JUDGE_INPUTS) > /dev/null
+PAPER_INPUTS += $(GEN)/verdicts.tex $(GEN)/references.tex $(GEN)/verdict-counts.tex
 VERDICTS_EXPECTED := $(wildcard tests/expected/verdicts-$(PROFILE).tsv)
 
+# The forest plot: every comparison's effect and interval on one scale.
+$(eval $(call figure,fig-forest,src/scripts/forest.gp,$(EFFECTS),effects='$(EFFECTS)'))
+
+# Every number of this study in one file, for `make compare`: the summaries
+# (replica 1's runs, the numbers the paper prints) and, as KEY:mean, the
+# mean over seeds of every pooled key.
+NUMBERS := $(DATA)/numbers.tsv
+$(NUMBERS): $(SUMMARIES) $(SAMPLES) $(SAMPLES_MNIST)
+	{ cat $(SUMMARIES) && awk -F '\t' '!/^#/ && NF == 2 { n = split($$2, v, " "); s = 0; \
+	    for (i = 1; i <= n; i++) s += v[i]; printf "%s:mean\t%.6g\n", $$1, s / n }' \
+	    $(SAMPLES) $(SAMPLES_MNIST); } > $@.tmp && mv $@.tmp $@
+
+# `make compare STUDY=dir [BASE=dir]`: what differs between a study and the
+# main report (or the study BASE), numbers and verdicts, largest change
+# first (src/scripts/compare.sh).  BASE must have been built.
+BASE ?= .
+BASE_DATA := $(if $(filter . ./,$(BASE)),,$(patsubst %/,%,$(BASE))/)data/$(PROFILE)
+.PHONY: compare
+compare: $(NUMBERS) $(VERDICTS)  ## print every number and verdict of STUDY that differs from the main report's (or BASE's)
+	@src/scripts/compare.sh $(BASE_DATA)/numbers.tsv $(BASE_DATA)/verdicts.tsv $(NUMBERS) $(VERDICTS)
+
 .PHONY: verdicts
-verdicts: $(VERDICTS)  ## judge every claim of both reports from this profile's numbers, and print the verdicts
-	@awk -F '\t' 'NR > 1 { printf "%-30s %-15s %s\n", $$1, $$2, $$5 }' $(VERDICTS)
+verdicts: $(VERDICTS)  ## judge every claim of both reports from this profile's runs, and print the outcomes
+	@awk -F '\t' 'NR > 1 { printf "%-36s %-10s %-13s %s\n", $$1, $$2, $$4, $$12 }' $(VERDICTS)
 
 # ---------------------------------------------------------------- paper
 # Every summary becomes LaTeX macros; the paper \inputs them and never types
@@ -288,23 +431,29 @@ $(PAPER_PDF): paper/paper.tex $(GEN)/numbers.tex $(GEN)/commit.tex $(GEN)/proven
 .PHONY: all figures paper verify check test clean help
 all: figures paper  ## regenerate every figure and the report (default)
 figures: $(FIGURES)  ## render every figure of this profile into figures/PROFILE/
-paper: $(PAPER_PDF)  ## build the report, paper/paper-PROFILE.pdf
+paper: $(PAPER_PDF) $(NUMBERS)  ## build the report, paper/paper-PROFILE.pdf
 
-verify: $(SUMMARIES) $(BIN)/check-numbers $(BIN)/judge $(CLAIM_FILES)  ## compare this profile's numbers with tests/expected/PROFILE.tsv, and its verdicts
-	$(if $(VERDICTS_EXPECTED),@$(BIN)/judge --tsv $(BUILD)/verdicts-$(PROFILE).tsv \
-	  --expect $(VERDICTS_EXPECTED) $(foreach f,$(CLAIM_FILES),--claims $(f)) $(SUMMARIES) \
-	  > $(BUILD)/verdicts-$(PROFILE).txt || { cat $(BUILD)/verdicts-$(PROFILE).txt; exit 1; }; \
-	  tail -n 1 $(BUILD)/verdicts-$(PROFILE).txt)
+verify: verify-verdicts $(SUMMARIES) $(BIN)/check-numbers  ## compare this profile's numbers with tests/expected/PROFILE.tsv, and its held verdicts
 	$(BIN)/check-numbers tests/expected/$(PROFILE).tsv $(SUMMARIES)
+
+.PHONY: verify-verdicts
+verify-verdicts: $(VERIFY_INPUTS) $(BIN)/judge $(CLAIM_FILES) $(REFERENCE_FILES)  ## judge JUDGE_STAGES (default all) and check the held verdicts (EXPECT)
+	$(if $(EXPECT),@mkdir -p $(STUDY_BUILD) && $(BIN)/judge --tsv $(STUDY_BUILD)/verdicts-$(PROFILE).tsv \
+	  --expect $(EXPECT) $(VERIFY_CLAIMS) $(VERIFY_INPUTS) \
+	  > $(STUDY_BUILD)/verdicts-$(PROFILE).txt || { cat $(STUDY_BUILD)/verdicts-$(PROFILE).txt; exit 1; }; \
+	  tail -n 1 $(STUDY_BUILD)/verdicts-$(PROFILE).txt)
 
 include tests/tests.mk
 
 # The README's test command: unit tests, then the quick profile regenerated
 # (paper included) and its numbers checked.  Ends with `N passed, N failed`.
-check: test  ## unit tests, then the quick profile end to end and its numbers
-	$(MAKE) --no-print-directory PROFILE=quick paper
+# The quick build uses both cores (its seed replicas are independent jobs).
+# Last, the held verdicts must survive a replication under other seeds.
+check: test  ## unit tests, then the quick profile end to end, its numbers and its seed replication
+	$(MAKE) --no-print-directory -j2 PROFILE=quick paper
 	tests/incremental.sh
 	$(MAKE) --no-print-directory PROFILE=quick verify
+	tests/replication.sh
 
 # A benchmark, not a test: prints timings of the ODE core on this machine and
 # writes them to build/bench.tsv.  Never part of `make check`.
@@ -325,6 +474,6 @@ clean:  ## remove build products and every profile's outputs of STUDY (keeps fet
 	  $(ROOT)paper/gen $(ROOT)paper/paper-*.pdf $(if $(ROOT),$(ROOT)build)
 
 help:  ## list the targets
-	@echo "usage: make [TARGET] [PROFILE=quick|paper|full] [MNIST_DIR=dir] [STUDY=dir] [RUN_SET='--set k=v']"
+	@echo "usage: make [TARGET] [PROFILE=quick|paper|full] [MNIST_DIR=dir] [STUDY=dir] [RUN_SET='--set k=v'] [SEED_BASE=K] [SEEDS=N] [BASE=dir]"
 	@grep -h -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | \
 	  sed -e 's/:.*## /\t/' | awk -F '\t' '{ printf "  %-14s %s\n", $$1, $$2 }'

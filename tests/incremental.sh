@@ -18,14 +18,21 @@ trap 'restore; rm -rf "$tmp"' EXIT INT TERM
 
 # The files a probe may rewrite: the settings Make records while reading the
 # Makefile, and the MNIST content stamp.
+# The seed replicas' sub-makes (data/quick/replica-K) record theirs too.
+settings_dirs() { for s in "$d/settings" "$d"/replica-*/data/quick/settings; do [ -d "$s" ] && echo "$s"; done; }
 save() {
     rm -rf "$tmp/saved" && mkdir -p "$tmp/saved"
-    cp -a "$d/settings" "$tmp/saved/settings"
+    for s in $(settings_dirs); do
+        mkdir -p "$tmp/saved/$s" && cp -a "$s/." "$tmp/saved/$s/"
+    done
     cp -p "$d/mnist/idx.sha256" "$tmp/saved/idx.sha256"
 }
 restore() {
-    [ -d "$tmp/saved/settings" ] || return 0
-    rm -rf "$d/settings" && cp -a "$tmp/saved/settings" "$d/settings"
+    [ -d "$tmp/saved/$d/settings" ] || return 0
+    for s in $(settings_dirs); do
+        [ -d "$tmp/saved/$s" ] || continue
+        rm -rf "$s" && mkdir -p "$s" && cp -a "$tmp/saved/$s/." "$s/"
+    done
     cp -p "$tmp/saved/idx.sha256" "$d/mnist/idx.sha256"
 }
 
@@ -68,7 +75,19 @@ probe "nothing changed" "" "" \
    $latent_run $d/latent/eval.tsv $d/latent/claims.tsv $f/fig-latent.pdf
    $d/latent/table/n30/rnn/model.ckpt $d/latent/table2.tsv $g/table-latent.tex
    $d/circles/p10/features.tsv $f/fig8.pdf $g/numbers.tex $g/table1.tex
-   $d/verdicts.tsv $g/verdicts.tex"
+   $d/verdicts.tsv $g/verdicts.tex $d/sines/seeds.tsv $d/circles/seeds.tsv $d/latent/seeds.tsv
+   $d/numbers.tsv $f/fig-forest.pdf"
+
+# SEED_BASE: every seed, so every dataset and run (and the MNIST runs, whose
+# seeds are in their paths), but not what no seed touches.
+probe "SEED_BASE changed" "SEED_BASE=7" \
+  "$d/sines/data-sin.tsv $sines_run $circles_data $circles_runs $ma_run $on_runs $cnf_run
+   $d/cnf/samples.tsv $latent_run $d/latent/test.tsv $d/sines/seeds.tsv $d/verdicts.tsv" \
+  "$mnist_summary $f/mnist-classes.pdf"
+# SEEDS: how many replicas are pooled, not replica 1's runs.
+probe "SEEDS changed" "SEEDS=2" \
+  "$d/sines/seeds.tsv $d/circles/seeds.tsv $d/verdicts.tsv $f/fig-forest.pdf" \
+  "$sines_run $circles_runs $d/sines/claims.tsv $g/numbers.tex $f/fig5.pdf $ma_run"
 
 # A claim's rule: the verdicts and the paper's table go stale, no run does.
 probe "stages/cnf/report-claims.tsv changed" "-W stages/cnf/report-claims.tsv" \

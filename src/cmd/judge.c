@@ -1,262 +1,204 @@
-/* judge: decides, from the regenerated summaries, whether each claim of the
- * reports reproduced, and writes the verdicts as a table and as LaTeX.
+/* judge: decides, from the regenerated per-seed results, what became of each claim of the
+ * two reports and of each comparison with values from elsewhere, and writes the outcomes as
+ * a table, as LaTeX and as counts (DESIGN.md, Verdicts; the specification is
+ * notes/judge-spec.md).
  *
- *   judge --tsv OUT.tsv [--tex OUT.tex [--caption LATEX]] [--expect VERDICTS.tsv]
- *         --claims CLAIMS.tsv [--claims ...] SUMMARY.tsv [SUMMARY.tsv ...]
+ *   judge --tsv OUT.tsv [--tex REPORT.tex] [--ref-tex REFERENCE.tex] [--counts-tex COUNTS.tex]
+ *         [--effects EFFECTS.tsv] [--expect VERDICTS.tsv]
+ *         --claims FILE [--claims FILE ...] [--references FILE ...] SAMPLES.tsv [...]
  *
- * The LaTeX is a longtable (packages longtable and array) with the caption given (raw
- * LaTeX, label included), then macros \claimsTotal, \claimsReproduced,
- * \claimsNotReproduced and \claimsNotComparable.
+ * Samples: one key a line, `KEY V1 [V2 ... Vn]` (tabs or spaces, '#' comments), the key's
+ * result in each of n independent seeds; a plain summary (`key value`) is a sample of one
+ * run.  Values stay text until a rule uses the key.  A key given twice is an error.
  *
- * A claims file has one claim per line, tab-separated ('#' comments):
- *   id  claim  source  report_value  rule  args
- * and the rules are
- *   greater A B NA NB   mean A above mean B: A, B are KEY_mean keys (their
- *                       spread is KEY_sd, absent for a single run), NA, NB
- *                       keys holding the seed counts (or integers).  The
- *                       claim reproduced if the difference is more than two
- *                       standard errors, sqrt(sdA^2/nA + sdB^2/nB), above 0;
- *                       with one run each, if it is above 0.
- *   less A B NA NB      the same, A below B.
- *   not_greater A B NA NB
- *                       "no gain" of A over B: reproduced unless A's mean is
- *                       more than two standard errors above B's.
- *   below KEY BOUND     KEY < BOUND.       above KEY BOUND     KEY > BOUND.
- *   ratio_above A B R   A / B > R.
- *   within KEY REF TOL  |KEY - REF| <= TOL.
- *   none REASON...      not comparable here, for the reason given.
- * A verdict is "reproduced", "not reproduced" or "not comparable"; each
- * comes with what was measured and why.  --expect rows `id verdict` (the
- * verdict with '-' for spaces) make any change of those verdicts an error:
- * the last line is "N verdicts as expected, N changed" and the exit status
- * 1 if any changed.  Bad input (a malformed line, an unknown rule, a key no
- * summary gives) is an error naming the file and line, with no output. */
-#define _POSIX_C_SOURCE 200809L
+ * Claims (--claims: the reports'; --references: values from elsewhere, judged the same way
+ * but tabled and counted apart), one a line, 7 TAB-separated fields:
+ *   id  claim  source  report_value  measure  rule  args
+ * The stage of a claim is the directory holding its file.  Rules (args split at single
+ * spaces; T, M, R, REF, TOL a number or a key with one deterministic value):
+ *   above KEY T, below KEY T              mean(KEY) > T, < T: one-sample 95 % t interval
+ *   greater A B [M], less A B [M]         mean(A) - mean(B) > M, < M (M = 0): Welch interval
+ *   ratio_above A B R, ratio_below A B R  A / B > R, < R: Welch on ln values (all > 0)
+ *     -> reproduced (the interval strictly on the claimed side), contradicted (strictly on
+ *        the other), inconclusive (otherwise, or one run: no interval; with the number of
+ *        runs per side that would decide, at the same sds and mean effect)
+ *   exact_above KEY T, exact_below KEY T  deterministic KEY (equal in every run) -> reproduced
+ *                                         or contradicted
+ *   exact_value KEY REF TOL               |KEY - REF| <= TOL -> matches, else differs
+ *   value KEY REF TOL higher|lower        the interval (or one run's value) against the band
+ *                                         REF +/- TOL -> matches, better or worse
+ *   all ID [ID ...]                       conjunction of comparisons and exact_above/below
+ *   none REASON...                        not testable by any run of ours
+ * Intervals use t quantiles from GSL (gsl_cdf_tdist_Pinv).
+ *
+ * Outputs, each atomic and all committed or none: --tsv (every claim), --effects (every
+ * comparison on one relative scale, positive = the claimed direction), --tex and --ref-tex
+ * (longtables: packages longtable, array, booktabs), --counts-tex (\gdef macros
+ * \claimsTotal ... \claimsNotTestable, \refsTotal ... and \verdictStageTable).  stdout: one
+ * line per claim, `id outcome why`.  --expect rows `id outcome` (spaces in the outcome as
+ * '-') make any change of those outcomes print "CHANGED ..." and exit 1, after the line
+ * "N verdicts as expected, N changed".  Bad input (a malformed line, an unknown rule or key,
+ * a value that is not a finite number, a NUL byte) is an error naming the file and line,
+ * with no output. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "table.h"
 #include "util.h"
 
-#define MAX_FILES 64
+/* The largest number of runs per side the "would decide" search tries. */
+#define MAX_RUNS_SEARCHED 10000
 
-typedef struct {
-    const char *key, *value, *source;
-} measured_t;
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        die("out of memory");
+    return p;
+}
 
+/* Makes room for one more element in a growing array. */
+#define GROW(arr, n, cap)                                                                   \
+    do {                                                                                    \
+        if ((n) == (cap)) {                                                                 \
+            (cap) = (cap) ? 2 * (cap) : 16;                                                 \
+            (arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));                         \
+        }                                                                                   \
+    } while (0)
+
+/* Every file's text, owned here; samples and claims point into them. */
 typedef struct {
-    measured_t *m;
+    char **text;
     int n, cap;
-} measures_t;
+} texts_t;
+
+/* ---------------------------------------------------------------- samples */
 
 typedef struct {
-    const char *file;
-    int line;
-    char *id, *claim, *source, *report, *rule, *args;
-    const char *verdict;
-    char ours[256], why[512];
+    const char *key, *file;
+    int line, seq; /* seq: reading order, to name the first of two places */
+    int n;
+    char **text; /* (n) the values as written */
+    double *x;   /* (n) parsed on first use; NULL before */
+} sample_t;
+
+typedef struct {
+    sample_t *s;
+    int n, cap;
+} samples_t;
+
+/* ---------------------------------------------------------------- claims */
+
+typedef enum {
+    ABOVE, BELOW, GREATER, LESS, RATIO_ABOVE, RATIO_BELOW, /* comparisons */
+    EXACT_ABOVE, EXACT_BELOW, EXACT_VALUE, VALUE, ALL, NONE, N_RULES
+} rule_t;
+
+static const struct {
+    const char *name, *args;
+    int min_args, max_args; /* max_args -1: no limit */
+} RULES[N_RULES] = {
+    [ABOVE] = {"above", "KEY T", 2, 2},
+    [BELOW] = {"below", "KEY T", 2, 2},
+    [GREATER] = {"greater", "A B [M]", 2, 3},
+    [LESS] = {"less", "A B [M]", 2, 3},
+    [RATIO_ABOVE] = {"ratio_above", "A B R", 3, 3},
+    [RATIO_BELOW] = {"ratio_below", "A B R", 3, 3},
+    [EXACT_ABOVE] = {"exact_above", "KEY T", 2, 2},
+    [EXACT_BELOW] = {"exact_below", "KEY T", 2, 2},
+    [EXACT_VALUE] = {"exact_value", "KEY REF TOL", 3, 3},
+    [VALUE] = {"value", "KEY REF TOL higher|lower", 4, 4},
+    [ALL] = {"all", "ID [ID ...]", 1, -1},
+    [NONE] = {"none", "REASON...", 1, -1},
+};
+
+static int is_comparison(rule_t r) { return r <= RATIO_BELOW; }
+
+typedef enum {
+    REPRODUCED, CONTRADICTED, INCONCLUSIVE, MATCHES, BETTER, WORSE, DIFFERS, NOT_TESTABLE,
+    N_OUTCOMES
+} outcome_t;
+
+static const char *const OUTCOME[N_OUTCOMES] = {
+    "reproduced", "contradicted", "inconclusive", "matches", "better", "worse", "differs",
+    "not testable"};
+/* The same with '-' for spaces: TSV and --expect. */
+static const char *const OUTCOME_WORD[N_OUTCOMES] = {
+    "reproduced", "contradicted", "inconclusive", "matches", "better", "worse", "differs",
+    "not-testable"};
+static const char *const OUTCOME_MACRO[N_OUTCOMES] = {
+    "Reproduced", "Contradicted", "Inconclusive", "Matches", "Better", "Worse", "Differs",
+    "NotTestable"};
+
+/* What the numbers of a claim are: one mean, two means and their difference, two
+ * geometric means and their ratio, one deterministic value, sub-claims, nothing. */
+typedef enum { SHAPE_NONE, SHAPE_ONE, SHAPE_TWO, SHAPE_RATIO, SHAPE_EXACT, SHAPE_ALL } shape_t;
+
+#define NUM_LEN 32
+
+typedef struct {
+    const char *file, *stage;
+    int line, is_ref;
+    char *id, *claim, *source, *report, *measure, *args; /* the fields, in the file's text */
+    rule_t rule;
+    int argc;
+    char **argv; /* (argc) args split at single spaces, into args_split */
+    char *args_split;
+    /* the judgement */
+    outcome_t outcome;
+    shape_t shape;
+    int n_a, n_b;                                 /* runs; n_b 0 for one side */
+    char mean_a[NUM_LEN], mean_b[NUM_LEN];        /* %.4g, as in the tex */
+    char effect[NUM_LEN], lo[NUM_LEN], hi[NUM_LEN]; /* lo, hi "" without an interval */
+    char threshold[3 * NUM_LEN];
+    char why[512];
+    int has_effect; /* a comparison: a row of --effects */
+    double rel, rel_lo, rel_hi;
 } claim_t;
+
+typedef struct {
+    claim_t *c;
+    int n, cap;
+} claims_t;
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: judge --tsv OUT.tsv [--tex OUT.tex [--caption LATEX]] [--expect VERDICTS.tsv]\n"
-                "             --claims CLAIMS.tsv [--claims ...] SUMMARY.tsv [...]\n"
-                "Judges every claim (id, claim, source, report value, rule, args; tab-separated)\n"
-                "against the summaries: rules greater, less (means over seeds, two standard\n"
-                "errors), below, above, ratio_above, within, none.\n");
+    fprintf(fp,
+        "usage: judge --tsv OUT.tsv [--tex REPORT.tex] [--ref-tex REFERENCE.tex]\n"
+        "             [--counts-tex COUNTS.tex] [--effects EFFECTS.tsv] [--expect VERDICTS.tsv]\n"
+        "             --claims FILE [--claims FILE ...] [--references FILE ...]\n"
+        "             SAMPLES.tsv [SAMPLES.tsv ...]\n"
+        "Judges every claim against the samples (lines `KEY V1 [V2 ...]`, one value per\n"
+        "independent seed; a summary `key value` is one run).  A claims file has one claim a\n"
+        "line, 7 tab-separated fields: id, claim, source, report_value, measure, rule, args.\n"
+        "--claims holds the reports' claims, --references comparisons with values from\n"
+        "elsewhere (tabled and counted apart).  Rules (95 %% intervals, t quantiles from GSL):\n"
+        "  above KEY T | below KEY T              one-sample interval of the mean against T\n"
+        "  greater A B [M] | less A B [M]         Welch interval of mean(A) - mean(B) against M\n"
+        "  ratio_above A B R | ratio_below A B R  Welch on ln values, as a ratio against R\n"
+        "      -> reproduced, contradicted or inconclusive\n"
+        "  exact_above KEY T | exact_below KEY T  a deterministic value -> reproduced/contradicted\n"
+        "  exact_value KEY REF TOL                -> matches or differs\n"
+        "  value KEY REF TOL higher|lower         against the band REF +/- TOL -> matches,\n"
+        "                                         better or worse\n"
+        "  all ID [ID ...]                        conjunction of comparisons and exact_above/below\n"
+        "  none REASON...                         -> not testable\n"
+        "T, M, R, REF and TOL are numbers or keys with one deterministic value.\n"
+        "--expect rows `id outcome` (not-testable for not testable): exit 1 if any changed.\n");
 }
 
-static const char *lookup(const measures_t *ms, const char *key)
-{
-    for (int i = 0; i < ms->n; i++)
-        if (!strcmp(ms->m[i].key, key))
-            return ms->m[i].value;
-    return NULL;
-}
+/* ---------------------------------------------------------------- reading */
 
-/* The number under key, or an error naming the claim. */
-static int number(const measures_t *ms, const claim_t *c, const char *key, double *v, err_t *e)
-{
-    const char *s = lookup(ms, key);
-    if (!s)
-        return err_set(e, "%s:%d: claim '%s': no summary gives the key '%s'", c->file, c->line,
-                       c->id, key);
-    if (parse_double(s, v) != 0 || !isfinite(*v))
-        return err_set(e, "%s:%d: claim '%s': the value of '%s' is '%s', not a finite number",
-                       c->file, c->line, c->id, key, s);
-    return 0;
-}
-
-/* A literal number or a key's value. */
-static int number_or_key(const measures_t *ms, const claim_t *c, const char *word, double *v,
-                         err_t *e)
-{
-    if (parse_double(word, v) == 0 && isfinite(*v))
-        return 0;
-    return number(ms, c, word, v, e);
-}
-
-/* KEY_mean -> KEY_sd; a mean of one run (n = 1) may have none (sd 0), a
- * mean over seeds must. */
-static int spread(const measures_t *ms, const claim_t *c, const char *mean_key, double n_runs,
-                  double *sd, err_t *e)
-{
-    size_t n = strlen(mean_key);
-    if (n < 5 || strcmp(mean_key + n - 5, "_mean"))
-        return err_set(e, "%s:%d: claim '%s': '%s' is not a KEY_mean key", c->file, c->line,
-                       c->id, mean_key);
-    char sd_key[256];
-    snprintf(sd_key, sizeof sd_key, "%.*s_sd", (int)(n - 5), mean_key);
-    if (!lookup(ms, sd_key)) {
-        if (n_runs > 1)
-            return err_set(e, "%s:%d: claim '%s': '%s' is a mean of %g runs, but no summary "
-                              "gives its spread '%s'", c->file, c->line, c->id, mean_key,
-                           n_runs, sd_key);
-        *sd = 0;
-        return 0;
-    }
-    return number(ms, c, sd_key, sd, e);
-}
-
-static int split_args(char *args, char **w, int max)
-{
-    int n = 0;
-    for (char *tok = strtok(args, " "); tok; tok = strtok(NULL, " ")) {
-        if (n == max)
-            return max + 1;
-        w[n++] = tok;
-    }
-    return n;
-}
-
-static int judge_one(const measures_t *ms, claim_t *c, err_t *e)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", c->args);
-    char *w[8];
-    int n = split_args(buf, w, 7);
-    const char *r = c->rule;
-    int pair = !strcmp(r, "greater") || !strcmp(r, "less") || !strcmp(r, "not_greater");
-    int want = pair ? 4
-               : !strcmp(r, "below") || !strcmp(r, "above") ? 2
-               : !strcmp(r, "ratio_above") || !strcmp(r, "within") ? 3
-               : !strcmp(r, "none") ? -1 : 0;
-    if (!want)
-        return err_set(e, "%s:%d: claim '%s': unknown rule '%s' (greater, less, not_greater, "
-                          "below, above, ratio_above, within, none)", c->file, c->line, c->id, r);
-    if (want < 0) {
-        if (!*c->args || !strcmp(c->args, "-"))
-            return err_set(e, "%s:%d: claim '%s': rule none needs the reason", c->file,
-                           c->line, c->id);
-        c->verdict = "not comparable";
-        snprintf(c->ours, sizeof c->ours, "-");
-        snprintf(c->why, sizeof c->why, "%s", c->args);
-        return 0;
-    }
-    if (n != want)
-        return err_set(e, "%s:%d: claim '%s': rule %s takes %d arguments, not %d", c->file,
-                       c->line, c->id, r, want, n);
-    double a, b, x;
-    if (pair) {
-        double sa, sb, na, nb;
-        if (number(ms, c, w[0], &a, e) || number(ms, c, w[1], &b, e) ||
-            number_or_key(ms, c, w[2], &na, e) || number_or_key(ms, c, w[3], &nb, e))
-            return -1;
-        if (na < 1 || nb < 1)
-            return err_set(e, "%s:%d: claim '%s': seed counts %g and %g must be at least 1",
-                           c->file, c->line, c->id, na, nb);
-        if (spread(ms, c, w[0], na, &sa, e) || spread(ms, c, w[1], nb, &sb, e))
-            return -1;
-        double d = !strcmp(r, "less") ? b - a : a - b;
-        double se = sqrt(sa * sa / na + sb * sb / nb);
-        snprintf(c->ours, sizeof c->ours, "%.4g +/- %.2g vs %.4g +/- %.2g", a, sa, b, sb);
-        if (!strcmp(r, "not_greater")) {
-            int gain = se == 0 ? d > 0 : d > 2 * se;
-            c->verdict = gain ? "not reproduced" : "reproduced";
-            if (se == 0)
-                snprintf(c->why, sizeof c->why, "one run each: difference %.3g", d);
-            else
-                snprintf(c->why, sizeof c->why, "difference %.3g is %.1f standard errors (n = %g, "
-                         "%g)%s", d, d / se, na, nb, gain ? ": a gain" : ": no clear gain");
-            return 0;
-        }
-        if (se == 0) {
-            c->verdict = d > 0 ? "reproduced" : "not reproduced";
-            snprintf(c->why, sizeof c->why, "one run each: difference %.3g%s", d,
-                     d > 0 ? "" : ", the wrong way");
-        } else if (d > 2 * se) {
-            c->verdict = "reproduced";
-            snprintf(c->why, sizeof c->why, "difference %.3g, %.1f standard errors (n = %g, %g)",
-                     d, d / se, na, nb);
-        } else {
-            c->verdict = "not reproduced";
-            snprintf(c->why, sizeof c->why, "difference %.3g is %.1f standard errors (n = %g, %g)%s",
-                     d, d / se, na, nb, d < -2 * se ? ": the opposite holds" : ": within the spread");
-        }
-        return 0;
-    }
-    if (!strcmp(r, "below") || !strcmp(r, "above")) {
-        if (number(ms, c, w[0], &a, e) || number_or_key(ms, c, w[1], &b, e))
-            return -1;
-        int ok = !strcmp(r, "below") ? a < b : a > b;
-        c->verdict = ok ? "reproduced" : "not reproduced";
-        snprintf(c->ours, sizeof c->ours, "%.4g", a);
-        snprintf(c->why, sizeof c->why, "%.4g is %s %.4g", a, ok == !strcmp(r, "below")
-                 ? "below" : "not below", b);
-        if (!strcmp(r, "above"))
-            snprintf(c->why, sizeof c->why, "%.4g is %s %.4g", a, ok ? "above" : "not above", b);
-        return 0;
-    }
-    if (!strcmp(r, "ratio_above")) {
-        if (number(ms, c, w[0], &a, e) || number(ms, c, w[1], &b, e) ||
-            number_or_key(ms, c, w[2], &x, e))
-            return -1;
-        if (b == 0)
-            return err_set(e, "%s:%d: claim '%s': '%s' is 0, the ratio is undefined", c->file,
-                           c->line, c->id, w[1]);
-        double q = a / b;
-        c->verdict = q > x ? "reproduced" : "not reproduced";
-        snprintf(c->ours, sizeof c->ours, "%.3g", q);
-        snprintf(c->why, sizeof c->why, "ratio %.3g is %s %.3g", q, q > x ? "above" : "not above",
-                 x);
-        return 0;
-    }
-    /* within */
-    if (number(ms, c, w[0], &a, e) || number_or_key(ms, c, w[1], &b, e) ||
-        number_or_key(ms, c, w[2], &x, e))
-        return -1;
-    if (x < 0)
-        return err_set(e, "%s:%d: claim '%s': tolerance %g is negative", c->file, c->line,
-                       c->id, x);
-    int ok = fabs(a - b) <= x;
-    c->verdict = ok ? "reproduced" : "not reproduced";
-    snprintf(c->ours, sizeof c->ours, "%.4g", a);
-    snprintf(c->why, sizeof c->why, "%.4g is %s %.3g of %.4g", a, ok ? "within" : "not within", x,
-             b);
-    return 0;
-}
-
-/* Splits a line at tabs into at most max fields; returns the count. */
-static int split_tabs(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        f[n++] = p;
-        char *t = strchr(p, '\t');
-        if (!t)
-            break;
-        *t = '\0';
-        p = t + 1;
-    }
-    return strchr(p, '\t') ? max + 1 : n;
-}
-
-/* The whole file (util's read_file), refused if it holds a NUL byte. */
-static char *slurp(const char *path, err_t *e)
+/* The whole file (util's read_file), refused if it holds a NUL byte; kept in texts. */
+static char *slurp(const char *path, texts_t *texts, err_t *e)
 {
     char *buf;
     size_t len;
@@ -267,68 +209,627 @@ static char *slurp(const char *path, err_t *e)
         err_set(e, "%s: holds a NUL byte: not a text file", path);
         return NULL;
     }
+    GROW(texts->text, texts->n, texts->cap);
+    texts->text[texts->n++] = buf;
     return buf;
 }
 
-static int read_claims(const char *path, char **text, claim_t **cl, int *n, int *cap, err_t *e)
+/* The next line of a buffer being consumed, NUL-terminated and without its '\r'; NULL at
+ * the end. */
+static char *next_line(char **p)
 {
-    *text = slurp(path, e);
-    if (!*text)
+    if (!*p || !**p)
+        return NULL;
+    char *line = *p, *nl = strchr(line, '\n');
+    if (nl) {
+        *nl = '\0';
+        *p = nl + 1;
+    } else {
+        *p = NULL;
+    }
+    size_t len = strlen(line);
+    if (len && line[len - 1] == '\r')
+        line[len - 1] = '\0';
+    return line;
+}
+
+/* A samples file: `KEY V1 [V2 ...]` lines; '#' starts a comment, as in every summary
+ * (table.h). */
+static int read_samples(const char *path, texts_t *texts, samples_t *ss, err_t *e)
+{
+    char *text = slurp(path, texts, e);
+    if (!text)
         return -1;
-    int line = 0, first = *n;
-    for (char *p = *text, *next; p && *p; p = next) {
+    int line = 0;
+    for (char *p = text, *l; (l = next_line(&p));) {
         line++;
-        char *nl = strchr(p, '\n');
-        next = nl ? nl + 1 : NULL;
-        if (nl)
-            *nl = '\0';
-        size_t len = strlen(p);
-        if (len && p[len - 1] == '\r')
-            p[--len] = '\0';
-        if (!len || p[0] == '#')
+        char *hash = strchr(l, '#');
+        if (hash)
+            *hash = '\0';
+        char *save = NULL, *key = strtok_r(l, " \t", &save);
+        if (!key)
             continue;
-        char *f[6];
-        int nf = split_tabs(p, f, 6);
-        if (nf != 6)
-            return err_set(e, "%s:%d: a claim has 6 tab-separated fields (id, claim, source, "
-                              "report value, rule, args), not %d", path, line, nf > 6 ? 7 : nf);
-        for (int i = 0; i < 6; i++)
+        if (!key_is_valid(key))
+            return err_set(e, "%s:%d: '%s' is not a key (a letter, then letters, digits, '_')",
+                           path, line, key);
+        sample_t s = {.key = key, .file = path, .line = line, .seq = ss->n};
+        int cap = 0;
+        for (char *v; (v = strtok_r(NULL, " \t", &save));) {
+            GROW(s.text, s.n, cap);
+            s.text[s.n++] = v;
+        }
+        if (s.n == 0)
+            return err_set(e, "%s:%d: key '%s' has no value", path, line, key);
+        GROW(ss->s, ss->n, ss->cap);
+        ss->s[ss->n++] = s;
+    }
+    return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const sample_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorts the samples by key for lookup; a key given twice is an error naming both places
+ * (the first duplicate read, if several). */
+static int index_samples(samples_t *ss, err_t *e)
+{
+    qsort(ss->s, (size_t)ss->n, sizeof *ss->s, by_key);
+    const sample_t *first = NULL, *again = NULL;
+    for (int i = 1; i < ss->n; i++)
+        if (!strcmp(ss->s[i - 1].key, ss->s[i].key) && (!again || ss->s[i].seq < again->seq)) {
+            first = &ss->s[i - 1];
+            again = &ss->s[i];
+        }
+    if (again)
+        return err_set(e, "%s:%d: key '%s' already given at %s:%d", again->file, again->line,
+                       again->key, first->file, first->line);
+    return 0;
+}
+
+static sample_t *find_sample(const samples_t *ss, const char *key)
+{
+    sample_t probe = {.key = key, .seq = -1};
+    int lo = 0, hi = ss->n;
+    while (lo < hi) { /* first sample whose key is not below key */
+        int mid = lo + (hi - lo) / 2;
+        if (by_key(&ss->s[mid], &probe) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ss->n && !strcmp(ss->s[lo].key, key) ? &ss->s[lo] : NULL;
+}
+
+/* Splits a line at tabs into at most max fields; returns the count (max + 1: more). */
+static int split_tabs(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        f[n++] = p;
+        char *t = strchr(p, '\t');
+        if (!t)
+            return n;
+        *t = '\0';
+        p = t + 1;
+    }
+    return max + 1;
+}
+
+static int is_id(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!(*s == '-' || *s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9')))
+            return 0;
+    return 1;
+}
+
+/* The name of the directory holding path (stages/sines/report-claims.tsv -> "sines"),
+ * read from the path, or from the directory's real path for ".", ".." or none. */
+static char *stage_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir)
+        die("out of memory");
+    for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+        dir[n - 1] = '\0';
+    const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+        char *real = realpath(dir, NULL);
+        if (real) {
+            free(dir);
+            dir = real;
+            base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+        }
+    }
+    char *stage = strdup(*base ? base : "/");
+    free(dir);
+    if (!stage)
+        die("out of memory");
+    return stage;
+}
+
+static int read_claims(const char *path, int is_ref, texts_t *texts, char **stage,
+                       claims_t *cl, err_t *e)
+{
+    char *text = slurp(path, texts, e);
+    if (!text)
+        return -1;
+    *stage = stage_of(path);
+    int line = 0, first = cl->n;
+    for (char *p = text, *l; (l = next_line(&p));) {
+        line++;
+        if (!*l || l[0] == '#')
+            continue;
+        char *f[7];
+        int nf = split_tabs(l, f, 7);
+        if (nf != 7)
+            return err_set(e, "%s:%d: claim '%s': a claim has 7 tab-separated fields (id, claim, "
+                              "source, report value, measure, rule, args), not %s%d", path, line,
+                           f[0], nf > 7 ? "more than " : "", nf > 7 ? 7 : nf);
+        static const char *const field[7] = {"id", "claim", "source", "report value",
+                                             "measure", "rule", "args"};
+        for (int i = 0; i < 7; i++)
             if (!*f[i])
-                return err_set(e, "%s:%d: field %d is empty (write - for none)", path, line,
-                               i + 1);
-        if (!key_is_valid(f[0]) && !strchr(f[0], '-'))
+                return err_set(e, "%s:%d: claim '%s': field %d (%s) is empty (write - for none)",
+                               path, line, f[0], i + 1, field[i]);
+        if (!is_id(f[0]))
             return err_set(e, "%s:%d: '%s' is not an id (letters, digits, '-', '_')", path,
                            line, f[0]);
-        for (const char *q = f[0]; *q; q++)
-            if (!(*q == '-' || *q == '_' || (*q >= 'a' && *q <= 'z') ||
-                  (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
-                return err_set(e, "%s:%d: '%s' is not an id (letters, digits, '-', '_')",
-                               path, line, f[0]);
-        for (int i = 0; i < *n; i++)
-            if (!strcmp((*cl)[i].id, f[0]))
+        for (int i = 0; i < cl->n; i++)
+            if (!strcmp(cl->c[i].id, f[0]))
                 return err_set(e, "%s:%d: claim '%s' is already listed at %s:%d", path, line,
-                               f[0], (*cl)[i].file, (*cl)[i].line);
-        if (*n == *cap) {
-            *cap = *cap ? 2 * *cap : 32;
-            *cl = realloc(*cl, (size_t)*cap * sizeof **cl);
-            if (!*cl)
-                return err_set(e, "out of memory");
+                               f[0], cl->c[i].file, cl->c[i].line);
+        int rule = 0;
+        while (rule < N_RULES && strcmp(RULES[rule].name, f[5]))
+            rule++;
+        if (rule == N_RULES)
+            return err_set(e, "%s:%d: claim '%s': unknown rule '%s' (above, below, greater, "
+                              "less, ratio_above, ratio_below, exact_above, exact_below, "
+                              "exact_value, value, all, none)", path, line, f[0], f[5]);
+        if (!strcmp(f[4], "-") && rule != ALL && rule != NONE)
+            return err_set(e, "%s:%d: claim '%s': rule %s needs the measure (what the numbers "
+                              "are, with unit); '-' is for all and none", path, line, f[0],
+                           f[5]);
+        GROW(cl->c, cl->n, cl->cap);
+        claim_t *c = &cl->c[cl->n++];
+        *c = (claim_t){.file = path, .stage = *stage, .line = line, .is_ref = is_ref,
+                       .id = f[0], .claim = f[1], .source = f[2], .report = f[3],
+                       .measure = f[4], .rule = (rule_t)rule, .args = f[6]};
+        if (rule == NONE) {
+            if (!strcmp(c->args, "-"))
+                return err_set(e, "%s:%d: claim '%s': rule none needs the reason", path, line,
+                               c->id);
+            continue;
         }
-        claim_t *c = &(*cl)[(*n)++];
-        memset(c, 0, sizeof *c);
-        c->file = path;
-        c->line = line;
-        c->id = f[0];
-        c->claim = f[1];
-        c->source = f[2];
-        c->report = f[3];
-        c->rule = f[4];
-        c->args = f[5];
+        c->args_split = strdup(c->args);
+        if (!c->args_split)
+            die("out of memory");
+        int cap = 0;
+        for (char *q = c->args_split;;) {
+            char *sp = strchr(q, ' ');
+            if (sp)
+                *sp = '\0';
+            if (!*q)
+                return err_set(e, "%s:%d: claim '%s': the args '%s' are not separated by "
+                                  "single spaces", path, line, c->id, c->args);
+            GROW(c->argv, c->argc, cap);
+            c->argv[c->argc++] = q;
+            if (!sp)
+                break;
+            q = sp + 1;
+        }
+        int lo = RULES[rule].min_args, hi = RULES[rule].max_args;
+        if (c->argc < lo || (hi >= 0 && c->argc > hi)) {
+            char want[32];
+            if (hi < 0)
+                snprintf(want, sizeof want, "%d or more", lo);
+            else if (hi > lo)
+                snprintf(want, sizeof want, "%d or %d", lo, hi);
+            else
+                snprintf(want, sizeof want, "%d", lo);
+            return err_set(e, "%s:%d: claim '%s': rule %s takes %s (%s arguments), not %d",
+                           path, line, c->id, RULES[rule].name, RULES[rule].args, want,
+                           c->argc);
+        }
     }
-    if (*n == first)
+    if (cl->n == first)
         return err_set(e, "%s: no claims: nothing would be judged", path);
     return 0;
 }
+
+/* ---------------------------------------------------------------- statistics */
+
+typedef struct {
+    int n;
+    double mean, sd; /* sd: n - 1 denominator, 0 for one run */
+} stats_t;
+
+/* The sample of key, its values parsed (once). */
+static int values(const samples_t *ss, const claim_t *c, const char *key, sample_t **out,
+                  err_t *e)
+{
+    sample_t *s = find_sample(ss, key);
+    if (!s)
+        return err_set(e, "%s:%d: claim '%s': no samples file gives the key '%s'", c->file,
+                       c->line, c->id, key);
+    if (!s->x) {
+        double *x = xmalloc((size_t)s->n * sizeof *x);
+        for (int i = 0; i < s->n; i++)
+            if (parse_double(s->text[i], &x[i]) != 0 || !isfinite(x[i])) {
+                free(x);
+                return err_set(e, "%s:%d: key '%s': value %d, '%s', is not a finite number "
+                                  "(used by claim '%s' at %s:%d)", s->file, s->line, s->key,
+                               i + 1, s->text[i], c->id, c->file, c->line);
+            }
+        s->x = x;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Mean and sd of key's values, or of their natural logarithms (every value > 0). */
+static int stats(const samples_t *ss, const claim_t *c, const char *key, int logs,
+                 stats_t *st, err_t *e)
+{
+    sample_t *s;
+    if (values(ss, c, key, &s, e) != 0)
+        return -1;
+    double *y = xmalloc((size_t)s->n * sizeof *y); /* (n) */
+    for (int i = 0; i < s->n; i++) {
+        if (logs && !(s->x[i] > 0)) {
+            free(y);
+            return err_set(e, "%s:%d: claim '%s': rule %s compares logarithms, but key '%s' "
+                              "(%s:%d) holds %s, not a positive number", c->file, c->line,
+                           c->id, RULES[c->rule].name, key, s->file, s->line, s->text[i]);
+        }
+        y[i] = logs ? log(s->x[i]) : s->x[i];
+    }
+    st->n = s->n;
+    st->mean = gsl_stats_mean(y, 1, (size_t)s->n);
+    st->sd = s->n > 1 ? gsl_stats_sd_m(y, 1, (size_t)s->n, st->mean) : 0;
+    free(y);
+    if (!isfinite(st->mean) || !isfinite(st->sd))
+        return err_set(e, "%s:%d: claim '%s': the mean or sd of '%s' overflows", c->file,
+                       c->line, c->id, key);
+    return 0;
+}
+
+/* The value of a key that does not vary with the seed (every value equal). */
+static int deterministic(const samples_t *ss, const claim_t *c, const char *key, double *v,
+                         int *n, err_t *e)
+{
+    sample_t *s;
+    if (values(ss, c, key, &s, e) != 0)
+        return -1;
+    for (int i = 1; i < s->n; i++)
+        if (s->x[i] != s->x[0])
+            return err_set(e, "%s:%d: claim '%s': %s varies over seeds: not deterministic "
+                              "(%s:%d)", c->file, c->line, c->id, key, s->file, s->line);
+    *v = s->x[0];
+    if (n)
+        *n = s->n;
+    return 0;
+}
+
+/* A threshold: a finite number, or a key with one deterministic value. */
+static int number_or_key(const samples_t *ss, const claim_t *c, const char *word, double *v,
+                         err_t *e)
+{
+    if (parse_double(word, v) == 0 && isfinite(*v))
+        return 0;
+    if (!key_is_valid(word))
+        return err_set(e, "%s:%d: claim '%s': '%s' is neither a finite number nor a key",
+                       c->file, c->line, c->id, word);
+    return deterministic(ss, c, word, v, NULL, e);
+}
+
+/* Half-width of the 95 % interval: one-sample (n_b == 0: t_{0.975, n_a - 1} s_a / sqrt(n_a))
+ * or Welch's (se = sqrt(s_a^2/n_a + s_b^2/n_b), Welch-Satterthwaite df).  0 if se is 0. */
+static int half_width(double var_a, double n_a, double var_b, double n_b, double *half,
+                      err_t *e)
+{
+    double qa = var_a / n_a, qb = n_b > 0 ? var_b / n_b : 0;
+    double se = sqrt(qa + qb);
+    if (se == 0) {
+        *half = 0;
+        return 0;
+    }
+    double df = n_b > 0 ? (qa + qb) * (qa + qb) / (qa * qa / (n_a - 1) + qb * qb / (n_b - 1))
+                        : n_a - 1;
+    double t = gsl_cdf_tdist_Pinv(0.975, df);
+    if (!isfinite(t))
+        return err_set(e, "GSL: no t quantile for %g degrees of freedom", df);
+    *half = t * se;
+    return 0;
+}
+
+/* The smallest m > m0 runs (per side) whose interval, at the same sds and mean effect,
+ * would be narrower than gap; 0 if none up to MAX_RUNS_SEARCHED.  The half-width falls
+ * with m (se as 1/sqrt(m), the df grows with m), so a bisection finds it. */
+static int runs_to_decide(double var_a, double var_b, int two_samples, int m0, double gap,
+                          int *m, err_t *e)
+{
+    double half, per_b = two_samples ? 1 : 0; /* n_b = m, or 0 for one sample */
+    if (half_width(var_a, MAX_RUNS_SEARCHED, var_b, per_b * MAX_RUNS_SEARCHED, &half, e) != 0)
+        return -1;
+    if (half >= gap || m0 >= MAX_RUNS_SEARCHED) {
+        *m = 0;
+        return 0;
+    }
+    int lo = m0 + 1, hi = MAX_RUNS_SEARCHED; /* half(hi) < gap */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (half_width(var_a, mid, var_b, per_b * mid, &half, e) != 0)
+            return -1;
+        if (half < gap)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    *m = lo;
+    return 0;
+}
+
+static void num(char *buf, double x)
+{
+    snprintf(buf, NUM_LEN, "%.4g", x == 0 ? 0.0 : x); /* no "-0" */
+}
+
+/* above, below, greater, less, ratio_above, ratio_below. */
+static int judge_comparison(const samples_t *ss, claim_t *c, err_t *e)
+{
+    rule_t r = c->rule;
+    int one = r == ABOVE || r == BELOW, logs = r == RATIO_ABOVE || r == RATIO_BELOW;
+    int claimed_up = r == ABOVE || r == GREATER || r == RATIO_ABOVE;
+    stats_t a, b = {0, 0, 0};
+    double threshold = 0; /* T, M or R as given */
+    if (stats(ss, c, c->argv[0], logs, &a, e) != 0)
+        return -1;
+    if (one) {
+        if (number_or_key(ss, c, c->argv[1], &threshold, e) != 0)
+            return -1;
+    } else {
+        if (stats(ss, c, c->argv[1], logs, &b, e) != 0)
+            return -1;
+        if (c->argc == 3 && number_or_key(ss, c, c->argv[2], &threshold, e) != 0)
+            return -1;
+        if (logs && !(threshold > 0))
+            return err_set(e, "%s:%d: claim '%s': the ratio %g is not positive", c->file,
+                           c->line, c->id, threshold);
+    }
+    double effect = one ? a.mean : a.mean - b.mean; /* E */
+    double t_effect = logs ? log(threshold) : threshold; /* T on the effect's scale */
+    int has_interval = a.n >= 2 && (one || b.n >= 2);
+    double half = 0;
+    if (has_interval &&
+        half_width(a.sd * a.sd, a.n, b.sd * b.sd, one ? 0 : b.n, &half, e) != 0)
+        return -1;
+    double lo = effect - half, hi = effect + half;
+
+    /* What the tex and the TSV show. */
+    c->shape = one ? SHAPE_ONE : logs ? SHAPE_RATIO : SHAPE_TWO;
+    c->n_a = a.n;
+    c->n_b = one ? 0 : b.n;
+    num(c->mean_a, logs ? exp(a.mean) : a.mean);
+    if (!one)
+        num(c->mean_b, logs ? exp(b.mean) : b.mean);
+    num(c->effect, logs ? exp(effect) : effect);
+    if (has_interval) {
+        num(c->lo, logs ? exp(lo) : lo);
+        num(c->hi, logs ? exp(hi) : hi);
+    }
+    num(c->threshold, threshold);
+    const char *name = one ? "mean" : logs ? "ratio" : "difference";
+
+    if (!has_interval) {
+        c->outcome = INCONCLUSIVE;
+        snprintf(c->why, sizeof c->why, "one run: no interval");
+    } else {
+        int above = lo > t_effect, below = hi < t_effect;
+        c->outcome = (claimed_up ? above : below)   ? REPRODUCED
+                     : (claimed_up ? below : above) ? CONTRADICTED
+                                                    : INCONCLUSIVE;
+        if (c->outcome != INCONCLUSIVE) {
+            snprintf(c->why, sizeof c->why, "%s %s [%s, %s], wholly %s %s", name, c->effect,
+                     c->lo, c->hi, above ? "above" : "below", c->threshold);
+        } else {
+            char decide[128];
+            double gap = fabs(effect - t_effect);
+            int m;
+            if (gap == 0) {
+                snprintf(decide, sizeof decide, "no measured effect: no run count decides");
+            } else if (runs_to_decide(a.sd * a.sd, b.sd * b.sd, !one,
+                                      a.n > b.n ? a.n : b.n, gap, &m, e) != 0) {
+                return -1;
+            } else if (m == 0) {
+                snprintf(decide, sizeof decide, "more than %d runs%s would be needed",
+                         MAX_RUNS_SEARCHED, one ? "" : " per side");
+            } else {
+                snprintf(decide, sizeof decide, "about %d runs%s would decide", m,
+                         one ? "" : " per side");
+            }
+            snprintf(c->why, sizeof c->why, "%s %s [%s, %s] spans %s; %s", name, c->effect,
+                     c->lo, c->hi, c->threshold, decide);
+        }
+    }
+
+    /* --effects: relative, positive in the claimed direction, 0 at the threshold. */
+    double scale = 1;
+    if (one)
+        scale = t_effect != 0 ? fabs(t_effect) : effect != 0 ? fabs(effect) : 1;
+    else if (!logs)
+        scale = b.mean != 0 ? fabs(b.mean) : 1;
+    double sign = claimed_up ? 1 : -1;
+    c->has_effect = 1;
+    c->rel = sign * (effect - t_effect) / scale;
+    double r_lo = sign * (lo - t_effect) / scale, r_hi = sign * (hi - t_effect) / scale;
+    c->rel_lo = r_lo < r_hi ? r_lo : r_hi;
+    c->rel_hi = r_lo < r_hi ? r_hi : r_lo;
+    return 0;
+}
+
+/* exact_above, exact_below, exact_value. */
+static int judge_exact(const samples_t *ss, claim_t *c, err_t *e)
+{
+    double v, t, tol = 0;
+    if (deterministic(ss, c, c->argv[0], &v, &c->n_a, e) != 0 ||
+        number_or_key(ss, c, c->argv[1], &t, e) != 0)
+        return -1;
+    c->shape = SHAPE_EXACT;
+    num(c->mean_a, v);
+    num(c->effect, v);
+    char ts[NUM_LEN], tols[NUM_LEN];
+    num(ts, t);
+    if (c->rule == EXACT_VALUE) {
+        if (number_or_key(ss, c, c->argv[2], &tol, e) != 0)
+            return -1;
+        if (tol < 0)
+            return err_set(e, "%s:%d: claim '%s': tolerance %g is negative", c->file, c->line,
+                           c->id, tol);
+        num(tols, tol);
+        snprintf(c->threshold, sizeof c->threshold, "%s +/- %s", ts, tols);
+        int ok = fabs(v - t) <= tol;
+        c->outcome = ok ? MATCHES : DIFFERS;
+        snprintf(c->why, sizeof c->why, "%s is %s %s of %s", c->mean_a,
+                 ok ? "within" : "not within", tols, ts);
+        return 0;
+    }
+    snprintf(c->threshold, sizeof c->threshold, "%s", ts);
+    int up = c->rule == EXACT_ABOVE, ok = up ? v > t : v < t;
+    c->outcome = ok ? REPRODUCED : CONTRADICTED;
+    snprintf(c->why, sizeof c->why, "%s is %s%s %s (deterministic)", c->mean_a, ok ? "" : "not ",
+             up ? "above" : "below", ts);
+    return 0;
+}
+
+/* value KEY REF TOL higher|lower. */
+static int judge_value(const samples_t *ss, claim_t *c, err_t *e)
+{
+    stats_t a;
+    double ref, tol;
+    if (stats(ss, c, c->argv[0], 0, &a, e) != 0 ||
+        number_or_key(ss, c, c->argv[1], &ref, e) != 0 ||
+        number_or_key(ss, c, c->argv[2], &tol, e) != 0)
+        return -1;
+    if (tol < 0)
+        return err_set(e, "%s:%d: claim '%s': tolerance %g is negative", c->file, c->line,
+                       c->id, tol);
+    int higher = !strcmp(c->argv[3], "higher");
+    if (!higher && strcmp(c->argv[3], "lower"))
+        return err_set(e, "%s:%d: claim '%s': '%s' is not higher or lower (which direction is "
+                          "better)", c->file, c->line, c->id, c->argv[3]);
+    double half = 0;
+    if (a.n >= 2 && half_width(a.sd * a.sd, a.n, 0, 0, &half, e) != 0)
+        return -1;
+    double lo = a.mean - half, hi = a.mean + half;
+    c->shape = SHAPE_ONE;
+    c->n_a = a.n;
+    num(c->mean_a, a.mean);
+    num(c->effect, a.mean);
+    if (a.n >= 2) {
+        num(c->lo, lo);
+        num(c->hi, hi);
+    }
+    char rs[NUM_LEN], ts[NUM_LEN], bl[NUM_LEN], bh[NUM_LEN];
+    num(rs, ref);
+    num(ts, tol);
+    num(bl, ref - tol);
+    num(bh, ref + tol);
+    snprintf(c->threshold, sizeof c->threshold, "%s +/- %s", rs, ts);
+    int beyond_up = lo > ref + tol, beyond_down = hi < ref - tol;
+    c->outcome = !beyond_up && !beyond_down ? MATCHES
+                 : beyond_up == higher      ? BETTER
+                                            : WORSE;
+    const char *direction = c->outcome == MATCHES ? ""
+                            : higher              ? " (higher is better)"
+                                                  : " (lower is better)";
+    if (a.n >= 2)
+        snprintf(c->why, sizeof c->why, "mean %s [%s, %s] %s the band [%s, %s]%s", c->mean_a,
+                 c->lo, c->hi,
+                 beyond_up ? "lies above" : beyond_down ? "lies below" : "overlaps", bl, bh,
+                 direction);
+    else
+        snprintf(c->why, sizeof c->why, "one run: %s %s the band [%s, %s]%s", c->mean_a,
+                 beyond_up ? "is above" : beyond_down ? "is below" : "is within", bl, bh,
+                 direction);
+    return 0;
+}
+
+/* all ID [ID ...], after every other claim. */
+static int judge_all(claims_t *cl, claim_t *c, err_t *e)
+{
+    int count[N_OUTCOMES] = {0};
+    for (int i = 0; i < c->argc; i++) {
+        const char *id = c->argv[i];
+        for (int j = 0; j < i; j++)
+            if (!strcmp(c->argv[j], id))
+                return err_set(e, "%s:%d: claim '%s': lists '%s' twice", c->file, c->line,
+                               c->id, id);
+        const claim_t *sub = NULL;
+        for (int j = 0; j < cl->n && !sub; j++)
+            if (!strcmp(cl->c[j].id, id))
+                sub = &cl->c[j];
+        if (!sub)
+            return err_set(e, "%s:%d: claim '%s': no claim has the id '%s'", c->file, c->line,
+                           c->id, id);
+        if (sub == c)
+            return err_set(e, "%s:%d: claim '%s': an umbrella may not include itself", c->file,
+                           c->line, c->id);
+        if (sub->rule == ALL)
+            return err_set(e, "%s:%d: claim '%s': '%s' (%s:%d) is itself an umbrella (all): an "
+                              "umbrella may not include another", c->file, c->line, c->id, id,
+                           sub->file, sub->line);
+        if (!is_comparison(sub->rule) && sub->rule != EXACT_ABOVE && sub->rule != EXACT_BELOW)
+            return err_set(e, "%s:%d: claim '%s': '%s' has rule %s: an umbrella takes "
+                              "comparisons and exact_above/exact_below only", c->file, c->line,
+                           c->id, id, RULES[sub->rule].name);
+        count[sub->outcome]++;
+    }
+    c->shape = SHAPE_ALL;
+    c->outcome = count[CONTRADICTED]             ? CONTRADICTED
+                 : count[REPRODUCED] == c->argc ? REPRODUCED
+                                                 : INCONCLUSIVE;
+    size_t len = 0;
+    c->why[0] = '\0';
+    for (int o = REPRODUCED; o <= INCONCLUSIVE; o++)
+        if (count[o])
+            len += (size_t)snprintf(c->why + len, sizeof c->why - len, "%s%d %s",
+                                    len ? ", " : "", count[o], OUTCOME[o]);
+    snprintf(c->why + len, sizeof c->why - len, " of %d", c->argc);
+    return 0;
+}
+
+static int judge_one(const samples_t *ss, claims_t *cl, claim_t *c, err_t *e)
+{
+    switch (c->rule) {
+    case EXACT_ABOVE:
+    case EXACT_BELOW:
+    case EXACT_VALUE:
+        return judge_exact(ss, c, e);
+    case VALUE:
+        return judge_value(ss, c, e);
+    case ALL:
+        return judge_all(cl, c, e);
+    case NONE:
+        c->shape = SHAPE_NONE;
+        c->outcome = NOT_TESTABLE;
+        snprintf(c->why, sizeof c->why, "%s", c->args);
+        return 0;
+    default:
+        return judge_comparison(ss, c, e);
+    }
+}
+
+/* ---------------------------------------------------------------- writing */
 
 /* LaTeX-safe text: specials escaped, straight double quotes made `` '',
  * and "+/-" a plus-minus sign. */
@@ -365,204 +866,458 @@ static void tex_text(FILE *fp, const char *s)
     }
 }
 
-static int write_outputs(const char *tsv, const char *tex, const char *caption, const claim_t *cl,
-                         int n, err_t *e)
+/* A %.4g number in math mode: a true minus sign, 1.2e-05 as 1.2\times10^{-5}. */
+static void tex_num(FILE *fp, const char *s)
 {
-    atomic_file_t a, b;
-    if (atomic_open(&a, tsv, e) != 0)
-        return -1;
-    fprintf(a.fp, "id\tverdict\tours\treport\twhy\n");
-    for (int i = 0; i < n; i++)
-        fprintf(a.fp, "%s\t%s\t%s\t%s\t%s\n", cl[i].id, cl[i].verdict, cl[i].ours, cl[i].report,
-                cl[i].why);
-    if (!tex)
-        return atomic_commit(&a, e);
-    if (atomic_open(&b, tex, e) != 0) {
-        atomic_abort(&a);
-        return -1;
+    const char *ex = strchr(s, 'e');
+    if (!ex) {
+        fprintf(fp, "$%s$", s);
+        return;
     }
-    int counts[3] = {0, 0, 0};
-    fprintf(b.fp, "%% Generated by judge; do not edit.\n");
-    /* Ragged-right columns (package array). */
-    fprintf(b.fp, "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{0.36\\textwidth}"
-                  ">{\\raggedright\\arraybackslash}p{0.09\\textwidth}"
-                  ">{\\raggedright\\arraybackslash}p{0.2\\textwidth}"
-                  ">{\\raggedright\\arraybackslash}p{0.27\\textwidth}@{}}\n");
-    const char *head = "\\toprule\nClaim (source) & Report & Ours & Verdict \\\\\n\\midrule\n";
-    if (caption)
-        fprintf(b.fp, "\\caption{%s}\\\\\n", caption);
-    fprintf(b.fp, "%s\\endfirsthead\n%s\\endhead\n", head, head);
-    for (int i = 0; i < n; i++) {
-        const claim_t *c = &cl[i];
-        counts[!strcmp(c->verdict, "reproduced") ? 0 : !strcmp(c->verdict, "not reproduced") ? 1 : 2]++;
-        tex_text(b.fp, c->claim);
-        fputs(" {\\small (", b.fp);
-        tex_text(b.fp, c->source);
-        fputs(")} & ", b.fp);
-        tex_text(b.fp, c->report);
-        fputs(" & ", b.fp);
-        tex_text(b.fp, c->ours);
-        fprintf(b.fp, " & \\textbf{%s}: ", c->verdict);
-        tex_text(b.fp, c->why);
-        fputs(" \\\\\n", b.fp);
-    }
-    fprintf(b.fp, "\\bottomrule\n\\end{longtable}\n");
-    /* Global, so that the counts outlive a group around the table. */
-    fprintf(b.fp, "\\gdef\\claimsTotal{%d}\n\\gdef\\claimsReproduced{%d}\n"
-                  "\\gdef\\claimsNotReproduced{%d}\n\\gdef\\claimsNotComparable{%d}\n",
-            n, counts[0], counts[1], counts[2]);
-    if (atomic_commit(&a, e) != 0) {
-        atomic_abort(&b);
-        return -1;
-    }
-    return atomic_commit(&b, e);
+    fprintf(fp, "$%.*s\\times10^{%d}$", (int)(ex - s), s, atoi(ex + 1));
 }
+
+static void tex_interval_n(FILE *fp, const claim_t *c)
+{
+    if (*c->lo) {
+        fputs(" [", fp);
+        tex_num(fp, c->lo);
+        fputs(", ", fp);
+        tex_num(fp, c->hi);
+        fputs("]", fp);
+    }
+    if (c->n_b)
+        fprintf(fp, ", $n = %d, %d$", c->n_a, c->n_b);
+    else
+        fprintf(fp, ", $n = %d$", c->n_a);
+}
+
+/* The "Ours" cell: what the numbers measure, then the numbers. */
+static void tex_ours(FILE *fp, const claim_t *c)
+{
+    int measured = strcmp(c->measure, "-") != 0;
+    if (measured) {
+        tex_text(fp, c->measure);
+        if (c->shape != SHAPE_NONE)
+            fputs(": ", fp);
+    }
+    switch (c->shape) {
+    case SHAPE_ONE:
+        tex_num(fp, c->mean_a);
+        tex_interval_n(fp, c);
+        break;
+    case SHAPE_TWO:
+    case SHAPE_RATIO:
+        tex_num(fp, c->mean_a);
+        fputs(" vs ", fp);
+        tex_num(fp, c->mean_b);
+        fputs(c->shape == SHAPE_TWO ? ", difference " : " (geometric means), ratio ", fp);
+        tex_num(fp, c->effect);
+        tex_interval_n(fp, c);
+        break;
+    case SHAPE_EXACT:
+        tex_num(fp, c->mean_a);
+        fprintf(fp, " (deterministic), $n = %d$", c->n_a);
+        break;
+    case SHAPE_ALL:
+        fputs("all of ", fp);
+        for (int i = 0; i < c->argc; i++) {
+            if (i)
+                fputs(", ", fp);
+            tex_text(fp, c->argv[i]);
+        }
+        break;
+    case SHAPE_NONE:
+        if (!measured)
+            fputs("--", fp);
+        break;
+    }
+}
+
+/* The longtable of the report claims (is_ref 0) or of the references (1). */
+static void write_tex(FILE *fp, const claims_t *cl, int is_ref)
+{
+    fprintf(fp, "%% Generated by judge; do not edit.\n");
+    fprintf(fp, "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{0.28\\textwidth}"
+                ">{\\raggedright\\arraybackslash}p{0.09\\textwidth}"
+                ">{\\raggedright\\arraybackslash}p{0.30\\textwidth}"
+                ">{\\raggedright\\arraybackslash}p{0.25\\textwidth}@{}}\n");
+    if (is_ref)
+        fprintf(fp, "\\caption{Comparisons with values from elsewhere (Chen et al.'s published "
+                    "numbers, the authors' notebooks) and their outcomes in this profile.}"
+                    "\\label{tab:references}\\\\\n");
+    else
+        fprintf(fp, "\\caption{Claims of the two reports and their outcomes in this profile.}"
+                    "\\label{tab:verdicts}\\\\\n");
+    const char *head = "\\toprule\nClaim (source) & Report & Ours: measure, mean "
+                       "[95\\,\\% interval], $n$ & Outcome: why \\\\\n\\midrule\n";
+    fprintf(fp, "%s\\endfirsthead\n%s\\endhead\n", head, head);
+    int rows = 0;
+    for (int i = 0; i < cl->n; i++) {
+        const claim_t *c = &cl->c[i];
+        if (c->is_ref != is_ref)
+            continue;
+        rows++;
+        tex_text(fp, c->claim);
+        fputs(" {\\small (", fp);
+        tex_text(fp, c->source);
+        fputs(")} & ", fp);
+        tex_text(fp, c->report);
+        fputs(" & ", fp);
+        tex_ours(fp, c);
+        fprintf(fp, " & \\textbf{%s}: ", OUTCOME[c->outcome]);
+        tex_text(fp, c->why);
+        fputs(" \\\\\n", fp);
+    }
+    if (!rows)
+        fputs("\\multicolumn{4}{@{}l@{}}{None.} \\\\\n", fp);
+    fprintf(fp, "\\bottomrule\n\\end{longtable}\n");
+}
+
+/* Counts per outcome: the macros and the per-stage tabular, all \gdef'd so that \input
+ * places nothing and the counts outlive a group. */
+static void write_counts(FILE *fp, const claims_t *cl)
+{
+    fprintf(fp, "%% Generated by judge; do not edit.  \\input places only macros.\n");
+    for (int is_ref = 0; is_ref < 2; is_ref++) {
+        int count[N_OUTCOMES] = {0}, total = 0;
+        for (int i = 0; i < cl->n; i++)
+            if (cl->c[i].is_ref == is_ref) {
+                count[cl->c[i].outcome]++;
+                total++;
+            }
+        const char *prefix = is_ref ? "refs" : "claims";
+        fprintf(fp, "\\gdef\\%sTotal{%d}%%\n", prefix, total);
+        for (int o = 0; o < N_OUTCOMES; o++)
+            fprintf(fp, "\\gdef\\%s%s{%d}%%\n", prefix, OUTCOME_MACRO[o], count[o]);
+    }
+    fprintf(fp, "\\gdef\\verdictStageTable{%%\n\\begin{tabular}{@{}lrrrrrrrrr@{}}%%\n"
+                "\\toprule%%\nStage & $n$ & repr. & contr. & incon. & matches & better & "
+                "worse & differs & not testable \\\\%%\n\\midrule%%\n");
+    for (int is_ref = 0; is_ref < 2; is_ref++) {
+        int printed = 0;
+        for (int i = 0; i < cl->n; i++) {
+            const claim_t *c = &cl->c[i];
+            if (c->is_ref != is_ref)
+                continue;
+            int seen = 0; /* one row per stage, at its first claim */
+            for (int j = 0; j < i && !seen; j++)
+                seen = cl->c[j].is_ref == is_ref && !strcmp(cl->c[j].stage, c->stage);
+            if (seen)
+                continue;
+            if (is_ref && !printed)
+                fputs("\\midrule%\n", fp);
+            printed = 1;
+            int count[N_OUTCOMES] = {0}, total = 0;
+            for (int j = i; j < cl->n; j++)
+                if (cl->c[j].is_ref == is_ref && !strcmp(cl->c[j].stage, c->stage)) {
+                    count[cl->c[j].outcome]++;
+                    total++;
+                }
+            tex_text(fp, c->stage);
+            fprintf(fp, " & %d", total);
+            for (int o = 0; o < N_OUTCOMES; o++)
+                fprintf(fp, " & %d", count[o]);
+            fputs(" \\\\%\n", fp);
+        }
+    }
+    fprintf(fp, "\\bottomrule%%\n\\end{tabular}}%%\n");
+}
+
+static void write_tsv(FILE *fp, const claims_t *cl)
+{
+    fprintf(fp, "id\ttable\tstage\toutcome\tmeasure\treport\tn\tmean\tlo\thi\tthreshold\twhy\n");
+    for (int i = 0; i < cl->n; i++) {
+        const claim_t *c = &cl->c[i];
+        char n[32] = "-", mean[2 * NUM_LEN + 8] = "-";
+        if (c->shape == SHAPE_TWO || c->shape == SHAPE_RATIO) {
+            snprintf(n, sizeof n, "%d,%d", c->n_a, c->n_b);
+            snprintf(mean, sizeof mean, "%s vs %s", c->mean_a, c->mean_b);
+        } else if (c->shape == SHAPE_ONE || c->shape == SHAPE_EXACT) {
+            snprintf(n, sizeof n, "%d", c->n_a);
+            snprintf(mean, sizeof mean, "%s", c->mean_a);
+        }
+        fprintf(fp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c->id,
+                c->is_ref ? "reference" : "report", c->stage, OUTCOME_WORD[c->outcome],
+                c->measure, c->report, n, mean, *c->lo ? c->lo : "-", *c->hi ? c->hi : "-",
+                *c->threshold ? c->threshold : "-", c->why);
+    }
+}
+
+static void write_effects(FILE *fp, const claims_t *cl)
+{
+    fprintf(fp, "id\ttable\tstage\toutcome\teffect\tlo\thi\n");
+    for (int i = 0; i < cl->n; i++) {
+        const claim_t *c = &cl->c[i];
+        if (c->has_effect)
+            fprintf(fp, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\n", c->id,
+                    c->is_ref ? "reference" : "report", c->stage, OUTCOME_WORD[c->outcome],
+                    c->rel, c->rel_lo, c->rel_hi);
+    }
+}
+
+enum { OUT_TSV, OUT_TEX, OUT_REF_TEX, OUT_COUNTS, OUT_EFFECTS, N_OUT };
+
+/* Opens every output, writes them all, then commits them all: either every output is
+ * there or (on an error before the commits) none was touched. */
+static int write_outputs(const char *const path[N_OUT], const claims_t *cl, err_t *e)
+{
+    atomic_file_t af[N_OUT];
+    int open[N_OUT] = {0};
+    for (int i = 0; i < N_OUT; i++) {
+        if (!path[i])
+            continue;
+        if (atomic_open(&af[i], path[i], e) != 0) {
+            for (int j = 0; j < i; j++)
+                if (open[j])
+                    atomic_abort(&af[j]);
+            return -1;
+        }
+        open[i] = 1;
+    }
+    write_tsv(af[OUT_TSV].fp, cl);
+    if (open[OUT_TEX])
+        write_tex(af[OUT_TEX].fp, cl, 0);
+    if (open[OUT_REF_TEX])
+        write_tex(af[OUT_REF_TEX].fp, cl, 1);
+    if (open[OUT_COUNTS])
+        write_counts(af[OUT_COUNTS].fp, cl);
+    if (open[OUT_EFFECTS])
+        write_effects(af[OUT_EFFECTS].fp, cl);
+    /* A write error found before any rename leaves every target as it was. */
+    for (int i = 0; i < N_OUT; i++)
+        if (open[i] && (fflush(af[i].fp) != 0 || ferror(af[i].fp))) {
+            err_set(e, "%s: write failed", path[i]);
+            for (int j = 0; j < N_OUT; j++)
+                if (open[j])
+                    atomic_abort(&af[j]);
+            return -1;
+        }
+    for (int i = 0; i < N_OUT; i++)
+        if (open[i] && atomic_commit(&af[i], e) != 0) {
+            for (int j = i + 1; j < N_OUT; j++)
+                if (open[j])
+                    atomic_abort(&af[j]);
+            return -1;
+        }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- --expect */
+
+typedef struct {
+    const claim_t *claim;
+    outcome_t want;
+} expected_t;
+
+/* Rows `id outcome`; every id a claim, every outcome a known word, no id twice. */
+static int read_expect(const char *path, texts_t *texts, const claims_t *cl, expected_t **out,
+                       int *n_out, err_t *e)
+{
+    char *text = slurp(path, texts, e);
+    if (!text)
+        return -1;
+    expected_t *ex = NULL;
+    int n = 0, cap = 0, line = 0;
+    int *lines = NULL, lcap = 0, ln = 0;
+    for (char *p = text, *l; (l = next_line(&p));) {
+        line++;
+        char *hash = strchr(l, '#');
+        if (hash)
+            *hash = '\0';
+        char *save = NULL, *f[3];
+        int nf = 0;
+        for (char *t = strtok_r(l, " \t", &save); t && nf < 3; t = strtok_r(NULL, " \t", &save))
+            f[nf++] = t;
+        if (nf == 0)
+            continue;
+        int bad = 0;
+        if (nf != 2)
+            bad = err_set(e, "%s:%d: a row is `id outcome`, not %s%d fields", path, line,
+                          nf > 2 ? "more than " : "", nf > 2 ? 2 : nf);
+        int o = 0;
+        while (!bad && o < N_OUTCOMES && strcmp(OUTCOME_WORD[o], f[1]))
+            o++;
+        if (!bad && o == N_OUTCOMES)
+            bad = err_set(e, "%s:%d: '%s' is not an outcome (reproduced, contradicted, "
+                             "inconclusive, matches, better, worse, differs, not-testable)",
+                          path, line, f[1]);
+        const claim_t *c = NULL;
+        for (int i = 0; !bad && i < cl->n && !c; i++)
+            if (!strcmp(cl->c[i].id, f[0]))
+                c = &cl->c[i];
+        if (!bad && !c)
+            bad = err_set(e, "%s:%d: no claim has the id '%s'", path, line, f[0]);
+        for (int i = 0; !bad && i < n; i++)
+            if (ex[i].claim == c)
+                bad = err_set(e, "%s:%d: claim '%s' already expected at line %d", path, line,
+                              f[0], lines[i]);
+        if (bad) {
+            free(ex);
+            free(lines);
+            return -1;
+        }
+        GROW(ex, n, cap);
+        GROW(lines, ln, lcap);
+        ex[n++] = (expected_t){c, (outcome_t)o};
+        lines[ln++] = line;
+    }
+    free(lines);
+    if (n == 0) {
+        free(ex);
+        return err_set(e, "%s: no expected verdicts: nothing would be checked", path);
+    }
+    *out = ex;
+    *n_out = n;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
 {
     set_progname(argv[0]);
-    const char *tsv = NULL, *tex = NULL, *expect = NULL, *caption = NULL, *claims[MAX_FILES];
-    int nclaims = 0;
-    enum { OPT_TSV = 256, OPT_TEX, OPT_EXPECT, OPT_CLAIMS, OPT_CAPTION };
+    gsl_set_error_handler_off(); /* GSL reports by return value; judge checks each */
+    const char *out[N_OUT] = {NULL}, *expect = NULL;
+    const char **claim_files = NULL;
+    int *claim_is_ref = NULL, n_claim_files = 0, cap_files = 0, cap_ref = 0;
+    enum { OPT_TSV = 256, OPT_TEX, OPT_REF_TEX, OPT_COUNTS, OPT_EFFECTS, OPT_EXPECT,
+           OPT_CLAIMS, OPT_REFERENCES };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"tsv", required_argument, NULL, OPT_TSV},
         {"tex", required_argument, NULL, OPT_TEX},
+        {"ref-tex", required_argument, NULL, OPT_REF_TEX},
+        {"counts-tex", required_argument, NULL, OPT_COUNTS},
+        {"effects", required_argument, NULL, OPT_EFFECTS},
         {"expect", required_argument, NULL, OPT_EXPECT},
         {"claims", required_argument, NULL, OPT_CLAIMS},
-        {"caption", required_argument, NULL, OPT_CAPTION},
+        {"references", required_argument, NULL, OPT_REFERENCES},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
-    int ch, before = optind;
+    int ch;
     while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        const char *word = optind > before ? argv[optind - 1] : "";
-        before = optind;
         switch (ch) {
         case 'h':
             usage(stdout);
             return 0;
         case OPT_TSV:
-            tsv = optarg;
+            out[OUT_TSV] = optarg;
             break;
         case OPT_TEX:
-            tex = optarg;
+            out[OUT_TEX] = optarg;
+            break;
+        case OPT_REF_TEX:
+            out[OUT_REF_TEX] = optarg;
+            break;
+        case OPT_COUNTS:
+            out[OUT_COUNTS] = optarg;
+            break;
+        case OPT_EFFECTS:
+            out[OUT_EFFECTS] = optarg;
             break;
         case OPT_EXPECT:
             expect = optarg;
             break;
-        case OPT_CAPTION:
-            caption = optarg;
-            break;
         case OPT_CLAIMS:
-            if (nclaims == MAX_FILES)
-                die("at most %d --claims files", MAX_FILES);
-            claims[nclaims++] = optarg;
+        case OPT_REFERENCES:
+            GROW(claim_files, n_claim_files, cap_files);
+            GROW(claim_is_ref, n_claim_files, cap_ref);
+            claim_is_ref[n_claim_files] = ch == OPT_REFERENCES;
+            claim_files[n_claim_files++] = optarg;
             break;
-        case ':':
-            die("%s needs a value (see --help)", word);
         default:
-            if (!strncmp(word, "--", 2))
-                die("unknown option '%s' (see --help)", word);
-            die("unknown option '-%c' (see --help)", optopt);
+            die_bad_option(ch, argv);
         }
     }
-    if (!tsv || !nclaims || optind >= argc)
-        die("--tsv, at least one --claims and at least one summary are required (see --help)");
+    int n_report_files = 0;
+    for (int i = 0; i < n_claim_files; i++)
+        n_report_files += !claim_is_ref[i];
+    if (!out[OUT_TSV] || !n_report_files || optind >= argc)
+        die("--tsv, at least one --claims and at least one samples file are required "
+            "(see --help)");
+    int n_samples = argc - optind;
     err_t e;
-    int nsum = argc - optind;
-    if (nsum > 4096)
-        die("too many summaries");
     /* Inputs and outputs must be distinct files. */
     {
-        io_path_t in[MAX_FILES + 1 + 4096];
+        io_path_t *in = xmalloc((size_t)(n_claim_files + 1 + n_samples) * sizeof *in);
         int ni = 0;
-        for (int i = 0; i < nclaims; i++)
-            in[ni++] = (io_path_t){"--claims", claims[i]};
+        for (int i = 0; i < n_claim_files; i++)
+            in[ni++] = (io_path_t){claim_is_ref[i] ? "--references" : "--claims",
+                                   claim_files[i]};
         if (expect)
             in[ni++] = (io_path_t){"--expect", expect};
-        for (int i = 0; i < nsum && ni < (int)(sizeof in / sizeof in[0]); i++)
-            in[ni++] = (io_path_t){"summary", argv[optind + i]};
-        const io_path_t outs[] = {{"--tsv", tsv}, {"--tex", tex}};
-        if (check_io_paths(in, ni, outs, 2, &e) != 0)
+        for (int i = 0; i < n_samples; i++)
+            in[ni++] = (io_path_t){"samples", argv[optind + i]};
+        const io_path_t outs[N_OUT] = {{"--tsv", out[OUT_TSV]}, {"--tex", out[OUT_TEX]},
+                                       {"--ref-tex", out[OUT_REF_TEX]},
+                                       {"--counts-tex", out[OUT_COUNTS]},
+                                       {"--effects", out[OUT_EFFECTS]}};
+        int bad = check_io_paths(in, (size_t)ni, outs, N_OUT, &e);
+        free(in);
+        if (bad != 0)
             die("%s", e.msg);
     }
-    measures_t ms = {0};
-    table_t *sums = xcalloc((size_t)nsum, sizeof *sums);
-    for (int s = 0; s < nsum; s++) {
-        const char *path = argv[optind + s];
-        if (table_read(path, 2, 2, &sums[s], &e) != 0)
-            die("%s", e.msg);
-        for (int r = 0; r < sums[s].nrows; r++) {
-            const char *key = sums[s].rows[r].col[0];
-            for (int m = 0; m < ms.n; m++)
-                if (!strcmp(ms.m[m].key, key))
-                    die("%s:%d: key '%s' already given by %s", path, sums[s].rows[r].line, key,
-                        ms.m[m].source);
-            if (ms.n == ms.cap) {
-                ms.cap = ms.cap ? 2 * ms.cap : 256;
-                ms.m = realloc(ms.m, (size_t)ms.cap * sizeof *ms.m);
-                if (!ms.m)
-                    die("out of memory");
-            }
-            ms.m[ms.n++] = (measured_t){key, sums[s].rows[r].col[1], path};
-        }
-    }
-    claim_t *cl = NULL;
-    int n = 0, cap = 0;
-    char *texts[MAX_FILES];
-    for (int i = 0; i < nclaims; i++)
-        if (read_claims(claims[i], &texts[i], &cl, &n, &cap, &e) != 0)
-            die("%s", e.msg);
-    for (int i = 0; i < n; i++)
-        if (judge_one(&ms, &cl[i], &e) != 0)
-            die("%s", e.msg);
 
-    int changed = 0, same = 0;
-    if (expect) {
-        table_t ex;
-        if (table_read(expect, 2, 2, &ex, &e) != 0)
+    texts_t texts = {0};
+    samples_t ss = {0};
+    for (int i = 0; i < n_samples; i++)
+        if (read_samples(argv[optind + i], &texts, &ss, &e) != 0)
             die("%s", e.msg);
-        if (ex.nrows == 0)
-            die("%s: no expected verdicts: nothing would be checked", expect);
-        for (int r = 0; r < ex.nrows; r++) {
-            const char *id = ex.rows[r].col[0], *want = ex.rows[r].col[1];
-            if (strcmp(want, "reproduced") && strcmp(want, "not-reproduced") &&
-                strcmp(want, "not-comparable"))
-                die("%s:%d: '%s' is not a verdict (reproduced, not-reproduced, not-comparable)",
-                    expect, ex.rows[r].line, want);
-            const claim_t *c = NULL;
-            for (int i = 0; i < n; i++)
-                if (!strcmp(cl[i].id, id))
-                    c = &cl[i];
-            if (!c)
-                die("%s:%d: no claim has the id '%s'", expect, ex.rows[r].line, id);
-            char got[32];
-            snprintf(got, sizeof got, "%s", c->verdict);
-            for (char *q = got; *q; q++)
-                if (*q == ' ')
-                    *q = '-';
-            if (strcmp(got, want)) {
-                changed++;
-                printf("CHANGED %-28s expected %s, now %s (%s)\n", id, want, got, c->why);
-            } else {
-                same++;
-            }
-        }
-        table_free(&ex);
-    }
-    if (write_outputs(tsv, tex, caption, cl, n, &e) != 0)
+    if (index_samples(&ss, &e) != 0)
         die("%s", e.msg);
-    for (int i = 0; i < n; i++)
-        printf("%-28s %-15s %s\n", cl[i].id, cl[i].verdict, cl[i].why);
+
+    claims_t cl = {0};
+    char **stages = xcalloc((size_t)n_claim_files, sizeof *stages);
+    for (int i = 0; i < n_claim_files; i++)
+        if (read_claims(claim_files[i], claim_is_ref[i], &texts, &stages[i], &cl, &e) != 0)
+            die("%s", e.msg);
+    /* Umbrellas after the claims they join. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < cl.n; i++)
+            if ((cl.c[i].rule == ALL) == pass && judge_one(&ss, &cl, &cl.c[i], &e) != 0)
+                die("%s", e.msg);
+
+    expected_t *ex = NULL;
+    int n_ex = 0;
+    if (expect && read_expect(expect, &texts, &cl, &ex, &n_ex, &e) != 0)
+        die("%s", e.msg);
+    if (write_outputs(out, &cl, &e) != 0)
+        die("%s", e.msg);
+
+    for (int i = 0; i < cl.n; i++)
+        printf("%-28s %-15s %s\n", cl.c[i].id, OUTCOME[cl.c[i].outcome], cl.c[i].why);
+    int changed = 0;
+    for (int i = 0; i < n_ex; i++) {
+        const claim_t *c = ex[i].claim;
+        if (c->outcome != ex[i].want) {
+            changed++;
+            printf("CHANGED %s expected %s, now %s (%s)\n", c->id, OUTCOME_WORD[ex[i].want],
+                   OUTCOME_WORD[c->outcome], c->why);
+        }
+    }
     if (expect)
-        printf("%d verdicts as expected, %d changed\n", same, changed);
-    for (int i = 0; i < nclaims; i++)
-        free(texts[i]);
-    free(cl);
-    for (int s = 0; s < nsum; s++)
-        table_free(&sums[s]);
-    free(sums);
-    free(ms.m);
+        printf("%d verdicts as expected, %d changed\n", n_ex - changed, changed);
+
+    free(ex);
+    for (int i = 0; i < cl.n; i++) {
+        free(cl.c[i].argv);
+        free(cl.c[i].args_split);
+    }
+    free(cl.c);
+    for (int i = 0; i < n_claim_files; i++)
+        free(stages[i]);
+    free(stages);
+    for (int i = 0; i < ss.n; i++) {
+        free(ss.s[i].text);
+        free(ss.s[i].x);
+    }
+    free(ss.s);
+    for (int i = 0; i < texts.n; i++)
+        free(texts.text[i]);
+    free(texts.text);
+    free(claim_files);
+    free(claim_is_ref);
     return changed ? 1 : 0;
 }

@@ -4,7 +4,7 @@
  *
  *   train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt [--test TEST.tsv]
  *         [--set section.key=value ...] [--summary S.tsv --prefix KEY]
- *         [--stop-after-epoch N]
+ *         [--stop-after-epoch N] [--seed-offset K]
  *
  * DATA is a TSV file (src/lib/dataset.h) or an MNIST idx directory (train
  * and test sets read in place; [data] train_count and test_count take the
@@ -17,7 +17,10 @@
  * --set overrides one key of the INI file (the Makefile uses it to scale a
  * run to a profile, e.g. fewer iterations for `quick`); a key set twice
  * takes the later value (so RUN_SET can override a stage's own --set), and
- * the checkpoint records the effective values.
+ * the checkpoint records the effective values.  --seed-offset K adds K to
+ * the run's seed ([train] seed, after every --set): the Makefile's
+ * SEED_BASE and its seed replicas shift every run's seed this way without
+ * knowing the seed each INI file sets.
  *
  * Under mpirun (or srun), N processes train one model together, data
  * parallel (trainer.h): each takes a fixed share of every batch, the
@@ -35,6 +38,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +61,7 @@ static void usage(FILE *fp)
     fprintf(fp, "usage: train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt\n"
                 "             [--test TEST.tsv] [--set section.key=value ...]\n"
                 "             [--summary S.tsv --prefix KEY] [--stop-after-epoch N]\n"
-                "             [--comm-stats FILE]\n"
+                "             [--comm-stats FILE] [--seed-offset K]\n"
                 "  DATA: a TSV dataset, or an MNIST directory of idx files\n");
 }
 
@@ -284,12 +288,12 @@ int main(int argc, char **argv)
     }
     const char *config = NULL, *data = NULL, *test = NULL, *log_path = NULL, *model_path = NULL,
                *summary_path = NULL, *prefix = NULL, *stats_path = NULL;
-    long stop_after = 0;
+    long stop_after = 0, seed_offset = 0;
     /* --set section.key=value, the later of two for one key winning. */
     enum { MAX_SETS = 64 };
     const char *sets[MAX_SETS];
     int n_sets = 0;
-    enum { OPT_STOP = 256, OPT_STATS };
+    enum { OPT_STOP = 256, OPT_STATS, OPT_SEED_OFFSET };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},         {"config", required_argument, NULL, 'c'},
         {"data", required_argument, NULL, 'd'},   {"test", required_argument, NULL, 't'},
@@ -298,6 +302,7 @@ int main(int argc, char **argv)
         {"prefix", required_argument, NULL, 'p'},
         {"stop-after-epoch", required_argument, NULL, OPT_STOP},
         {"comm-stats", required_argument, NULL, OPT_STATS},
+        {"seed-offset", required_argument, NULL, OPT_SEED_OFFSET},
         {NULL, 0, NULL, 0}};
     opterr = 0;
     int c;
@@ -317,6 +322,10 @@ int main(int argc, char **argv)
         case OPT_STOP:
             if (parse_long(optarg, &stop_after) != 0 || stop_after < 1)
                 die("--stop-after-epoch: '%s' is not a positive integer", optarg);
+            break;
+        case OPT_SEED_OFFSET:
+            if (parse_long(optarg, &seed_offset) != 0 || seed_offset < 0)
+                die("--seed-offset: '%s' is not a non-negative integer", optarg);
             break;
         case 's': {
             const char *kv = optarg, *dot = strchr(kv, '.'), *eq = strchr(kv, '=');
@@ -375,6 +384,9 @@ int main(int argc, char **argv)
     if (overrides_len && runcfg_override(&rc, "--set", overrides, &e) != 0)
         die("%s (config %s)", e.msg, config);
     free(overrides);
+    if (seed_offset > LONG_MAX - rc.seed)
+        die("--seed-offset %ld: the seed %ld of %s would overflow", seed_offset, rc.seed, config);
+    rc.seed += seed_offset;
     openblas_set_num_threads((int)rc.threads);
 
     dataset_t train, test_set;

@@ -4,7 +4,8 @@
 # runtimes (libclang-rt-14-dev, not pulled in by --no-install-recommends)
 # builds the clang, sanitizer and fuzzing checks of `make test`.  oneDNN
 # (libdnnl-dev) does the ODE-Net's convolutions and bench-dnnl's.  Open MPI
-# (libopenmpi-dev, openmpi-bin for mpirun) runs train data parallel.
+# (libopenmpi-dev, openmpi-bin for mpirun) runs train data parallel.  GSL
+# (libgsl-dev) gives judge its t quantiles.
 # As root: `apt-get update` once, then `apt-get install` of what is missing.
 # Otherwise: prints the exact command to run and fails.
 set -eu
@@ -12,7 +13,7 @@ set -eu
 packages="gcc make pkg-config libsundials-dev libopenblas-dev liblbfgs-dev
 libcmocka-dev libinih-dev zlib1g-dev gnuplot-nox latexmk texlive-latex-base
 texlive-latex-recommended texlive-fonts-recommended
-clang libomp-14-dev libclang-rt-14-dev libdnnl-dev libopenmpi-dev openmpi-bin"
+clang libomp-14-dev libclang-rt-14-dev libdnnl-dev libopenmpi-dev openmpi-bin libgsl-dev"
 
 missing=""
 for p in $packages; do

@@ -1,40 +1,53 @@
 #!/bin/sh
 # Proposes the verdicts a profile's tests/expected/verdicts-PROFILE.tsv may
-# hold fixed: from a verdicts.tsv (judge --tsv), the claims with no run
-# (not comparable), and the measured verdicts far from their rule's
-# threshold, so that another seed or CPU would not flip them:
-#   a bound or ratio: the value a factor of 5 or more from the threshold,
-#     on the same side of 0 (a threshold of 0 has no such factor, so those
-#     verdicts are never proposed);
-#   a difference over seeds: 5 standard errors or more either way;
-#   within: the distance under a fifth of the tolerance, or over 5 times it.
-# Single-run differences ("one run each") are never proposed.  The output
-# still needs a reader: it proposes, `make verify` then holds.
+# hold fixed, from judge's outputs: those a replication with every seed
+# changed (SEED_BASE) would reach again.  The margin is set by how far a
+# replication's mean moves, not by the numbers judged: with n seeds a
+# second draw's mean lies within about sqrt(2) interval half-widths (hw) of
+# ours (95 %), and its own interval adds one more hw, so
+#   a comparison (reproduced or contradicted) is held when its effect is at
+#     least 2.5 hw from the threshold (1 + sqrt(2) = 2.41, rounded up);
+#   a value outside the report's band (better or worse) likewise, at least
+#     2.5 hw beyond the band's edge;
+#   a value that matches when its mean lies inside the band at least
+#     sqrt(2) - 1 = 0.42 hw from both edges (the replication's interval
+#     then still meets the band);
+#   a deterministic value (exact_*) and a claim no run can test always;
+#   a verdict of one run (no interval), or an inconclusive one, never;
+#   an umbrella (all) never: its parts are held on their own.
+# The output still needs a reader: it proposes, `make verify` then holds.
 #
-#   stable-verdicts.sh VERDICTS.tsv > proposal.tsv
+#   stable-verdicts.sh VERDICTS.tsv EFFECTS.tsv CLAIMS.tsv... > proposal.tsv
 set -eu
-[ $# -eq 1 ] || { echo "usage: stable-verdicts.sh VERDICTS.tsv" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: stable-verdicts.sh VERDICTS.tsv EFFECTS.tsv CLAIMS.tsv..." >&2; exit 2; }
+verdicts=$1
+effects=$2
+shift 2
 awk -F '\t' '
-function far(x, t) { if (t == 0 || x == 0 || (x > 0) != (t > 0)) return 0
-                     r = x / t; return r >= 5 || r <= 0.2 }
-NR == 1 { next }
-{
-    id = $1; v = $2; w = $5; keep = 0
-    gsub(/ /, "-", v)
-    if (v == "not-comparable") keep = 1
-    else if (w ~ /^one run each/) keep = 0
-    else if (match(w, /-?[0-9.e+-]+ standard errors/)) {
-        s = substr(w, RSTART, RLENGTH); sub(/ standard errors/, "", s); s += 0
-        keep = s >= 5 || s <= -5
-    } else if (w ~ /^ratio /) {
-        split(w, f, " "); keep = far(f[2] + 0, f[NF] + 0)
-    } else if (w ~ / of /) {
-        # "D is within T of R" / "not within"
-        split(w, f, " "); d = f[1] + 0; t = f[4] == "within" ? f[5] + 0 : f[6] + 0
-        if (d < 0) d = -d
-        keep = t > 0 && (d <= t / 5 || d >= 5 * t)
-    } else if (w ~ / is (not )?(above|below) /) {
-        split(w, f, " "); keep = far(f[1] + 0, f[NF] + 0)
+function abs(x) { return x < 0 ? -x : x }
+FNR == 1 { file++ }
+# The claims files: every claim id and its rule.
+file > 2 { if ($0 !~ /^#/ && NF >= 7) rule[$1] = $6; next }
+file == 1 { if (FNR > 1) { out[FNR] = $1; outcome[$1] = $4; n[$1] = $7; m[$1] = $8; lo[$1] = $9; hi[$1] = $10; why[$1] = $12; nv = FNR }; next }
+file == 2 { if (FNR > 1) { ef[$1] = $5; elo[$1] = $6; ehi[$1] = $7 }; next }
+END {
+    for (i = 2; i <= nv; i++) {
+        id = out[i]; o = outcome[id]; r = rule[id]; keep = 0
+        gsub(/ /, "-", o)
+        if (o == "not-testable" || r ~ /^exact_/) keep = 1
+        else if (r == "all" || o == "inconclusive" || n[id] ~ /^1(,|$)|,1$/) keep = 0
+        else if (o == "reproduced" || o == "contradicted") {
+            if (id in ef) { hw = (ehi[id] - elo[id]) / 2; keep = hw > 0 && abs(ef[id]) >= 2.5 * hw }
+        } else if (o == "matches" || o == "better" || o == "worse") {
+            if (match(why[id], /band \[[^],]*, [^]]*\]/)) {
+                b = substr(why[id], RSTART + 6, RLENGTH - 7); split(b, e, ", ")
+                l = e[1] + 0; u = e[2] + 0; mean = m[id] + 0; hw = (hi[id] - lo[id]) / 2
+                if (hw > 0) {
+                    if (o == "matches") keep = mean - l >= 0.42 * hw && u - mean >= 0.42 * hw
+                    else keep = (mean > u ? mean - u : l - mean) >= 2.5 * hw
+                }
+            }
+        }
+        if (keep) print id "\t" o
     }
-    if (keep) print id "\t" v
-}' "$1"
+}' "$verdicts" "$effects" "$@"

@@ -23,9 +23,9 @@ CIRCLES_GRID_paper := 121
 CIRCLES_GRID_full := 201
 
 # Every command-line setting is a prerequisite of what it changes.
-CIRCLES_GEN_train := circles --points $(CIRCLES_TRAIN_N_$(PROFILE)) --seed 21
-CIRCLES_GEN_test := circles --points $(CIRCLES_TEST_N_$(PROFILE)) --seed 22
-CIRCLES_RUN_SET := $(CIRCLES_SET_$(PROFILE)) $(RUN_SET)
+CIRCLES_GEN_train := circles --points $(CIRCLES_TRAIN_N_$(PROFILE)) --seed $(call seed,21)
+CIRCLES_GEN_test := circles --points $(CIRCLES_TEST_N_$(PROFILE)) --seed $(call seed,22)
+CIRCLES_RUN_SET := $(CIRCLES_SET_$(PROFILE)) $(RUN_ARGS)
 CIRCLES_GRID := --grid-range -4,4 --grid-n $(CIRCLES_GRID_$(PROFILE))
 
 $(CIRCLES_DIR)/train.tsv: $(call setting,circles-data-train,$(CIRCLES_GEN_train))

@@ -13,20 +13,20 @@
 
 CNF_DIR := $(DATA)/cnf
 CNF_NOISE := 0.1
-CNF_GEN_train := moons --points 5000 --seed 31 --noise $(CNF_NOISE)
-CNF_GEN_test := moons --points 5000 --seed 32 --noise $(CNF_NOISE)
+CNF_GEN_train := moons --points 5000 --seed $(call seed,31) --noise $(CNF_NOISE)
+CNF_GEN_test := moons --points 5000 --seed $(call seed,32) --noise $(CNF_NOISE)
 # Profiles: iterations (paper: the report's 5,000; full: the 100,000 the
 # report cut) and how often the test set is scored.
 CNF_SET_quick := --set train.iterations=300 --set data.eval_every=50
 CNF_SET_paper :=
 CNF_SET_full := --set train.iterations=100000 --set data.eval_every=1000
-CNF_RUN_SET := $(CNF_SET_$(PROFILE)) $(RUN_SET)
+CNF_RUN_SET := $(CNF_SET_$(PROFILE)) $(RUN_ARGS)
 CNF_GRID_N_quick := 61
 CNF_GRID_N_paper := 121
 CNF_GRID_N_full := 161
 CNF_GRID := --grid-range -4,4 --grid-n $(CNF_GRID_N_$(PROFILE))
 CNF_TIMES := 1,0.75,0.5,0.25,0
-CNF_SAMPLES := --samples 2000 --seed 33 --times $(CNF_TIMES)
+CNF_SAMPLES := --samples 2000 --seed $(call seed,33) --times $(CNF_TIMES)
 
 # Each set and its exact-NLL summary come from one gen-data call (one
 # grouped target: either file missing or stale remakes both).

@@ -28,14 +28,14 @@ LATENT_COUNT_test_full := 100
 # of the grid, 100 of its points observed with noise sd 0.1, and the truth
 # 200 grid points past the window (the extrapolation scored).
 LATENT_SHAPE := --window 200 --horizon 200 --radius 0.25,0.25 --growth 0.15,0.15 --phase 0,0
-LATENT_GEN_train := spirals --count $(LATENT_COUNT_train_$(PROFILE)) --seed 41 $(LATENT_SHAPE)
-LATENT_GEN_test := spirals --count $(LATENT_COUNT_test_$(PROFILE)) --seed 42 $(LATENT_SHAPE)
+LATENT_GEN_train := spirals --count $(LATENT_COUNT_train_$(PROFILE)) --seed $(call seed,41) $(LATENT_SHAPE)
+LATENT_GEN_test := spirals --count $(LATENT_COUNT_test_$(PROFILE)) --seed $(call seed,42) $(LATENT_SHAPE)
 # Profiles: iterations (quick: 300, scored every 50; paper: the report's
 # 2,000; full: 10,000, five times the report's).
 LATENT_SET_quick := --set train.iterations=300 --set data.eval_every=50
 LATENT_SET_paper :=
 LATENT_SET_full := --set train.iterations=10000 --set data.eval_every=250
-LATENT_RUN_SET := $(LATENT_SET_$(PROFILE)) $(RUN_SET)
+LATENT_RUN_SET := $(LATENT_SET_$(PROFILE)) $(RUN_ARGS)
 # The test spirals the figure draws (0-based seq indices).
 LATENT_FIG_SEQS := 0 1 2 3
 
@@ -89,9 +89,9 @@ SUMMARIES += $(LATENT_SUMMARIES)
 LATENT_TABLE_N := 30 50 100
 LATENT_TABLE_MODELS := latent rnn
 LATENT_TABLE_SHAPE := --window 100 --horizon 100 --radius 0.25,0.25 --growth 0.15,0.15 --phase 0,0
-LATENT_TABLE_GEN_train = spirals --count $(LATENT_COUNT_train_$(PROFILE)) --seed 43 \
+LATENT_TABLE_GEN_train = spirals --count $(LATENT_COUNT_train_$(PROFILE)) --seed $(call seed,43) \
   --observations $(1) $(LATENT_TABLE_SHAPE)
-LATENT_TABLE_GEN_test = spirals --count $(LATENT_COUNT_test_$(PROFILE)) --seed 44 \
+LATENT_TABLE_GEN_test = spirals --count $(LATENT_COUNT_test_$(PROFILE)) --seed $(call seed,44) \
   --observations $(1) $(LATENT_TABLE_SHAPE)
 
 # $(1): n, $(2): train or test

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Combines the seeds of one MNIST run into curves and a summary.
 #
-#   aggregate.sh KEY CURVES.tsv SUMMARY.tsv LOG_SEED1.tsv [LOG_SEED2.tsv ...]
+#   aggregate.sh KEY CURVES.tsv SUMMARY.tsv SEEDS.tsv LOG_SEED1.tsv [LOG_SEED2.tsv ...]
 #
 # Each log has train's columns (iteration loss metric nfe_forward nfe_backward
 # seconds test_loss test_accuracy train_loss train_accuracy).  Accuracies are
@@ -23,12 +23,17 @@
 #   test_acc_gain_last10  final test accuracy minus that 10 iterations
 #                      before the end (points): a curve still rising has
 #                      not converged
+# SEEDS.tsv gets every seed's value of these (judge reads them as the
+# runs behind a claim): mnist_KEY_{test_acc, train_acc, test_loss,
+# iters_to_70, train_iters_to_90, test_acc_gain_last10, nfe_forward},
+# one line per key, the seeds' values in order.
 set -eu
 key=$1
 curves=$2
 summary=$3
-shift 3
-awk -F '\t' -v key="$key" -v curves="$curves" -v summary="$summary" '
+samples=$4
+shift 4
+awk -F '\t' -v key="$key" -v curves="$curves" -v summary="$summary" -v samples="$samples" '
 FNR == 1 { run++; if ($1 != "iteration" || $8 != "test_accuracy") { print FILENAME ": not a train log" > "/dev/stderr"; bad = 1; exit 1 } next }
 {
     it = $1 + 0; if (it > last) last = it
@@ -86,4 +91,16 @@ END {
     printf "%snfe_backward\t%.1f\n", p, b / run > summary
     printf "%sseconds\t%.3f\n", p, t / run > summary
     printf "%sseeds\t%d\n", p, run > summary
+    line("test_acc", fin_ta); line("train_acc", fin_ra); line("test_loss", fin_tl)
+    for (r = 1; r <= run; r++) {
+        v70[r] = (r in t70) ? t70[r] : last + 1; v90[r] = (r in r90) ? r90[r] : last + 1
+        vg[r] = acc[r, last] - acc[r, last - 10]; vf[r] = nf[r] / rows[r]
+    }
+    line("iters_to_70", v70); line("train_iters_to_90", v90)
+    line("test_acc_gain_last10", vg); line("nfe_forward", vf)
+}
+function line(name, v,   r) {
+    printf "mnist_%s_%s\t", key, name > samples
+    for (r = 1; r <= run; r++) printf "%s%.6g", (r > 1 ? " " : ""), v[r] > samples
+    printf "\n" > samples
 }' "$@"

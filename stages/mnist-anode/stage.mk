@@ -19,23 +19,24 @@ MNIST_SEEDS ?= $(MNIST_SEEDS_$(PROFILE))
 MA_SEEDS := $(shell seq 1 $(MNIST_SEEDS))
 
 # RUN/sN: the INI is the first path component, the seed the second.
-# A run's seed is in its path; RUN_SET is tracked by a settings file, the
+# A run's seed is in its path (shifted by SEED_BASE: RUN_ARGS); RUN_SET is tracked by a settings file, the
 # MNIST contents by MNIST_STAMP.
 $(MA_DIR)/%/log.tsv $(MA_DIR)/%/model.ckpt: \
     stages/mnist-anode/$$(firstword $$(subst /, ,$$*)).ini $(MNIST_STAMP) \
-    $(call setting,mnist-anode-run,$(RUN_SET)) $(GROUP_SETTING) $(call code,train,mlp)
+    $(call setting,mnist-anode-run,$(RUN_ARGS)) $(GROUP_SETTING) $(call code,train,mlp)
 	@mkdir -p $(@D)
 	$(TRAIN_GROUP) --config $< --data $(MNIST_DIR) \
-	  --set train.seed=$(patsubst s%,%,$(notdir $*)) $(RUN_SET) \
+	  --set train.seed=$(patsubst s%,%,$(notdir $*)) $(RUN_ARGS) \
 	  --log $(@D)/log.tsv --model $(@D)/model.ckpt
 
 # The seed count is a setting: fewer seeds must redo the aggregates too.
-$(MA_DIR)/%/summary.tsv $(MA_DIR)/%/curves.tsv: \
+$(MA_DIR)/%/summary.tsv $(MA_DIR)/%/curves.tsv $(MA_DIR)/%/seeds.tsv: \
     $(foreach s,$(MA_SEEDS),$(MA_DIR)/%/s$(s)/log.tsv) stages/mnist-anode/aggregate.sh \
     $(call setting,mnist-anode-seeds,$(MNIST_SEEDS))
 	stages/mnist-anode/aggregate.sh $(subst -,_,$*) $(@D)/curves.tsv.tmp $(@D)/summary.tsv.tmp \
-	  $(filter %/log.tsv,$^)
+	  $(@D)/seeds.tsv.tmp $(filter %/log.tsv,$^)
 	mv $(@D)/curves.tsv.tmp $(@D)/curves.tsv
+	mv $(@D)/seeds.tsv.tmp $(@D)/seeds.tsv
 	mv $(@D)/summary.tsv.tmp $(@D)/summary.tsv
 
 MA_SUMMARIES := $(foreach r,$(MA_RUNS),$(MA_DIR)/$(r)/summary.tsv)
@@ -92,4 +93,6 @@ $(MA_DIR)/refs.tsv: stages/mnist-anode/refs.sh stages/mnist-anode/report-values.
 	stages/mnist-anode/refs.sh stages/mnist-anode/report-values.tsv $@
 
 SUMMARIES += $(MA_SUMMARIES) $(MA_DIR)/refs.tsv
+# Every seed's results, for the verdicts.
+SAMPLES_MNIST := $(foreach r,$(MA_RUNS),$(MA_DIR)/$(r)/seeds.tsv)
 PAPER_INPUTS += $(GEN)/table1.tex

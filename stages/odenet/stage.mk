@@ -14,7 +14,7 @@ ON_SET_quick := --set train.epochs=8 --set data.train_count=512 --set data.test_
 ON_SET_paper := --set train.epochs=6
 ON_SET_full :=
 
-ON_RUN_SET := $(ON_SET_$(PROFILE)) $(RUN_SET)
+ON_RUN_SET := $(ON_SET_$(PROFILE)) $(RUN_ARGS)
 $(ON_DIR)/%/log.tsv $(ON_DIR)/%/model.ckpt $(ON_DIR)/%/train.tsv: stages/odenet/%.ini \
     $(MNIST_STAMP) $(call setting,odenet-run,$(ON_RUN_SET)) $(GROUP_SETTING) $(call code,train,conv)
 	@mkdir -p $(@D)

@@ -14,8 +14,8 @@ SINES_P := 0 1 2 5 10
 SINES_TRAJ := traj trajsin
 SINES_RUNS := $(foreach f,$(SINES_FUNCS) $(SINES_TRAJ),$(foreach p,$(SINES_P),$(f)-p$(p))) \
               $(foreach f,$(SINES_TRAJ),$(f)-p10-time)
-SINES_SEED_sin := 11
-SINES_SEED_sin_plus_x := 12
+SINES_SEED_sin := $(call seed,11)
+SINES_SEED_sin_plus_x := $(call seed,12)
 # Profiles scale the optimisation only: Adam iterations, then at most this
 # many L-BFGS iterations (paper: the INIs' own 1000 and 200).  Fig 6 marks
 # where L-BFGS begins, and settings.tsv states both counts for the paper.
@@ -47,7 +47,7 @@ sines_data = $(SINES_DIR)/data-$(firstword $(subst -, ,$(1))).tsv
 sines_key = sines_$(subst -,_,$(1))
 
 # Every run's command-line settings: the profile's and RUN_SET.
-SINES_RUN_SET := $(SINES_SET_$(PROFILE)) $(RUN_SET)
+SINES_RUN_SET := $(SINES_SET_$(PROFILE)) $(RUN_ARGS)
 $(SINES_DIR)/%/model.ckpt $(SINES_DIR)/%/log.tsv $(SINES_DIR)/%/train.tsv: \
     stages/sines/%.ini $$(call sines_data,$$*) $(call setting,sines-run,$(SINES_RUN_SET)) $(call code,train,mlp)
 	@mkdir -p $(@D)

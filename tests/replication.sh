@@ -1,0 +1,46 @@
+#!/bin/sh
+# The held verdicts survive a change of every seed.  The quick profile's
+# stages whose verdicts tests/expected/verdicts-quick.tsv holds are built
+# again as a study of their own with every seed shifted (SEED_BASE: each
+# replica's training seeds and generated datasets), judged, and every held
+# verdict of those stages must come out the same (`make verify-verdicts`,
+# which fails on a changed one).  Only those stages train, with the quick
+# settings.  Then `make compare` must run on the study and show that the
+# numbers did change (else the replication was no replication).
+#
+#   tests/replication.sh [STUDY_DIR [SEED_BASE]]    (from the top directory)
+set -u
+study=${1:-build/replication}
+base=${2:-500}
+expect=tests/expected/verdicts-quick.tsv
+# The stages whose claims the held file names (a claim's stage is the folder
+# of its claims file).
+stages=$(awk -F '\t' 'FNR == NR { if ($0 !~ /^#/ && NF) held[$1] = 1; next }
+     !/^#/ && ($1 in held) { split(FILENAME, p, "/"); print p[2] }' \
+     "$expect" stages/*/report-claims.tsv stages/*/reference-claims.tsv 2>/dev/null | sort -u | tr '\n' ' ')
+if [ -z "$stages" ]; then
+    echo "replication: FAIL: $expect names no claim of any stage"; exit 1
+fi
+held=$(grep -c -v -e '^#' -e '^$' "$expect")
+mkdir -p "$study"
+log=$study/replication.log
+echo "replication: stages $stages under SEED_BASE=$base in $study ($held held verdicts)"
+if ! make --no-print-directory -j2 PROFILE=quick STUDY="$study" SEED_BASE="$base" \
+        JUDGE_STAGES="$stages" EXPECT="$expect" verify-verdicts > "$log" 2>&1; then
+    tail -n 30 "$log"
+    echo "replication: FAIL: held verdicts changed (or the study failed) under SEED_BASE=$base"
+    exit 1
+fi
+tail -n 1 "$log"
+# The study really is another draw: its seed-1 numbers differ from the main
+# report's for every judged stage.
+failed=0
+for s in $stages; do
+    [ -f "data/quick/$s/merged.tsv" ] || continue
+    if cmp -s "data/quick/$s/merged.tsv" "$study/data/quick/$s/merged.tsv"; then
+        echo "replication: FAIL: stage $s gave the same numbers under SEED_BASE=$base"
+        failed=1
+    fi
+done
+[ "$failed" -eq 0 ] || exit 1
+echo "replication: passed"
