@@ -39,62 +39,7 @@ has "tolerance 'x'"
 expect 1 "$bin/check-numbers" "$tmp/expected.tsv" "$tmp/nonexistent.tsv"
 has 'nonexistent.tsv: cannot open'
 
-# --- judge: each rule decides as stated, a changed verdict fails --expect,
-# and bad claims files are refused with nothing written
-printf 'a_acc_mean\t80\na_acc_sd\t1\nb_acc_mean\t79\nb_acc_sd\t1\nseeds\t5\nnll\t2.9\nfast\t4\nslow\t2\n' > "$tmp/js.tsv"
-tab=$(printf '\t')
-cat > "$tmp/jc.tsv" <<T
-# id claim source report rule args
-beats${tab}"A beats B" by 50% & more${tab}a report, Fig. 1${tab}77.0${tab}greater${tab}a_acc_mean b_acc_mean seeds seeds
-nll${tab}NLL below 3.1${tab}a report${tab}3.1${tab}below${tab}nll 3.1
-speed${tab}faster${tab}a report${tab}-${tab}ratio_above${tab}fast slow 1.5
-reached${tab}reaches 3${tab}a report${tab}3${tab}within${tab}nll 3 0.05
-elsewhere${tab}not here${tab}a report${tab}-${tab}none${tab}no such run
-T
-expect 0 "$bin/judge" --tsv "$tmp/jv.tsv" --tex "$tmp/jv.tex" --claims "$tmp/jc.tsv" "$tmp/js.tsv"
-# 1 +/- 1 against 1 +/- 1 over 5 seeds: 1 / sqrt(0.4) = 1.6 standard errors
-has '^beats  *not reproduced  *difference 1 is 1.6 standard errors'
-has '^nll  *reproduced'
-has '^speed  *reproduced  *ratio 2 is above 1.5'
-has '^reached  *not reproduced'
-has '^elsewhere  *not comparable  *no such run'
-if grep -q '^\\gdef\\claimsReproduced{2}$' "$tmp/jv.tex" && grep -q '50\\% \\& more' "$tmp/jv.tex" \
-   && grep -q '80 \$\\pm\$ 1 vs 79' "$tmp/jv.tex"; then ok; else bad "judge's LaTeX"; cat "$tmp/jv.tex"; fi
-# Two points apart the same claim reproduces (2 / sqrt(0.4) = 3.2).
-printf 'a_acc_mean\t81\na_acc_sd\t1\nb_acc_mean\t79\nb_acc_sd\t1\nseeds\t5\nnll\t2.9\nfast\t4\nslow\t2\n' > "$tmp/js2.tsv"
-printf 'beats\tnot-reproduced\nnll\treproduced\n' > "$tmp/jx.tsv"
-expect 0 "$bin/judge" --tsv "$tmp/jv.tsv" --expect "$tmp/jx.tsv" --claims "$tmp/jc.tsv" "$tmp/js.tsv"
-has '^2 verdicts as expected, 0 changed$'
-expect 1 "$bin/judge" --tsv "$tmp/jv.tsv" --expect "$tmp/jx.tsv" --claims "$tmp/jc.tsv" "$tmp/js2.tsv"
-has '^CHANGED beats .*expected not-reproduced, now reproduced'
-has '^1 verdicts as expected, 1 changed$'
-printf 'x\tc\ts\t1\tgreatest\tnll nll 1 1\n' > "$tmp/jbad.tsv"
-expect 1 "$bin/judge" --tsv "$tmp/jv2.tsv" --claims "$tmp/jbad.tsv" "$tmp/js.tsv"
-has "jbad.tsv:1: claim 'x': unknown rule 'greatest'"
-printf 'x\tc\ts\t1\tbelow\tmissing_key 3\n' > "$tmp/jbad.tsv"
-expect 1 "$bin/judge" --tsv "$tmp/jv2.tsv" --claims "$tmp/jbad.tsv" "$tmp/js.tsv"
-has "jbad.tsv:1: claim 'x': no summary gives the key 'missing_key'"
-printf 'x\tc\ts\t1\tbelow\n' > "$tmp/jbad.tsv"
-expect 1 "$bin/judge" --tsv "$tmp/jv2.tsv" --claims "$tmp/jbad.tsv" "$tmp/js.tsv"
-has "jbad.tsv:1: a claim has 6 tab-separated fields"
-printf 'x\tc\ts\t1\tbelow\tnll 3 4\n' > "$tmp/jbad.tsv"
-expect 1 "$bin/judge" --tsv "$tmp/jv2.tsv" --claims "$tmp/jbad.tsv" "$tmp/js.tsv"
-has "rule below takes 2 arguments, not 3"
-printf 'x\tc\ts\t1\tbelow\tnll 3\nx\tc\ts\t1\tbelow\tnll 3\n' > "$tmp/jbad.tsv"
-expect 1 "$bin/judge" --tsv "$tmp/jv2.tsv" --claims "$tmp/jbad.tsv" "$tmp/js.tsv"
-has "jbad.tsv:2: claim 'x' is already listed at"
-if [ ! -e "$tmp/jv2.tsv" ]; then ok; else bad "judge wrote output for a bad claims file"; fi
-# "No gain": 1 point over 5 seeds (1.6 standard errors) is none, 2 (3.2) is one.
-printf 'nogain\tno gain\ts\t-\tnot_greater\ta_acc_mean b_acc_mean seeds seeds\n' > "$tmp/jng.tsv"
-expect 0 "$bin/judge" --tsv "$tmp/jv3.tsv" --claims "$tmp/jng.tsv" "$tmp/js.tsv"
-has '^nogain  *reproduced  *difference 1 is 1.6 standard errors.*no clear gain'
-expect 0 "$bin/judge" --tsv "$tmp/jv3.tsv" --claims "$tmp/jng.tsv" "$tmp/js2.tsv"
-has '^nogain  *not reproduced  *difference 2 is 3.2 standard errors.*a gain'
-# A mean over seeds without its spread cannot be judged.
-printf 'c_mean\t3\nseeds\t5\nb_acc_mean\t1\nb_acc_sd\t1\n' > "$tmp/js3.tsv"
-printf 'x\tc\ts\t1\tgreater\tc_mean b_acc_mean seeds seeds\n' > "$tmp/jbad.tsv"
-expect 1 "$bin/judge" --tsv "$tmp/jv2.tsv" --claims "$tmp/jbad.tsv" "$tmp/js3.tsv"
-has "'c_mean' is a mean of 5 runs, but no summary gives its spread 'c_sd'"
+# --- judge: tested on its own, by tests/judge.sh (the test-cli target runs it)
 
 # --- tex-macros: names and values
 printf 'circles_acc_p10\t0.975\nsines_loss\t1e-3\n' > "$tmp/sum.tsv"

@@ -13,20 +13,26 @@ set -u
 study=${1:-build/replication}
 base=${2:-500}
 expect=tests/expected/verdicts-quick.tsv
-# The stages whose claims the held file names (a claim's stage is the folder
-# of its claims file).
-stages=$(awk -F '\t' 'FNR == NR { if ($0 !~ /^#/ && NF) held[$1] = 1; next }
-     !/^#/ && ($1 in held) { split(FILENAME, p, "/"); print p[2] }' \
-     "$expect" stages/*/report-claims.tsv stages/*/reference-claims.tsv 2>/dev/null | sort -u | tr '\n' ' ')
-if [ -z "$stages" ]; then
-    echo "replication: FAIL: $expect names no claim of any stage"; exit 1
+# The held verdicts that rest on measured runs: not those no run can test,
+# nor the deterministic values (exact_* rules: parameter counts), which no
+# seed can move.  Their stages (a claim's stage is the folder of its claims
+# file) are the ones rebuilt.
+mkdir -p "$study"
+held_file=$study/held.tsv
+awk -F '\t' 'FILENAME ~ /claims.tsv$/ { if ($0 !~ /^#/ && NF >= 7) { rule[$1] = $6; split(FILENAME, p, "/"); stage[$1] = p[2] }; next }
+     !/^#/ && NF >= 2 && $2 != "not-testable" && rule[$1] !~ /^exact_/ { print $1 "\t" $2 > held; print stage[$1] }' \
+     held="$held_file" stages/*/report-claims.tsv $(ls stages/*/reference-claims.tsv 2>/dev/null) "$expect" \
+     | sort -u > "$study/stages.txt"
+stages=$(tr '\n' ' ' < "$study/stages.txt")
+held=$(grep -c . "$held_file" 2>/dev/null || echo 0)
+if [ -z "$stages" ] || [ "$held" -eq 0 ]; then
+    echo "replication: FAIL: $expect holds no measured verdict of any stage"; exit 1
 fi
-held=$(grep -c -v -e '^#' -e '^$' "$expect")
 mkdir -p "$study"
 log=$study/replication.log
 echo "replication: stages $stages under SEED_BASE=$base in $study ($held held verdicts)"
 if ! make --no-print-directory -j2 PROFILE=quick STUDY="$study" SEED_BASE="$base" \
-        JUDGE_STAGES="$stages" EXPECT="$expect" verify-verdicts > "$log" 2>&1; then
+        JUDGE_STAGES="$stages" EXPECT="$held_file" verify-verdicts > "$log" 2>&1; then
     tail -n 30 "$log"
     echo "replication: FAIL: held verdicts changed (or the study failed) under SEED_BASE=$base"
     exit 1

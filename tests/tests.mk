@@ -20,6 +20,7 @@ test-cli: $(BINARIES) $(MNIST_FILES)
 	tests/cli.sh $(BIN) $(MNIST_DIR)
 	tests/hostile_data.sh $(BIN)
 	tests/hostile_cmds.sh $(BIN)
+	tests/judge.sh $(BIN)
 
 # Data-parallel training under mpirun against one process (tests/mpi.sh).
 test-mpi: $(BINARIES) $(BUILD)/tests/ckpt-diff $(MNIST_FILES)
@@ -86,7 +87,7 @@ test-sanitize: sanitize-build $(MNIST_FILES)  ## unit and command-line tests und
 	@$(call san_no_reports,the unit tests)
 	$(SAN_ENV) tests/cli.sh $(SAN_BUILD)/bin $(MNIST_DIR) > $(SAN_BUILD)/cli.log 2>&1 \
 	  || { cat $(SAN_BUILD)/cli.log; cat $(SAN_REPORTS)/* 2>/dev/null; exit 1; }
-	@for t in hostile_data hostile_cmds; do \
+	@for t in hostile_data hostile_cmds judge; do \
 	  $(SAN_ENV) tests/$$t.sh $(SAN_BUILD)/bin > $(SAN_BUILD)/$$t.log 2>&1 \
 	    || { cat $(SAN_BUILD)/$$t.log; cat $(SAN_REPORTS)/* 2>/dev/null; exit 1; }; done
 	@$(call san_no_reports,the command-line tests)
