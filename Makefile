@@ -295,7 +295,7 @@ define seeded_stage
 $(DATA)/$(1)/merged.tsv: $(2)
 	cat $(2) > $$@.tmp && mv $$@.tmp $$@
 $(DATA)/replica-%/data/$(PROFILE)/$(1)/merged.tsv: FORCE | $(BIN)/gen-data $(BIN)/train $(BIN)/eval $(BIN)/features
-	+$$(MAKE) --no-print-directory STUDY=$(DATA)/replica-$$* SEEDS=1 \
+	+@$$(MAKE) --no-print-directory STUDY=$(DATA)/replica-$$* SEEDS=1 \
 	  SEED_BASE=$$$$(( $(SEED_BASE) + $(REPLICA_STRIDE) * ($$* - 1) )) $$@
 $(DATA)/$(1)/seeds.tsv: src/scripts/pool.sh $(DATA)/$(1)/merged.tsv $(call replica_merged,$(1)) \
     $(call setting,seeds-$(1),$(call seeds_of,$(1)))
