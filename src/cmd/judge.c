@@ -1005,8 +1005,11 @@ static void write_counts(FILE *fp, const claims_t *cl)
                 seen = cl->c[j].is_ref == is_ref && !strcmp(cl->c[j].stage, c->stage);
             if (seen)
                 continue;
-            if (is_ref && !printed)
-                fputs("\\midrule%\n", fp);
+            if (!printed)
+                fprintf(fp, "%s\\multicolumn{10}{@{}l}{\\emph{%s}} \\\\%%\n",
+                        is_ref ? "\\midrule%\n" : "",
+                        is_ref ? "Reference comparisons (values from elsewhere)"
+                               : "Claims of the two reports");
             printed = 1;
             int count[N_OUTCOMES] = {0}, total = 0;
             for (int j = i; j < cl->n; j++)
