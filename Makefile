@@ -55,6 +55,13 @@ endif
 ifneq ($(shell echo '$(SEED_BASE)' | grep -E -x '[0-9]{1,9}'),$(SEED_BASE))
 $(error SEED_BASE must be a non-negative integer of at most 9 digits, not '$(SEED_BASE)')
 endif
+# SEEDS=N: every judged stage run N times (see "seed replicas" below).
+SEEDS ?=
+ifneq ($(SEEDS),)
+ifneq ($(shell echo '$(SEEDS)' | grep -E -x '[1-9][0-9]?'),$(SEEDS))
+$(error SEEDS must be an integer from 1 to 99, not '$(SEEDS)')
+endif
+endif
 SEED_ARGS := $(if $(filter-out 0,$(SEED_BASE)),--seed-offset $(SEED_BASE))
 # The arguments every training run gets from the command line.
 RUN_ARGS := $(strip $(RUN_SET) $(SEED_ARGS))
@@ -278,12 +285,6 @@ SEEDS_cnf_full := 3
 SEEDS_odenet_quick := 1
 SEEDS_odenet_paper := 1
 SEEDS_odenet_full := 3
-SEEDS ?=
-ifneq ($(SEEDS),)
-ifneq ($(shell echo '$(SEEDS)' | grep -E -x '[1-9][0-9]?'),$(SEEDS))
-$(error SEEDS must be an integer from 1 to 99, not '$(SEEDS)')
-endif
-endif
 seeds_of = $(if $(SEEDS),$(SEEDS),$(SEEDS_$(1)_$(PROFILE)))
 replica_ids = $(wordlist 2,$(call seeds_of,$(1)),1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 \
   $(shell seq 21 99))

@@ -216,5 +216,20 @@ fi
 restore
 probe "another study was planned" "" "" "$circles_runs $ma_summaries $g/numbers.tex"
 
+# A bad SEED_BASE or SEEDS is refused, naming the variable, before anything
+# is written (not even the study's settings).
+for bad in "SEED_BASE=-1" "SEED_BASE=1x" "SEED_BASE='1 2'" "SEED_BASE=" "SEEDS=0" "SEEDS=abc" "SEEDS=100"; do
+    var=${bad%%=*}
+    if eval "make -n PROFILE=quick STUDY=$tmp/bad $bad verdicts" > "$tmp/bad.log" 2>&1; then
+        failed=$((failed + 1)); echo "incremental: FAIL: $bad was accepted"
+    elif ! grep -q "$var must be" "$tmp/bad.log"; then
+        failed=$((failed + 1)); echo "incremental: FAIL: $bad refused without naming $var:"; tail -1 "$tmp/bad.log"
+    elif [ -e "$tmp/bad" ]; then
+        failed=$((failed + 1)); echo "incremental: FAIL: $bad refused but $tmp/bad was written"; rm -rf "$tmp/bad"
+    else
+        passed=$((passed + 1))
+    fi
+done
+
 echo "incremental rebuild: $passed checks passed, $failed failed"
 [ "$failed" -eq 0 ]
