@@ -1,9 +1,12 @@
 #!/bin/sh
-# Command-line tests of judge (src/cmd/judge.c, notes/judge-spec.md): small
+# Command-line tests of judge (src/cmd/judge.c; README, Verdicts): small
 # samples and claims files, every outcome reached, the intervals checked
 # against ones computed here by hand (awk, with t quantiles integrated here,
 # not GSL's), every refusal naming its file with no output written, and
 # --expect.  Helpers in tests/lib.sh.
+#
+# Then src/scripts/pool.sh, which makes judge's samples from a stage's seed
+# replicas.
 #
 #   tests/judge.sh BINDIR
 set -u
@@ -371,6 +374,31 @@ expect 1 "$bin/judge" --tsv "$tmp/o.tsv" "$tmp/s.tsv"
 has "at least one --claims"
 expect 1 "$bin/judge" --tsv "$tmp/o.tsv" --claims "$tmp/sines/claims.tsv" --caption x "$tmp/s.tsv"
 has "unknown argument '--caption'"
+
+# pool.sh: replicas' summaries into one samples file, the values in replica
+# order, whatever each file's key order; judge then reads n = 3.
+pool=$(dirname "$0")/../src/scripts/pool.sh
+mkdir -p "$tmp/pool"
+printf 'a\t1\nb\t10\n' > "$tmp/pool/r1"
+printf '# a comment\nb\t20\na\t2\n' > "$tmp/pool/r2"
+printf 'a\t3\nb\t30\n' > "$tmp/pool/r3"
+expect 0 "$pool" "$tmp/pool/out.tsv" "$tmp/pool/r1" "$tmp/pool/r2" "$tmp/pool/r3"
+is "$(cat "$tmp/pool/out.tsv")" "$(printf 'a\t1 2 3\nb\t10 20 30')" "pool.sh output"
+claim pool-a "a above 0" "test" - "a, units" above "a 0" > "$tmp/pool/claims.tsv"
+expect 0 "$bin/judge" --tsv "$tmp/pool/v.tsv" --claims "$tmp/pool/claims.tsv" "$tmp/pool/out.tsv"
+is "$(awk -F '\t' 'NR == 2 { print $7 }' "$tmp/pool/v.tsv")" 3 "n of a pooled key"
+# Refusals name the file and write nothing: a key missing from a replica, a
+# key twice in one, a malformed line, a NUL byte, a missing file.
+printf 'a\t1\n' > "$tmp/pool/short"
+printf 'a\t1\na\t2\nb\t3\n' > "$tmp/pool/twice"
+printf 'a 1\nb\t2\n' > "$tmp/pool/spaces"
+printf 'a\t1\000\nb\t2\n' > "$tmp/pool/nul"
+for f in short twice spaces nul absent; do
+    rm -f "$tmp/pool/bad.tsv"
+    expect 1 "$pool" "$tmp/pool/bad.tsv" "$tmp/pool/r1" "$tmp/pool/$f"
+    has "$tmp/pool/$f"
+    absent "$tmp/pool/bad.tsv"
+done
 
 echo "judge: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
