@@ -1,7 +1,7 @@
 /* judge: decides, from the regenerated per-seed results, what became of each claim of the
  * two reports and of each comparison with values from elsewhere, and writes the outcomes as
  * a table, as LaTeX and as counts (DESIGN.md, Verdicts; the specification is
- * notes/judge-spec.md).
+ * README, Verdicts).
  *
  *   judge --tsv OUT.tsv [--tex REPORT.tex] [--ref-tex REFERENCE.tex] [--counts-tex COUNTS.tex]
  *         [--effects EFFECTS.tsv] [--expect VERDICTS.tsv]
