@@ -52,10 +52,12 @@ SEED_BASE ?= 0
 ifneq ($(words $(SEED_BASE)),1)
 $(error SEED_BASE must be one non-negative integer, not '$(SEED_BASE)')
 endif
-ifneq ($(shell echo '$(SEED_BASE)' | grep -E -x '[0-9]{1,9}'),$(SEED_BASE))
-$(error SEED_BASE must be a non-negative integer of at most 9 digits, not '$(SEED_BASE)')
+# (No leading zeros: 010 and 10 must not be two settings for one shift.)
+ifneq ($(shell echo '$(SEED_BASE)' | grep -E -x '0|[1-9][0-9]{0,9}'),$(SEED_BASE))
+$(error SEED_BASE must be a non-negative integer of at most 10 digits without leading zeros, not '$(SEED_BASE)')
 endif
-# SEEDS=N: every judged stage run N times (see "seed replicas" below).
+# SEEDS=N: every judged stage but the MNIST one (MNIST_SEEDS) run N times
+# (see "seed replicas" below).
 SEEDS ?=
 ifneq ($(SEEDS),)
 ifneq ($(shell echo '$(SEEDS)' | grep -E -x '[1-9][0-9]?'),$(SEEDS))
@@ -87,8 +89,12 @@ SETTINGS := $(DATA)/settings
 $(shell mkdir -p $(SETTINGS))
 comma := ,
 streq = $(and $(findstring x$(1),x$(2)),$(findstring x$(2),x$(1)))
+# A changed file is written to a temporary file of this make process and
+# renamed, so that a seed replica's sub-make reading the same file at the
+# same time never sees it half written.
+MAKE_PID := $(shell echo $$PPID)
 setting = $(if $(and $(wildcard $(SETTINGS)/$(1)),$(call streq,$(file <$(SETTINGS)/$(1)),$(strip $(2)))),,\
-  $(file >$(SETTINGS)/$(1),$(strip $(2))))$(SETTINGS)/$(1)
+  $(file >$(SETTINGS)/$(1).$(MAKE_PID).tmp,$(strip $(2)))$(shell mv -f $(SETTINGS)/$(1).$(MAKE_PID).tmp $(SETTINGS)/$(1)))$(SETTINGS)/$(1)
 
 GROUP_SETTING := $(call setting,mpirun,$(MPIRUN))
 
@@ -256,9 +262,9 @@ include $(foreach s,$(STAGES),stages/$(s)/stage.mk)
 # the same stage built as a study of its own under $(DATA)/replica-K by a
 # sub-make with every seed shifted by a further $(REPLICA_STRIDE) (K - 1),
 # datasets included, so that a claim about a method is not a claim about one
-# draw of its data.  The sub-make is always asked (FORCE) but rewrites a
-# replica's merged summaries only when they change, so an unchanged replica
-# reruns nothing downstream.  Each stage's replicas are pooled by
+# draw of its data.  The sub-make is always asked (FORCE) but remakes a
+# replica's merged summaries only when one of its summaries was remade, so
+# an unchanged replica reruns nothing downstream.  Each stage's replicas are pooled by
 # src/scripts/pool.sh into STAGE/seeds.tsv (key, then its N values), which
 # `judge` reads.  The MNIST stage has its seeds inside (MNIST_SEEDS).
 # How many, and why (README, Verdicts, measured spreads):
@@ -291,13 +297,15 @@ replica_ids = $(wordlist 2,$(call seeds_of,$(1)),1 2 3 4 5 6 7 8 9 10 11 12 13 1
 replica_merged = $(foreach k,$(call replica_ids,$(1)),$(DATA)/replica-$(k)/data/$(PROFILE)/$(1)/merged.tsv)
 SAMPLES :=
 
-# $(call seeded_stage,STAGE,SUMMARIES)
+# $(call seeded_stage,STAGE,SUMMARIES[,ORDER-ONLY PREREQUISITES])
+# (The replica's seed shift is computed by expr, which reads every number
+# as decimal, unlike the shell's arithmetic.)
 define seeded_stage
 $(DATA)/$(1)/merged.tsv: $(2)
 	cat $(2) > $$@.tmp && mv $$@.tmp $$@
-$(DATA)/replica-%/data/$(PROFILE)/$(1)/merged.tsv: FORCE | $(BIN)/gen-data $(BIN)/train $(BIN)/eval $(BIN)/features
+$(DATA)/replica-%/data/$(PROFILE)/$(1)/merged.tsv: FORCE | $(BIN)/gen-data $(BIN)/train $(BIN)/eval $(BIN)/features $(3)
 	+@$$(MAKE) --no-print-directory STUDY=$(DATA)/replica-$$* SEEDS=1 \
-	  SEED_BASE=$$$$(( $(SEED_BASE) + $(REPLICA_STRIDE) * ($$* - 1) )) $$@
+	  SEED_BASE=$$$$(expr $(SEED_BASE) + $(REPLICA_STRIDE) '*' $$* - $(REPLICA_STRIDE)) $$@
 $(DATA)/$(1)/seeds.tsv: src/scripts/pool.sh $(DATA)/$(1)/merged.tsv $(call replica_merged,$(1)) \
     $(call setting,seeds-$(1),$(call seeds_of,$(1)))
 	src/scripts/pool.sh $$@ $(DATA)/$(1)/merged.tsv $(call replica_merged,$(1))
@@ -307,7 +315,7 @@ $(eval $(call seeded_stage,sines,$(SINES_SUMMARIES)))
 $(eval $(call seeded_stage,circles,$(CIRCLES_SUMMARIES)))
 $(eval $(call seeded_stage,cnf,$(CNF_SUMMARIES)))
 $(eval $(call seeded_stage,latent,$(LATENT_SUMMARIES)))
-$(eval $(call seeded_stage,odenet,$(ON_SUMMARIES)))
+$(eval $(call seeded_stage,odenet,$(ON_SUMMARIES),$(MNIST_FILES)))
 
 .PHONY: samples
 samples: $(SAMPLES)  ## every judged stage's results pooled over its seed replicas (STAGE/seeds.tsv)

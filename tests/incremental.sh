@@ -218,7 +218,7 @@ probe "another study was planned" "" "" "$circles_runs $ma_summaries $g/numbers.
 
 # A bad SEED_BASE or SEEDS is refused, naming the variable, before anything
 # is written (not even the study's settings).
-for bad in "SEED_BASE=-1" "SEED_BASE=1x" "SEED_BASE='1 2'" "SEED_BASE=" "SEEDS=0" "SEEDS=abc" "SEEDS=100"; do
+for bad in "SEED_BASE=-1" "SEED_BASE=1x" "SEED_BASE=010" "SEED_BASE='1 2'" "SEED_BASE=" "SEEDS=0" "SEEDS=abc" "SEEDS=100"; do
     var=${bad%%=*}
     if eval "make -n PROFILE=quick STUDY=$tmp/bad $bad verdicts" > "$tmp/bad.log" 2>&1; then
         failed=$((failed + 1)); echo "incremental: FAIL: $bad was accepted"

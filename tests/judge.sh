@@ -393,7 +393,8 @@ printf 'a\t1\n' > "$tmp/pool/short"
 printf 'a\t1\na\t2\nb\t3\n' > "$tmp/pool/twice"
 printf 'a 1\nb\t2\n' > "$tmp/pool/spaces"
 printf 'a\t1\000\nb\t2\n' > "$tmp/pool/nul"
-for f in short twice spaces nul absent; do
+: > "$tmp/pool/empty"
+for f in short twice spaces nul empty absent; do
     rm -f "$tmp/pool/bad.tsv"
     expect 1 "$pool" "$tmp/pool/bad.tsv" "$tmp/pool/r1" "$tmp/pool/$f"
     has "$tmp/pool/$f"

@@ -5,8 +5,8 @@
 # replica's training seeds and generated datasets), judged, and every held
 # verdict of those stages must come out the same (`make verify-verdicts`,
 # which fails on a changed one).  Only those stages train, with the quick
-# settings.  Then `make compare` must run on the study and show that the
-# numbers did change (else the replication was no replication).
+# settings.  Then every rebuilt stage's numbers must differ from the main
+# report's (else the replication was no replication).
 #
 #   tests/replication.sh [STUDY_DIR [SEED_BASE]]    (from the top directory)
 set -u
@@ -24,7 +24,7 @@ awk -F '\t' 'FILENAME ~ /claims.tsv$/ { if ($0 !~ /^#/ && NF >= 7) { rule[$1] = 
      held="$held_file" stages/*/report-claims.tsv $(ls stages/*/reference-claims.tsv 2>/dev/null) "$expect" \
      | sort -u > "$study/stages.txt"
 stages=$(tr '\n' ' ' < "$study/stages.txt")
-held=$(grep -c . "$held_file" 2>/dev/null || echo 0)
+held=$(grep -c . "$held_file" 2>/dev/null) || held=0
 if [ -z "$stages" ] || [ "$held" -eq 0 ]; then
     echo "replication: FAIL: $expect holds no measured verdict of any stage"; exit 1
 fi
@@ -43,7 +43,10 @@ tail -n 1 "$log"
 failed=0
 for s in $stages; do
     [ -f "data/quick/$s/merged.tsv" ] || continue
-    if cmp -s "data/quick/$s/merged.tsv" "$study/data/quick/$s/merged.tsv"; then
+    if [ ! -f "$study/data/quick/$s/merged.tsv" ]; then
+        echo "replication: FAIL: the study has no numbers for stage $s"
+        failed=1
+    elif cmp -s "data/quick/$s/merged.tsv" "$study/data/quick/$s/merged.tsv"; then
         echo "replication: FAIL: stage $s gave the same numbers under SEED_BASE=$base"
         failed=1
     fi

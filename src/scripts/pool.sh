@@ -15,6 +15,7 @@ out=$1
 shift
 for f in "$@"; do
     [ -f "$f" ] || { echo "pool: $f: no such file" >&2; exit 1; }
+    [ -s "$f" ] || { echo "pool: $f: empty: no keys" >&2; exit 1; }
     if tr -d '\000' < "$f" | cmp -s - "$f"; then :; else
         echo "pool: $f: holds a NUL byte: not a summary" >&2; exit 1
     fi
