@@ -1184,8 +1184,11 @@ int main(int argc, char **argv)
     const char *out[N_OUT] = {NULL}, *expect = NULL;
     const char **claim_files = NULL;
     int *claim_is_ref = NULL, n_claim_files = 0, cap_files = 0, cap_ref = 0;
-    enum { OPT_TSV = 256, OPT_TEX, OPT_REF_TEX, OPT_COUNTS, OPT_EFFECTS, OPT_EXPECT,
-           OPT_CLAIMS, OPT_REFERENCES };
+    /* The output options are OPT_OUT + OUT_x, so one case stores them all. */
+    enum { OPT_OUT = 256, OPT_TSV = OPT_OUT + OUT_TSV, OPT_TEX = OPT_OUT + OUT_TEX,
+           OPT_REF_TEX = OPT_OUT + OUT_REF_TEX, OPT_COUNTS = OPT_OUT + OUT_COUNTS,
+           OPT_EFFECTS = OPT_OUT + OUT_EFFECTS, OPT_EXPECT = OPT_OUT + N_OUT, OPT_CLAIMS,
+           OPT_REFERENCES };
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
         {"tsv", required_argument, NULL, OPT_TSV},
@@ -1206,19 +1209,11 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case OPT_TSV:
-            out[OUT_TSV] = optarg;
-            break;
         case OPT_TEX:
-            out[OUT_TEX] = optarg;
-            break;
         case OPT_REF_TEX:
-            out[OUT_REF_TEX] = optarg;
-            break;
         case OPT_COUNTS:
-            out[OUT_COUNTS] = optarg;
-            break;
         case OPT_EFFECTS:
-            out[OUT_EFFECTS] = optarg;
+            out[ch - OPT_OUT] = optarg;
             break;
         case OPT_EXPECT:
             expect = optarg;
