@@ -163,9 +163,15 @@ static void remove_stale_tmp(const char *path)
 int atomic_open(atomic_file_t *af, const char *path, err_t *e)
 {
     install_cleanup();
+    af->fp = NULL;
+    af->path = af->tmp_path = NULL;
+    /* Refused up front, not at the rename after the work: a directory at
+     * the path (the rename would fail then). */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return err_set(e, "%s: is a directory, not a file to write", path);
     remove_stale_tmp(path);
     size_t n = strlen(path);
-    af->fp = NULL;
     af->path = xmalloc(n + 1);
     memcpy(af->path, path, n + 1);
     af->tmp_path = xmalloc(n + 16);
@@ -218,6 +224,39 @@ int atomic_commit(atomic_file_t *af, err_t *e)
     free(af->tmp_path);
     af->path = af->tmp_path = NULL;
     return bad ? -1 : 0;
+}
+
+int atomic_commit_all(atomic_file_t *const *afs, size_t n, err_t *e)
+{
+    /* Phase 1: flush and close every file; a write error in any one aborts
+     * them all, so no target has changed yet. */
+    for (size_t i = 0; i < n; i++) {
+        if (!afs[i] || !afs[i]->fp)
+            continue;
+        int bad = ferror(afs[i]->fp);
+        if (fclose(afs[i]->fp) != 0)
+            bad = 1;
+        afs[i]->fp = NULL;
+        if (bad) {
+            err_set(e, "%s: write failed: %s", afs[i]->path, strerror(errno));
+            for (size_t j = 0; j < n; j++)
+                if (afs[j])
+                    atomic_abort(afs[j]);
+            return -1;
+        }
+    }
+    /* Phase 2: rename each into place (same directory, so only a vanished
+     * directory can fail here). */
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!afs[i] || !afs[i]->tmp_path)
+            continue;
+        if (rc == 0 && rename(afs[i]->tmp_path, afs[i]->path) != 0)
+            rc = err_set(e, "%s: cannot rename temporary file into place: %s", afs[i]->path,
+                         strerror(errno));
+        atomic_abort(afs[i]); /* unlinks a tmp left after a failure, frees the names */
+    }
+    return rc;
 }
 
 void atomic_abort(atomic_file_t *af)

@@ -52,6 +52,13 @@ typedef struct {
 
 int atomic_open(atomic_file_t *af, const char *path, err_t *e);
 int atomic_commit(atomic_file_t *af, err_t *e);
+/* All or nothing for a command's several outputs: closes every open file
+ * (NULL entries and aborted files are skipped) and, only if every one was
+ * written without error, renames each into place; otherwise removes every
+ * temporary file and leaves every target as it was.  Open all of a command's
+ * outputs with atomic_open before its work (so that an unwritable
+ * destination fails first) and commit them with this at the end. */
+int atomic_commit_all(atomic_file_t *const *afs, size_t n, err_t *e);
 void atomic_abort(atomic_file_t *af);
 
 /* A command's file argument: the option that names it ("--model") and the
