@@ -13,8 +13,29 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/sh
 
+# ---------------------------------------------------------------- validation
+# Every variable that names a path or goes into a command line is checked
+# before anything is written (nothing below runs a shell command built from
+# an unchecked value): one word where one is expected, characters that are
+# safe in a path, a Make rule and a shell word, and a study root that is
+# neither the filesystem's root, an ancestor of this tree, this tree under
+# another name, nor inside its sources.
+streq = $(and $(findstring x$(1),x$(2)),$(findstring x$(2),x$(1)))
+# $(call one_word,V): empty unless V is exactly one word (no blanks around).
+one_word = $(and $(filter 1,$(words $(1))),$(call streq,$(1),$(strip $(1))))
+# $(call strip_chars,TEXT,CHARS): TEXT without the characters in CHARS.
+comma := ,
+strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+alnum := a b c d e f g h i j k l m n o p q r s t u v w x y z \
+         A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9
+path_chars := $(alnum) _ . / + -
+# $(call check_path,NAME): dies unless variable NAME is one non-empty word of
+# path characters ([A-Za-z0-9_./+-]).
+check_path = $(if $(and $(call one_word,$($(1))),$(if $(strip $(call strip_chars,$($(1)),$(path_chars))),,ok)),,\
+  $(error $(1) must be one non-empty path of the characters A-Z a-z 0-9 _ . / + -, not '$($(1))'))
+
 PROFILE ?= paper
-ifeq ($(filter $(PROFILE),quick paper full),)
+ifeq ($(and $(call one_word,$(PROFILE)),$(filter quick paper full,$(PROFILE))),)
 $(error PROFILE must be quick, paper or full, not '$(PROFILE)')
 endif
 
@@ -30,6 +51,16 @@ BIN := $(BUILD)/bin
 # rounding, so MPIRUN is a setting of the heavy stages (GROUP_SETTING, set
 # after the settings machinery below): changing it retrains them.
 MPIRUN ?=
+ifneq ($(strip $(call strip_chars,$(MPIRUN),$(path_chars) = $(comma) :)),)
+$(error MPIRUN may hold only a launcher's words of the characters A-Z a-z 0-9 _ . / + - = , :, not '$(MPIRUN)')
+endif
+# (Its launcher must exist, once the set-up has installed the packages.)
+ifneq ($(MPIRUN)$(wildcard $(BUILD)/deps.ok),)
+ifeq ($(MPIRUN),)
+else ifeq ($(shell command -v $(firstword $(MPIRUN))),)
+$(error MPIRUN: launcher '$(firstword $(MPIRUN))' not found)
+endif
+endif
 TRAIN_GROUP = $(MPIRUN) $(BIN)/train
 # STUDY: the root of everything a study writes (its data, figures, generated
 # LaTeX and PDF), so that a study elsewhere never touches or stale-masks the
@@ -41,15 +72,44 @@ ifdef DATA_ROOT
 STUDY ?= $(DATA_ROOT)
 endif
 STUDY ?= .
+ifeq ($(STUDY),)
+$(error STUDY is set but empty: leave it unset for the main report, or name the study's directory)
+endif
+$(call check_path,STUDY)
+TREE := $(realpath $(CURDIR))
+ifeq ($(filter . ./,$(STUDY)),)
+STUDY_REAL := $(shell realpath -m -- '$(STUDY)')
+ifeq ($(STUDY_REAL),$(TREE))
+$(error STUDY=$(STUDY) is this tree itself: leave STUDY unset (or STUDY=.) for the main report)
+endif
+ifneq ($(filter $(STUDY_REAL)/%,$(TREE)/)$(filter /,$(STUDY_REAL)),)
+$(error STUDY=$(STUDY) is $(STUDY_REAL), the filesystem's root or a directory holding this tree: a study needs a directory of its own)
+endif
+ifneq ($(filter $(foreach d,src stages tests paper,$(TREE)/$(d) $(TREE)/$(d)/%),$(STUDY_REAL)),)
+$(error STUDY=$(STUDY) is inside the tree's sources ($(STUDY_REAL)): choose a directory outside src/, stages/, tests/ and paper/)
+endif
+endif
 ROOT := $(if $(filter . ./,$(STUDY)),,$(patsubst %/,%,$(STUDY))/)
+# RUN_SET: `--set section.key=value` pairs, and nothing else.
 RUN_SET ?=
+ifneq ($(strip $(call strip_chars,$(RUN_SET),$(path_chars) = $(comma) :)),)
+$(error RUN_SET may hold only --set section.key=value pairs of the characters A-Z a-z 0-9 _ . / + - = , :, not '$(RUN_SET)')
+endif
+ifneq ($(RUN_SET),)
+ifneq ($(shell set -- $(RUN_SET); while [ $$# -gt 0 ]; do \
+  [ "$$1" = --set ] && [ $$# -ge 2 ] && printf '%s\n' "$$2" | grep -q -E -x '[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*=.+' \
+  || { echo bad; break; }; shift 2; done),)
+$(error RUN_SET must be --set section.key=value pairs, not '$(RUN_SET)')
+endif
+endif
 # SEED_BASE=K shifts every seed of the study by K: each generated dataset's
 # (gen-data --seed), each training run's (train --seed-offset, added to the
 # seed its INI file sets) and the MNIST runs' per-run seeds.  With another
 # STUDY it makes an independent replication of the whole report:
 #   make PROFILE=quick STUDY=/tmp/rep SEED_BASE=100 paper
 SEED_BASE ?= 0
-ifneq ($(words $(SEED_BASE)),1)
+digits := 0 1 2 3 4 5 6 7 8 9
+ifneq ($(and $(call one_word,$(SEED_BASE)),$(if $(strip $(call strip_chars,$(SEED_BASE),$(digits))),,ok)),ok)
 $(error SEED_BASE must be one non-negative integer, not '$(SEED_BASE)')
 endif
 # (No leading zeros: 010 and 10 must not be two settings for one shift.)
@@ -60,6 +120,9 @@ endif
 # (see "seed replicas" below).
 SEEDS ?=
 ifneq ($(SEEDS),)
+ifneq ($(and $(call one_word,$(SEEDS)),$(if $(strip $(call strip_chars,$(SEEDS),$(digits))),,ok)),ok)
+$(error SEEDS must be an integer from 1 to 99, not '$(SEEDS)')
+endif
 ifneq ($(shell echo '$(SEEDS)' | grep -E -x '[1-9][0-9]?'),$(SEEDS))
 $(error SEEDS must be an integer from 1 to 99, not '$(SEEDS)')
 endif
@@ -76,6 +139,7 @@ PAPER_PDF := $(ROOT)paper/paper-$(PROFILE).pdf
 STUDY_BUILD := $(if $(ROOT),$(ROOT)build,$(BUILD))
 PAPER_BUILD := $(STUDY_BUILD)/paper/$(PROFILE)
 MNIST_DIR ?= data/mnist
+$(call check_path,MNIST_DIR)
 
 # ---------------------------------------------------------------- settings
 # Every setting that changes a result and lives outside the INI files (a
@@ -86,20 +150,27 @@ MNIST_DIR ?= data/mnist
 # setting reruns exactly its dependents and an unchanged one nothing.
 #   $(call setting,NAME,TEXT)  expands to the path of the file NAME
 SETTINGS := $(DATA)/settings
-$(shell mkdir -p $(SETTINGS))
-comma := ,
-streq = $(and $(findstring x$(1),x$(2)),$(findstring x$(2),x$(1)))
+# Non-empty under make -n or -q.
+DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
 # A changed file is written to a temporary file of this make process and
 # renamed, so that a seed replica's sub-make reading the same file at the
 # same time never sees it half written.
 MAKE_PID := $(shell echo $$PPID)
-setting = $(if $(and $(wildcard $(SETTINGS)/$(1)),$(call streq,$(file <$(SETTINGS)/$(1)),$(strip $(2)))),,\
+setting_same = $(and $(wildcard $(SETTINGS)/$(1)),$(call streq,$(file <$(SETTINGS)/$(1)),$(strip $(2))))
+ifeq ($(DRY_RUN),)
+$(shell mkdir -p $(SETTINGS))
+setting = $(if $(call setting_same,$(1),$(2)),,\
   $(file >$(SETTINGS)/$(1).$(MAKE_PID).tmp,$(strip $(2)))$(shell mv -f $(SETTINGS)/$(1).$(MAKE_PID).tmp $(SETTINGS)/$(1)))$(SETTINGS)/$(1)
+else
+# Under make -n and -q nothing is written: a setting that would change
+# becomes a target that is always remade (with a recipe that only says so),
+# so that the dry run shows, and -q reports, exactly what it would rebuild.
+setting = $(if $(call setting_same,$(1),$(2)),,$(call dry_setting,$(1)))$(SETTINGS)/$(1)
+dry_setting = $(if $(DRY_SETTING_$(1)),,$(eval DRY_SETTING_$(1) := 1)$(eval \
+  $(SETTINGS)/$(1): FORCE ; @echo '(dry run: setting $(1) would change; $(SETTINGS)/$(1) not written)'))
+endif
 
 GROUP_SETTING := $(call setting,mpirun,$(MPIRUN))
-
-# Non-empty under make -n or -q.
-DRY_RUN := $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring q,$(firstword -$(MAKEFLAGS)))
 
 # Move file $(1) onto $(2) only if they differ (else $(2) keeps its mtime).
 # A `+` recipe line using it runs under make -q and -n too, so that a stamp
@@ -232,11 +303,19 @@ MNIST_NAMES := train-images-idx3-ubyte train-labels-idx1-ubyte \
                t10k-images-idx3-ubyte t10k-labels-idx1-ubyte
 MNIST_FILES := $(addprefix $(MNIST_DIR)/,$(MNIST_NAMES))
 MNIST_STAMP := $(DATA)/mnist/idx.sha256
-$(MNIST_STAMP): $(MNIST_FILES) $(call setting,mnist-dir,$(abspath $(MNIST_DIR)))
-	+@mkdir -p $(@D)
-	+@if (cd $(MNIST_DIR) && sha256sum $(MNIST_NAMES)) > $@.tmp; then \
-	   $(call write_if_changed,$@.tmp,$@); \
-	 else rm -f $@.tmp; $(if $(DRY_RUN),echo "(dry run: $(MNIST_DIR) not there yet)",false); fi
+# The files are never trusted because they exist: every build that needs
+# them checks their contents against MNIST_SUMS (src/scripts/check-mnist.sh),
+# the tracked data/mnist.sha256 for data/mnist, and for another MNIST_DIR a
+# checksum file its user writes (default MNIST_DIR/mnist.sha256; README).
+# (Under make -n and -q the stamp is neither forced nor written: a dry run
+# must not record another directory's contents.)
+MNIST_SUMS ?= $(if $(call streq,$(MNIST_DIR),data/mnist),data/mnist.sha256,$(MNIST_DIR)/mnist.sha256)
+$(call check_path,MNIST_SUMS)
+DRY_PLUS := $(if $(DRY_RUN),,+)
+$(MNIST_STAMP): $(MNIST_FILES) $(call setting,mnist-dir,$(abspath $(MNIST_DIR))) $(if $(DRY_RUN),,FORCE)
+	$(DRY_PLUS)@mkdir -p $(@D)
+	$(DRY_PLUS)@src/scripts/check-mnist.sh $(MNIST_DIR) $(MNIST_SUMS) > $@.tmp || { rm -f $@.tmp; exit 1; }; \
+	 $(call write_if_changed,$@.tmp,$@)
 
 # A figure: $(call figure,NAME,SCRIPT,PREREQUISITES,GNUPLOT-VARIABLES)
 # renders figures/PROFILE/NAME.pdf and .png with one gnuplot script, which
@@ -354,6 +433,12 @@ VERIFY_INPUTS := $(sort $(foreach s,$(JUDGE_STAGES),$(JUDGE_INPUTS_$(s))))
 VERIFY_CLAIMS := $(foreach s,$(JUDGE_STAGES),$(addprefix --claims ,$(wildcard stages/$(s)/report-claims.tsv)) \
                    $(addprefix --references ,$(wildcard stages/$(s)/reference-claims.tsv)))
 EXPECT ?= $(VERDICTS_EXPECTED)
+ifneq ($(EXPECT),)
+$(call check_path,EXPECT)
+endif
+ifneq ($(filter-out $(STAGES),$(JUDGE_STAGES)),)
+$(error JUDGE_STAGES: no stage named '$(filter-out $(STAGES),$(JUDGE_STAGES))' (the stages: $(STAGES)))
+endif
 VERDICTS := $(DATA)/verdicts.tsv
 EFFECTS := $(DATA)/effects.tsv
 $(VERDICTS) $(EFFECTS) $(GEN)/verdicts.tex $(GEN)/references.tex $(GEN)/verdict-counts.tex &: \
@@ -381,6 +466,7 @@ $(NUMBERS): $(SUMMARIES) $(SAMPLES) $(SAMPLES_MNIST)
 # main report (or the study BASE), numbers and verdicts, largest change
 # first (src/scripts/compare.sh).  BASE must have been built.
 BASE ?= .
+$(call check_path,BASE)
 BASE_DATA := $(if $(filter . ./,$(BASE)),,$(patsubst %/,%,$(BASE))/)data/$(PROFILE)
 .PHONY: compare
 compare: $(NUMBERS) $(VERDICTS)  ## print every number and verdict of STUDY that differs from the main report's (or BASE's)
@@ -400,16 +486,16 @@ $(GEN)/numbers.tex: $(SUMMARIES) $(call code,tex-macros,tools)
 # The commit the numbers were made from, rewritten only when it changes.
 .PHONY: FORCE
 $(GEN)/commit.tex: FORCE
-	+@mkdir -p $(@D)
-	+@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	$(DRY_PLUS)@mkdir -p $(@D)
+	$(DRY_PLUS)@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
 	 printf '\\newcommand{\\pipelineCommit}{%s}\n\\newcommand{\\pipelineProfile}{%s}\n' \
 	   "$$c" "$(PROFILE)" > $@.tmp; $(call write_if_changed,$@.tmp,$@)
 
 # What the numbers were made with: library, tool and compiler versions and
 # the MNIST contents, rewritten only when they change.
 $(GEN)/provenance.tex: src/scripts/provenance.sh $(MNIST_STAMP) FORCE | $(BUILD)/deps.ok
-	+@mkdir -p $(@D)
-	+@if [ -z "$(DRY_RUN)" ] || [ -f $(MNIST_STAMP) ]; then \
+	$(DRY_PLUS)@mkdir -p $(@D)
+	$(DRY_PLUS)@if [ -z "$(DRY_RUN)" ] || [ -f $(MNIST_STAMP) ]; then \
 	   CC='$(CC)' src/scripts/provenance.sh $(MNIST_STAMP) > $@.tmp && $(call write_if_changed,$@.tmp,$@); fi
 
 # The paper's provenance appendix: for every figure and table, the configs,
@@ -479,6 +565,8 @@ $(BUILD)/bench-spirals-regular.tsv: $(BIN)/gen-data
 	$(BIN)/gen-data spirals --count 1000 --seed 41 --noise 0.3 --window 100 --observations 100 \
 	  --out $@
 
+# (Its root is the tree or a study root validated at the top, never /, an
+# ancestor of the tree or its sources.)
 clean:  ## remove build products and every profile's outputs of STUDY (keeps fetched MNIST)
 	rm -rf $(BUILD) $(foreach p,quick paper full,$(ROOT)data/$(p) $(ROOT)figures/$(p)) \
 	  $(ROOT)paper/gen $(ROOT)paper/paper-*.pdf $(if $(ROOT),$(ROOT)build)

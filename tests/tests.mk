@@ -11,7 +11,7 @@ $(BUILD)/tests/unit: $(TEST_OBJ) $(BUILD)/libnodeode.a
 	$(CC) $(CFLAGS) $(OPENMP) $(TEST_OBJ) $(BUILD)/libnodeode.a $(DEP_LIBS) \
 	  $$(pkg-config --libs cmocka) -o $@
 
-.PHONY: test test-unit test-cli test-clang test-mpi
+.PHONY: test test-unit test-cli test-clang test-mpi test-make
 test-unit: $(BUILD)/tests/unit $(MNIST_FILES)
 	MNIST_DIR=$(MNIST_DIR) $(BUILD)/tests/unit
 
@@ -21,6 +21,11 @@ test-cli: $(BINARIES) $(MNIST_FILES)
 	tests/hostile_data.sh $(BIN)
 	tests/hostile_cmds.sh $(BIN)
 	tests/judge.sh $(BIN)
+
+# Hostile values of the Makefile's variables, dry runs that write nothing,
+# MNIST verified every time (tests/make_safety.sh).
+test-make: $(MNIST_FILES)
+	tests/make_safety.sh $(MNIST_DIR)
 
 # Data-parallel training under mpirun against one process (tests/mpi.sh).
 test-mpi: $(BINARIES) $(BUILD)/tests/ckpt-diff $(MNIST_FILES)
@@ -121,7 +126,7 @@ fuzz-smoke: sanitize-build
 	    > $(SAN_BUILD)/fuzz-smoke-$$f.log 2>&1 || { tail -n 60 $(SAN_BUILD)/fuzz-smoke-$$f.log; exit 1; }; \
 	done; echo "fuzz-smoke: $(FUZZ_SMOKE_RUNS) inputs each: $(FUZZERS): no crash"
 
-test: test-clang test-cli test-mpi test-unit test-sanitize fuzz-smoke  ## unit, command-line, data-parallel (MPI), sanitizer and fuzz-smoke tests
+test: test-make test-clang test-cli test-mpi test-unit test-sanitize fuzz-smoke  ## unit, command-line, data-parallel (MPI), sanitizer and fuzz-smoke tests
 
 # Helpers of the command-line tests.
 $(BUILD)/tests/ckpt-diff: tests/tools/ckpt_diff.c $(BUILD)/libnodeode.a

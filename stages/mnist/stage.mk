@@ -9,7 +9,8 @@ $(MNIST_FILES) &: src/scripts/fetch-mnist.sh data/mnist.sha256 | $(BUILD)/deps.o
 endif
 
 .PHONY: mnist
-mnist: $(MNIST_FILES)  ## fetch and verify MNIST into MNIST_DIR (data/mnist)
+mnist: $(MNIST_FILES)  ## fetch MNIST into data/mnist, and verify MNIST_DIR's files against MNIST_SUMS (every time)
+	@src/scripts/check-mnist.sh $(MNIST_DIR) $(MNIST_SUMS) > /dev/null && echo "mnist: $(MNIST_DIR): 4 idx files verified against $(MNIST_SUMS)"
 
 # Sizes, per-class counts and pixel statistics of the set in use.
 $(DATA)/mnist/summary.tsv $(DATA)/mnist/class-counts.tsv &: $(MNIST_STAMP) $(call code,gen-data,tools)
