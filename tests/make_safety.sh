@@ -51,6 +51,7 @@ refuse "PROFILE must be quick, paper or full, not 'quick paper'" "PROFILE=quick 
 refuse "PROFILE must be" PROFILE=
 refuse "STUDY must be one non-empty path" PROFILE=quick "STUDY=$tmp/with space"
 refuse "STUDY must be one non-empty path" PROFILE=quick "STUDY=$tmp/a'b"
+rm -f /tmp/make-safety-pwned
 refuse "STUDY must be one non-empty path" PROFILE=quick 'STUDY=$$(touch /tmp/make-safety-pwned)'
 refuse "the filesystem's root" PROFILE=quick STUDY=/
 refuse "the filesystem's root or a directory holding this tree" PROFILE=quick STUDY=..
