@@ -3,7 +3,8 @@
  *   gen-data mnist-summary --mnist-dir DIR --summary OUT.tsv --counts OUT.tsv
  *       Loads the four idx files of an MNIST-format set, validates them, and
  *       writes their sizes, per-class label counts and pixel statistics
- *       (summary) and a `digit train test` table (counts, for the figure).
+ *       (summary) and a `digit train test` table (counts, for the figure),
+ *       both committed together or neither.
  *
  *   gen-data sines --function sin|sin_plus_x --points N --noise SIGMA --seed S --out F
  *                  [--format map|trajectory]
@@ -26,12 +27,16 @@
  *       (default 0.1), scaled by 2 and shifted by (-1, -0.2); columns x1 x2.
  *       --summary writes KEY_points and KEY_exact_nll, the points' mean
  *       negative log-likelihood under the true density (nats): the floor a
- *       density model cannot beat.
+ *       density model cannot beat; it needs --noise >= 1e-6 (below, the
+ *       density's quadrature loses its precision: moons.h).  --out and
+ *       --summary are committed together or neither.
  *
  *   gen-data moons-density [--noise SD] --grid-range LO,HI --grid-n N --out G.tsv
  *       The true two-moons density on an N x N grid over [LO, HI]^2 in
  *       gnuplot's grid layout (x1 x2 density, a blank line after each x1
- *       block, as eval --grid writes), for a contour figure.
+ *       block, as eval --grid writes), for a contour figure.  --noise must be
+ *       >= 1e-6, and the grid within the quadrature's reach for it
+ *       (MOONS_KAPPA_MAX in moons.h).
  *
  *   gen-data spirals --count N --seed S [--noise SD] [--observations M]
  *                    [--grid-points G] [--duration T] [--window W]
@@ -685,6 +690,9 @@ static int spirals(int argc, char **argv)
             what, duration_text ? duration_text : "6 pi", grid_points,
             grid_points_text ? "" : " (the default)");
     double r_max = a_hi + b_hi * SPIRAL_TURNS_ANGLE;
+    if (!isfinite(r_max) && growth_text && radius_text)
+        die("%s: --radius '%s' with --growth '%s' makes the largest radius a + b 6 pi not a "
+            "finite number", what, radius_text, growth_text);
     if (!isfinite(r_max))
         die("%s: %s '%s' makes the largest radius a + b 6 pi not a finite number", what,
             growth_text ? "--growth" : "--radius",
