@@ -115,4 +115,67 @@ expect 1 "$bin/bench" --mnist-dir "$tmp" --out "$tmp/reg.ckpt" --cnf-model "$tmp
 has "--out '.*reg.ckpt' is the input --cnf-model"
 same "$tmp/reg.ckpt.orig" "$tmp/reg.ckpt"
 
+# --- several outputs: all committed or none.  kept NAME: the target $tmp/NAME
+# is byte-for-byte its copy NAME.orig, and no temporary file is left.
+no_tmp() {
+    left=$(find "$tmp" -name '*.tmp.??????')
+    if [ -n "$left" ]; then bad "temporary files left: $left"; rm -f $left; else ok; fi
+}
+kept() { for f in "$@"; do same "$tmp/$f.orig" "$tmp/$f"; done; no_tmp; }
+printf 'an earlier output\n' > "$tmp/go.tsv"
+printf 'k_points\t1\n' > "$tmp/gs.tsv"
+cp "$tmp/go.tsv" "$tmp/go.tsv.orig"
+cp "$tmp/gs.tsv" "$tmp/gs.tsv.orig"
+mkdir "$tmp/adir"
+moons() { "$bin/gen-data" moons --points 10 --seed 1 --prefix k "$@"; }
+expect 1 moons --out "$tmp/go.tsv" --summary "$tmp/nodir/x.tsv"
+has "nodir/x.tsv: cannot create temporary file"
+kept go.tsv
+expect 1 moons --out "$tmp/go.tsv" --summary "$tmp/adir"
+has "adir: is a directory"
+kept go.tsv
+expect 1 moons --out "$tmp/nodir/x.tsv" --summary "$tmp/gs.tsv"
+has "nodir/x.tsv: cannot create temporary file"
+kept gs.tsv
+expect 0 moons --out "$tmp/go.tsv" --summary "$tmp/gs.tsv"
+if grep -q '^k_exact_nll' "$tmp/gs.tsv" && [ "$(wc -l < "$tmp/go.tsv")" -eq 11 ]; then ok; else bad "moons: both outputs written"; fi
+cp "$tmp/go.tsv" "$tmp/go.tsv.orig"
+cp "$tmp/gs.tsv" "$tmp/gs.tsv.orig"
+# eval's summary, predictions and grid together.
+printf 'r_loss\t1\n' > "$tmp/es.tsv"
+cp "$tmp/es.tsv" "$tmp/es.tsv.orig"
+expect 1 "$bin/eval" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --prefix r --summary "$tmp/es.tsv" --predictions "$tmp/nodir/p.tsv"
+has "nodir/p.tsv: cannot create temporary file"
+kept es.tsv
+expect 1 "$bin/eval" --model "$tmp/reg.ckpt" --data "$tmp/reg.tsv" --prefix r --summary "$tmp/es.tsv" --grid "$tmp/adir" --grid-range -1,1 --grid-n 3
+has "adir: is a directory"
+kept es.tsv
+
+# --- generators refuse what they cannot represent: each refusal names the
+# option, exits 1 and leaves the earlier output as it was.
+# refuse MESSAGE ARGS...: gen-data ARGS --out go.tsv is refused with MESSAGE
+# (each case starts from the copies, so that one failure does not cascade).
+refuse() {
+    msg=$1; shift
+    cp "$tmp/go.tsv.orig" "$tmp/go.tsv"
+    cp "$tmp/gs.tsv.orig" "$tmp/gs.tsv"
+    expect 1 "$bin/gen-data" "$@" --out "$tmp/go.tsv"
+    has "$msg"
+    kept go.tsv
+}
+refuse "spirals: --growth '1e308,1e308' makes the largest radius" spirals --count 2 --seed 1 --growth 1e308,1e308
+refuse "spirals: --duration: '1e308' is too large" spirals --count 2 --seed 1 --duration 1e308
+refuse "spirals: --phase: '-1e308,1e308' is too wide" spirals --count 2 --seed 1 --phase -1e308,1e308
+refuse "spirals: --noise: '1e308' is too large" spirals --count 2 --seed 1 --noise 1e308
+refuse "moons: --noise: '1e+308' is too large" moons --points 10 --seed 1 --noise 1e308
+refuse "sines: --noise: '1e+308' is too large" sines --function sin --points 10 --seed 1 --noise 1e308
+refuse "moons: --noise 1e-18 with --summary: below 1e-06" moons --points 10 --seed 1 --noise 1e-18 --summary "$tmp/gs.tsv" --prefix k
+kept gs.tsv
+refuse "moons-density: --noise: 1e-300 is below 1e-06" moons-density --noise 1e-300 --grid-range -2,3 --grid-n 5
+refuse "moons-density: --grid-range '-1e300,1e300' with --noise 0.1 (the default): .*too small for the point" moons-density --grid-range -1e300,1e300 --grid-n 5
+# A message blames the option given, and says when the other is a default.
+refuse "spirals: --window: '50' is fewer grid points than the default --observations 100" spirals --count 2 --seed 1 --window 50
+refuse "spirals: --observations: '60' exceeds the window's 50 grid points (--window)" spirals --count 2 --seed 1 --window 50 --observations 60
+refuse "spirals: --grid-points: '100' makes the default window .* fewer than the default --observations 100" spirals --count 2 --seed 1 --grid-points 100
+
 finish "hostile tests"

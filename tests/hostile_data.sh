@@ -111,6 +111,43 @@ expect 1 "$bin/eval" --model "$tmp/conv.ckpt" --data "$tmp/i56x14" --summary "$t
 has "odenet needs 28x28 MNIST images, but .*i56x14 holds 56x14 images"
 nothing_left no-s.tsv
 
+# --- mnist-summary's --summary and --counts: both committed or neither.
+# kept NAME: $tmp/NAME is byte-for-byte its copy NAME.orig; no temporary
+# file is left.
+kept() {
+    if cmp -s "$tmp/$1.orig" "$tmp/$1"; then ok; else bad "$1 was changed"; fi
+    left=$(find "$tmp" -name '*.tmp.??????')
+    if [ -n "$left" ]; then bad "temporary files left: $left"; rm -f $left; else ok; fi
+}
+printf 'an earlier summary\n' > "$tmp/ms.tsv"
+printf 'earlier counts\n' > "$tmp/mc.tsv"
+cp "$tmp/ms.tsv" "$tmp/ms.tsv.orig"
+cp "$tmp/mc.tsv" "$tmp/mc.tsv.orig"
+mkdir "$tmp/adir"
+# msum SET SUMMARY COUNTS: mnist-summary of $tmp/SET, starting from the
+# copies (so that one failure does not cascade).
+msum() {
+    cp "$tmp/ms.tsv.orig" "$tmp/ms.tsv"
+    cp "$tmp/mc.tsv.orig" "$tmp/mc.tsv"
+    "$bin/gen-data" mnist-summary --mnist-dir "$tmp/$1" --summary "$2" --counts "$3"
+}
+expect 1 msum i28 "$tmp/nodir/s.tsv" "$tmp/mc.tsv"
+has "nodir/s.tsv: cannot create temporary file"
+kept mc.tsv
+expect 1 msum i28 "$tmp/adir" "$tmp/mc.tsv"
+has "adir: is a directory"
+kept mc.tsv
+expect 1 msum i28 "$tmp/ms.tsv" "$tmp/nodir/c.tsv"
+has "nodir/c.tsv: cannot create temporary file"
+kept ms.tsv
+expect 1 msum icnt "$tmp/ms.tsv" "$tmp/mc.tsv"
+has "icnt: train-images-idx3-ubyte holds 16 images but train-labels-idx1-ubyte holds 17 labels"
+kept ms.tsv
+kept mc.tsv
+expect 0 msum i28 "$tmp/ms.tsv" "$tmp/mc.tsv"
+if awk -F '\t' '$1 == "mnist_train_images" && $2 == 16 { a = 1 } END { exit !a }' "$tmp/ms.tsv" &&
+    awk -F '\t' '$1 == "0" && $2 == 16 && $3 == 16 { a = 1 } END { exit !a }' "$tmp/mc.tsv"; then ok; else bad "mnist-summary: both outputs written"; cat "$tmp/ms.tsv" "$tmp/mc.tsv"; fi
+
 # --- TSV files: NUL bytes, non-finite values, labels, column names
 # refused FILE MESSAGE: training on FILE fails with MESSAGE, nothing written.
 refused() {
@@ -140,6 +177,11 @@ printf 'x2\tx1\ty1\n1\t2\t3\n' > "$tmp/h3.tsv"
 refused h3.tsv "1: column 1 is 'x2' where x1 belongs"
 printf 'x1\tx3\ty1\n1\t2\t3\n' > "$tmp/h4.tsv"
 refused h4.tsv "1: column 2 is 'x3' where x2 belongs"
+# A UTF-8 byte-order mark is named as such, not as an unknown column.
+printf '\357\273\277seq\tt\ty1\ty2\tobserved\n0\t0\t1\t2\t1\n0\t1\t1\t2\t1\n' > "$tmp/bom.tsv"
+refused bom.tsv "1: starts with a UTF-8 byte-order mark"
+printf '\357\273\277x1\tx2\ty1\n1\t2\t3\n' > "$tmp/bom2.tsv"
+refused bom2.tsv "1: starts with a UTF-8 byte-order mark"
 # The same data in a well-formed file trains (the refusals are not blanket).
 printf 'x1\tx2\ty1\n1\t2\t3\n4\t5\t6\n' > "$tmp/fine.tsv"
 expect 0 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/fine.tsv" --log "$tmp/fine.log" --model "$tmp/fine.ckpt"

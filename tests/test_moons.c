@@ -207,7 +207,7 @@ static void sampler_matches_moments(void **state)
 static void bad_input_is_refused(void **state)
 {
     (void)state;
-    double lp = 0.0, nll = 0.0, x[2] = {0.0, 0.0};
+    double lp = 0.0, nll = 0.0, x[2] = {0.0, 0.0}, x4[8];
     err_t e;
     assert_int_equal(moons_log_density(0.0, 0.0, 0.0, &lp, &e), -1);
     assert_non_null(strstr(e.msg, "singular"));
@@ -221,6 +221,20 @@ static void bad_input_is_refused(void **state)
     rng_t rng;
     rng_seed(&rng, 1);
     assert_int_equal(moons_sample(&rng, 1, -1.0, x, NULL, &e), -1);
+    /* Never a non-finite value: a noise whose draws overflow, a noise too
+     * small (or a point too far) for the quadrature are errors. */
+    assert_int_equal(moons_sample(&rng, 4, 1e308, x4, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "is not finite"));
+    assert_int_equal(moons_log_density(1.0, 0.8, 1e-18, &lp, &e), -1);
+    assert_non_null(strstr(e.msg, "too small"));
+    assert_int_equal(moons_log_density(1e300, 1e300, 0.1, &lp, &e), -1);
+    assert_int_equal(moons_log_density(-1.0, -0.2, 1e-300, &lp, &e), -1);
+    double on_arc[2] = {1.0, 1.8};
+    assert_int_equal(moons_mean_nll(on_arc, 1, 1e-18, &nll, &e), -1);
+    /* The smallest noise gen-data allows still gives finite values on and
+     * near the moons. */
+    assert_int_equal(moons_log_density(1.0, 1.8, MOONS_DENSITY_NOISE_MIN, &lp, &e), 0);
+    assert_true(isfinite(lp));
     /* The mean NLL is the mean of -log p. */
     double pts[4] = {0.0, 0.0, 1.0, 1.8};
     assert_int_equal(moons_mean_nll(pts, 2, 0.1, &nll, &e), 0);

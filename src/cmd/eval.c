@@ -141,6 +141,18 @@ int main(int argc, char **argv)
     }
     openblas_set_num_threads(1);
     err_t e = {{0}};
+    /* Every output opened before the work (an unwritable destination fails
+     * first) and committed together at the end, or none: a failure leaves
+     * every target as it was (temporary files go at exit). */
+    atomic_file_t sf = {0}, grid = {0}, pf = {0};
+    atomic_file_t *const all[] = {&sf, &grid, &pf};
+    if (atomic_open(&sf, summary, &e) != 0 ||
+        (grid_path && atomic_open(&grid, grid_path, &e) != 0) ||
+        (pred_path && atomic_open(&pf, pred_path, &e) != 0)) {
+        for (size_t i = 0; i < 3; i++)
+            atomic_abort(all[i]);
+        die("%s", e.msg);
+    }
     /* The stored config and the dataset first (their sizes bound the
      * workspace), then the model. */
     runcfg_t stored;
@@ -218,12 +230,9 @@ int main(int argc, char **argv)
     }
 
     /* Optional grid for contour maps. */
-    atomic_file_t grid = {0};
     if (grid_path) {
         if (m->n_inputs != 2 || O != 1)
             die("%s: --grid needs a model with 2 inputs and 1 output", model_path);
-        if (atomic_open(&grid, grid_path, &e) != 0)
-            die("%s", e.msg);
         fprintf(grid.fp, "# x1\tx2\tprediction\n");
         size_t total = (size_t)grid_n * grid_n;
         double *gx = xmalloc((size_t)B * 2 * sizeof *gx); /* (B, 2) */
@@ -239,7 +248,8 @@ int main(int argc, char **argv)
             batch_t b = {.B = nb, .K = 1, .x = gx, .targets = zeros};
             model_result_t res;
             if (kind_model_run(m, sm.params, &b, NULL, &res, &e) != 0) {
-                atomic_abort(&grid);
+                for (size_t a = 0; a < 3; a++)
+                    atomic_abort(all[a]);
                 die("%s: grid: %s", model_path, e.msg);
             }
             const double *out = m->kind->outputs(m);
@@ -254,10 +264,7 @@ int main(int argc, char **argv)
         free(gx);
     }
 
-    atomic_file_t pf = {0};
     if (pred_path && sequences) {
-        if (atomic_open(&pf, pred_path, &e) != 0)
-            die("%s", e.msg);
         fprintf(pf.fp, "seq\tt");
         for (int j = 0; j < d.n_targets; j++)
             fprintf(pf.fp, "\ty%d", j + 1);
@@ -282,8 +289,6 @@ int main(int argc, char **argv)
             }
         }
     } else if (pred_path) {
-        if (atomic_open(&pf, pred_path, &e) != 0)
-            die("%s", e.msg);
         int images = d.n_features > MAX_LISTED_FEATURES;
         int listed = images ? 0 : d.n_features;
         if (trajectory)
@@ -326,13 +331,10 @@ int main(int argc, char **argv)
         summary_add_prefixed(&s, prefix, "extrap_mse", "%.6g", extrap_sq / (double)extrap_n);
     summary_add_prefixed(&s, prefix, "nfe_forward", "%.1f",
                          (double)sc.nfe_forward / (double)sc.solves);
-    if (summary_write(&s, summary, &e) != 0)
-        die("%s", e.msg);
-    if (grid_path && atomic_commit(&grid, &e) != 0)
-        die("%s", e.msg);
-    if (pred_path && atomic_commit(&pf, &e) != 0)
-        die("%s", e.msg);
+    summary_print(&s, sf.fp);
     summary_free(&s);
+    if (atomic_commit_all(all, 3, &e) != 0)
+        die("%s", e.msg);
     free(pred);
     free(truth_pred);
     dataset_free(&d);

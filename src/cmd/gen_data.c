@@ -3,7 +3,8 @@
  *   gen-data mnist-summary --mnist-dir DIR --summary OUT.tsv --counts OUT.tsv
  *       Loads the four idx files of an MNIST-format set, validates them, and
  *       writes their sizes, per-class label counts and pixel statistics
- *       (summary) and a `digit train test` table (counts, for the figure).
+ *       (summary) and a `digit train test` table (counts, for the figure),
+ *       both committed together or neither.
  *
  *   gen-data sines --function sin|sin_plus_x --points N --noise SIGMA --seed S --out F
  *                  [--format map|trajectory]
@@ -26,12 +27,16 @@
  *       (default 0.1), scaled by 2 and shifted by (-1, -0.2); columns x1 x2.
  *       --summary writes KEY_points and KEY_exact_nll, the points' mean
  *       negative log-likelihood under the true density (nats): the floor a
- *       density model cannot beat.
+ *       density model cannot beat; it needs --noise >= 1e-6 (below, the
+ *       density's quadrature loses its precision: moons.h).  --out and
+ *       --summary are committed together or neither.
  *
  *   gen-data moons-density [--noise SD] --grid-range LO,HI --grid-n N --out G.tsv
  *       The true two-moons density on an N x N grid over [LO, HI]^2 in
  *       gnuplot's grid layout (x1 x2 density, a blank line after each x1
- *       block, as eval --grid writes), for a contour figure.
+ *       block, as eval --grid writes), for a contour figure.  --noise must be
+ *       >= 1e-6, and the grid within the quadrature's reach for it
+ *       (MOONS_KAPPA_MAX in moons.h).
  *
  *   gen-data spirals --count N --seed S [--noise SD] [--observations M]
  *                    [--grid-points G] [--duration T] [--window W]
@@ -69,8 +74,12 @@
  *       order.  Values are written with 10 significant digits.
  *
  * Each subcommand's --help prints its own usage.  Outputs are written
- * atomically; bad input exits non-zero with a message naming the argument
- * or file. */
+ * atomically, a subcommand's several outputs together or none of them; bad
+ * input exits non-zero with a message naming the argument or file.  No
+ * non-finite value is ever written: options whose combined ranges could
+ * overflow (a noise sd times a normal draw, a spiral's radius or time) are
+ * refused up front, and every value is checked again before the outputs
+ * are committed. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <math.h>
@@ -141,6 +150,20 @@ static void parse_range(const char *what, const char *opt, const char *v, int eq
         !isfinite(*hi) || (equal_ok ? !(*hi >= *lo) : !(*hi > *lo)))
         die("%s: %s: '%s' is not LO,HI with finite LO %s HI", what, opt, v,
             equal_ok ? "<=" : "<");
+}
+
+/* The backstop behind the up-front range checks: a value about to be
+ * written that is not finite aborts every output (nothing is committed) and
+ * exits naming the generator and the value.  `where` says which value. */
+static void check_finite(const char *what, atomic_file_t *const *afs, size_t n, double v,
+                         const char *where)
+{
+    if (isfinite(v))
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (afs[i])
+            atomic_abort(afs[i]);
+    die("%s: %s is not a finite number (%g); nothing was written", what, where, v);
 }
 
 static void usage(FILE *fp)
@@ -287,6 +310,10 @@ static int sines(int argc, char **argv)
         plus_x = 1;
     else
         die("sines: --function: '%s' is neither sin nor sin_plus_x", o.function);
+    /* |y| <= 1 + 2 pi + noise |z| with |z| <= RNG_NORMAL_MAX. */
+    if (!isfinite(1.0 + 6.283185307179586476925 + o.noise * RNG_NORMAL_MAX))
+        die("sines: --noise: '%g' is too large: noise times a normal draw (up to %g) "
+            "overflows", o.noise, RNG_NORMAL_MAX);
     rng_t rng;
     rng_seed(&rng, (uint64_t)o.seed);
     const double two_pi = 6.283185307179586476925;
@@ -298,6 +325,8 @@ static int sines(int argc, char **argv)
     for (long i = 0; i < o.points; i++) {
         double x = two_pi * (double)i / (double)(o.points - 1);
         double y = sin(x) + (plus_x ? x : 0.0) + o.noise * rng_normal(&rng);
+        atomic_file_t *const all[] = {&af};
+        check_finite("sines", all, 1, y, "a point's y");
         if (map)
             fprintf(af.fp, "%.17g\t%.17g\n", x, y);
         else
@@ -348,6 +377,9 @@ static int circles(int argc, char **argv)
     if (atomic_open(&af, o.out, &e) != 0)
         die("%s", e.msg);
     fprintf(af.fp, "x1\tx2\ty1\n");
+    atomic_file_t *const all[] = {&af};
+    for (long i = 0; i < 3 * n; i++)
+        check_finite("circles", all, 1, pts[i], "a point's coordinate");
     for (long i = 0; i < n; i++)
         fprintf(af.fp, "%.17g\t%.17g\t%g\n", pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]);
     free(pts);
@@ -364,6 +396,11 @@ static double moons_noise(const char *what, const toy_opts_t *o)
         return 0.1;
     if (!isfinite(o->noise))
         die("%s: --noise: '%g' is not a finite number", what, o->noise);
+    /* A coordinate is 2 (c + noise z) + shift with |c| <= 1.5, |shift| <= 1
+     * and |z| <= RNG_NORMAL_MAX. */
+    if (!isfinite(2.0 * (1.5 + o->noise * RNG_NORMAL_MAX) + 1.0))
+        die("%s: --noise: '%g' is too large: twice noise times a normal draw (up to %g) "
+            "overflows", what, o->noise, RNG_NORMAL_MAX);
     return o->noise;
 }
 
@@ -389,35 +426,47 @@ static int moons(int argc, char **argv)
     if (o.summary && noise == 0)
         die("moons: --noise 0 puts the points on the arcs, where the density is singular: "
             "--summary needs --noise > 0");
+    if (o.summary && noise < MOONS_DENSITY_NOISE_MIN)
+        die("moons: --noise %g with --summary: below %g the exact density's quadrature loses "
+            "its precision (moons.h), so the NLL floor cannot be computed", noise,
+            MOONS_DENSITY_NOISE_MIN);
+    /* Every output opened before the work (an unwritable destination fails
+     * first) and committed together at the end, or none. */
+    err_t e;
+    atomic_file_t af_out = {0}, af_summary = {0};
+    atomic_file_t *const all[] = {&af_out, &af_summary};
+    if (atomic_open(&af_out, o.out, &e) != 0)
+        die("%s", e.msg);
+    if (o.summary && atomic_open(&af_summary, o.summary, &e) != 0) {
+        atomic_abort(&af_out);
+        die("%s", e.msg);
+    }
     rng_t rng;
     rng_seed(&rng, (uint64_t)o.seed);
     size_t n = (size_t)o.points;
     double *pts = xmalloc(n * 2 * sizeof *pts); /* (n, 2) */
-    err_t e;
-    if (moons_sample(&rng, n, noise, pts, NULL, &e) != 0)
-        die("moons: %s", e.msg);
-    /* The floor first, so that a failure leaves no output at all. */
     double nll = 0.0;
-    if (o.summary && moons_mean_nll(pts, n, noise, &nll, &e) != 0)
+    if (moons_sample(&rng, n, noise, pts, NULL, &e) != 0 ||
+        (o.summary && moons_mean_nll(pts, n, noise, &nll, &e) != 0)) {
+        atomic_abort(&af_out);
+        atomic_abort(&af_summary);
         die("moons: %s", e.msg);
-    atomic_file_t af;
-    if (atomic_open(&af, o.out, &e) != 0)
-        die("%s", e.msg);
-    fprintf(af.fp, "x1\tx2\n");
+    }
+    fprintf(af_out.fp, "x1\tx2\n");
     for (size_t i = 0; i < n; i++)
-        fprintf(af.fp, "%.17g\t%.17g\n", pts[2 * i], pts[2 * i + 1]);
+        fprintf(af_out.fp, "%.17g\t%.17g\n", pts[2 * i], pts[2 * i + 1]);
     free(pts);
-    if (atomic_commit(&af, &e) != 0)
-        die("%s", e.msg);
     if (o.summary) {
+        check_finite("moons", all, 2, nll, "the exact NLL");
         summary_t s;
         summary_init(&s);
         summary_add_prefixed(&s, o.prefix, "points", "%zu", n);
         summary_add_prefixed(&s, o.prefix, "exact_nll", "%.6f", nll);
-        if (summary_write(&s, o.summary, &e) != 0)
-            die("%s", e.msg);
+        summary_print(&s, af_summary.fp);
         summary_free(&s);
     }
+    if (atomic_commit_all(all, 2, &e) != 0)
+        die("%s", e.msg);
     return 0;
 }
 
@@ -431,10 +480,10 @@ static int moons_density(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *what = "moons-density", *out = NULL;
+    const char *what = "moons-density", *out = NULL, *range_text = NULL;
     double noise = 0.1, lo = 0, hi = 0;
     long grid_n = 0;
-    int has_range = 0;
+    int has_range = 0, has_noise = 0;
     optind = 1;
     opterr = 0;
     int c;
@@ -444,8 +493,10 @@ static int moons_density(int argc, char **argv)
             if (parse_double(v, &noise) != 0 || !isfinite(noise) || !(noise > 0))
                 die("%s: --noise: '%s' is not a number > 0 (at 0 the density is singular)", what,
                     v);
+            has_noise = 1;
         } else if (c == OPT_GRID_RANGE) {
             parse_range(what, "--grid-range", v, 0, &lo, &hi);
+            range_text = v;
             has_range = 1;
         } else if (c == OPT_GRID_N) {
             if (parse_long(v, &grid_n) != 0 || grid_n < 2 || grid_n > 4000)
@@ -459,9 +510,23 @@ static int moons_density(int argc, char **argv)
             what);
     check_paths(what, NULL, NULL, "--out", out, NULL, NULL);
     err_t e;
+    /* The options' combined range: the noise where the quadrature keeps its
+     * precision, and a grid within its reach.  A point's distance from
+     * either moon's centre is largest at a corner of the square, so the
+     * library's check at the four corners covers every grid point. */
+    if (noise < MOONS_DENSITY_NOISE_MIN)
+        die("%s: --noise: %g is below %g, where the density's quadrature loses its precision "
+            "(moons.h)", what, noise, MOONS_DENSITY_NOISE_MIN);
+    for (int k = 0; k < 4; k++) {
+        double log_p;
+        if (moons_log_density(k & 1 ? hi : lo, k & 2 ? hi : lo, noise, &log_p, &e) != 0)
+            die("%s: --grid-range '%s' with --noise %g%s: %s", what, range_text, noise,
+                has_noise ? "" : " (the default)", e.msg);
+    }
     atomic_file_t af;
     if (atomic_open(&af, out, &e) != 0)
         die("%s", e.msg);
+    atomic_file_t *const all[] = {&af};
     fprintf(af.fp, "# x1\tx2\tdensity\n");
     for (long i = 0; i < grid_n; i++) {
         double x1 = lo + (hi - lo) * (double)i / (double)(grid_n - 1);
@@ -471,6 +536,7 @@ static int moons_density(int argc, char **argv)
                 atomic_abort(&af);
                 die("%s: %s", what, e.msg);
             }
+            check_finite(what, all, 1, exp(log_p), "a density");
             fprintf(af.fp, "%.6g\t%.6g\t%.6g\n", x1, x2, exp(log_p));
         }
         fprintf(af.fp, "\n");
@@ -507,6 +573,10 @@ static int spirals(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *what = "spirals", *out = NULL, *observations_text = NULL;
+    /* The texts of the options given (NULL: the default), for messages. */
+    const char *noise_text = NULL, *grid_points_text = NULL, *duration_text = NULL,
+               *window_text = NULL, *radius_text = NULL, *growth_text = NULL,
+               *phase_text = NULL;
     long count = 0, seed = -1, observations = 100, grid_points = 1000, window_opt = 0,
          horizon = -1;
     double noise = 0.1, duration = SPIRAL_TURNS_ANGLE;
@@ -529,6 +599,7 @@ static int spirals(int argc, char **argv)
         case OPT_NOISE:
             if (parse_double(v, &noise) != 0 || !isfinite(noise) || noise < 0)
                 die("%s: --noise: '%s' is not a finite number >= 0", what, v);
+            noise_text = v;
             break;
         case OPT_OBSERVATIONS:
             /* The upper bound W depends on --grid-points: checked below. */
@@ -539,15 +610,18 @@ static int spirals(int argc, char **argv)
         case OPT_GRID_POINTS:
             if (parse_long(v, &grid_points) != 0 || grid_points < 10 || grid_points > 1000000)
                 die("%s: --grid-points: '%s' is not an integer in [10, 1e6]", what, v);
+            grid_points_text = v;
             break;
         case OPT_DURATION:
             if (parse_double(v, &duration) != 0 || !isfinite(duration) || !(duration > 0))
                 die("%s: --duration: '%s' is not a finite number > 0", what, v);
+            duration_text = v;
             break;
         case OPT_WINDOW:
             /* The upper bound depends on --grid-points: checked below. */
             if (parse_long(v, &window_opt) != 0 || window_opt < 2)
                 die("%s: --window: '%s' is not an integer >= 2", what, v);
+            window_text = v;
             break;
         case OPT_HORIZON:
             /* The upper bound depends on --grid-points and --window: below. */
@@ -558,14 +632,17 @@ static int spirals(int argc, char **argv)
             parse_range(what, "--radius", v, 1, &a_lo, &a_hi);
             if (a_lo < 0)
                 die("%s: --radius: '%s' has a negative starting radius", what, v);
+            radius_text = v;
             break;
         case OPT_GROWTH:
             parse_range(what, "--growth", v, 1, &b_lo, &b_hi);
             if (!(b_lo > 0))
                 die("%s: --growth: '%s' is not LO,HI with LO > 0", what, v);
+            growth_text = v;
             break;
         case OPT_PHASE:
             parse_range(what, "--phase", v, 1, &phase_lo, &phase_hi);
+            phase_text = v;
             break;
         case OPT_OUT:
             out = v;
@@ -586,13 +663,48 @@ static int spirals(int argc, char **argv)
     if (horizon > grid_points - start_max - window)
         die("%s: --horizon: %ld exceeds the %ld grid points after the latest window", what,
             horizon, grid_points - start_max - window);
-    if (observations > window)
-        die("%s: --observations: '%s' exceeds the window's %ld grid points", what,
-            observations_text ? observations_text : "100", window);
+    /* Blame the option the user gave: --observations if given, else the
+     * one that made the window too small for the default 100. */
+    if (observations > window) {
+        if (observations_text)
+            die("%s: --observations: '%s' exceeds the window's %ld grid points (%s)", what,
+                observations_text, window,
+                window_text ? "--window" : "floor(0.4 --grid-points), the default --window");
+        if (window_text)
+            die("%s: --window: '%s' is fewer grid points than the default --observations 100 "
+                "(give --observations M <= %ld)", what, window_text, window);
+        die("%s: --grid-points: '%s' makes the default window floor(0.4 G) = %ld grid points, "
+            "fewer than the default --observations 100 (give --window or --observations)",
+            what, grid_points_text ? grid_points_text : "1000", window);
+    }
     /* dataset_t counts rows in an int. */
     if ((double)count * (double)(grid_points + observations) > 1e8)
         die("%s: --count %ld with --grid-points %ld and --observations %ld makes more than 1e8 "
             "rows", what, count, grid_points, observations);
+    /* The options' combined ranges, so that no value written can overflow
+     * (each is checked again as it is written): t = T i / (G - 1) computes
+     * T i first; |y| <= r + noise |z| with r <= a_hi + b_hi 6 pi and |z| <=
+     * RNG_NORMAL_MAX; phi0 = LO + (HI - LO) u needs HI - LO finite. */
+    if (!isfinite(duration * (double)(grid_points - 1)))
+        die("%s: --duration: '%s' is too large: T i / (G - 1) overflows with %ld grid points%s",
+            what, duration_text ? duration_text : "6 pi", grid_points,
+            grid_points_text ? "" : " (the default)");
+    double r_max = a_hi + b_hi * SPIRAL_TURNS_ANGLE;
+    if (!isfinite(r_max) && growth_text && radius_text)
+        die("%s: --radius '%s' with --growth '%s' makes the largest radius a + b 6 pi not a "
+            "finite number", what, radius_text, growth_text);
+    if (!isfinite(r_max))
+        die("%s: %s '%s' makes the largest radius a + b 6 pi not a finite number", what,
+            growth_text ? "--growth" : "--radius",
+            growth_text ? growth_text : radius_text ? radius_text : "0,0.5");
+    if (!isfinite(r_max + noise * RNG_NORMAL_MAX))
+        die("%s: --noise: '%s' is too large: an observation (radius up to %g, plus noise times a "
+            "normal draw up to %g) overflows", what, noise_text ? noise_text : "0.1", r_max,
+            RNG_NORMAL_MAX);
+    if (!isfinite(phase_hi - phase_lo) || !isfinite(phase_lo - SPIRAL_TURNS_ANGLE) ||
+        !isfinite(phase_hi + SPIRAL_TURNS_ANGLE))
+        die("%s: --phase: '%s' is too wide or too large: HI - LO or an angle phi0 +- 6 pi is "
+            "not a finite number", what, phase_text ? phase_text : "0,6.283185307");
     rng_t rng;
     rng_seed(&rng, (uint64_t)seed);
     size_t G = (size_t)grid_points, M = (size_t)observations;
@@ -602,6 +714,7 @@ static int spirals(int argc, char **argv)
     err_t e;
     if (atomic_open(&af, out, &e) != 0)
         die("%s", e.msg);
+    atomic_file_t *const all[] = {&af};
     fprintf(af.fp, "seq\tt\ty1\ty2\tobserved\n");
     for (long n = 0; n < count; n++) {
         /* Three uniforms are drawn even for a fixed (LO = HI) parameter, so
@@ -630,8 +743,13 @@ static int spirals(int argc, char **argv)
             double theta = SPIRAL_TURNS_ANGLE * (double)i / (double)(G - 1);
             double r = a + b * theta;
             double y1 = r * cos(phi0 + s * theta), y2 = r * sin(phi0 + s * theta);
+            check_finite(what, all, 1, t, "a grid time t");
+            check_finite(what, all, 1, y1, "a spiral's y1");
+            check_finite(what, all, 1, y2, "a spiral's y2");
             fprintf(af.fp, "%ld\t%.10g\t%.10g\t%.10g\t0\n", n, t, y1, y2);
             if (picked[i]) {
+                check_finite(what, all, 1, y1 + noisy[2 * k_obs], "an observation's y1");
+                check_finite(what, all, 1, y2 + noisy[2 * k_obs + 1], "an observation's y2");
                 fprintf(af.fp, "%ld\t%.10g\t%.10g\t%.10g\t1\n", n, t, y1 + noisy[2 * k_obs],
                         y2 + noisy[2 * k_obs + 1]);
                 k_obs++;
@@ -675,14 +793,27 @@ static int mnist_summary(int argc, char **argv)
     check_paths("mnist-summary", "--mnist-dir", dir, "--summary", summary_path, "--counts",
                 counts_path);
     err_t e;
+    /* Both outputs opened before the work (an unwritable destination fails
+     * first) and committed together at the end, or neither. */
+    atomic_file_t af_summary = {0}, af_counts = {0};
+    atomic_file_t *const all[] = {&af_summary, &af_counts};
+    if (atomic_open(&af_summary, summary_path, &e) != 0)
+        die("%s", e.msg);
+    if (atomic_open(&af_counts, counts_path, &e) != 0) {
+        atomic_abort(&af_summary);
+        die("%s", e.msg);
+    }
     summary_t s;
     summary_init(&s);
     long counts[2][10] = {{0}};
     for (int train = 1; train >= 0; train--) {
         idx_images_t im;
         idx_labels_t lb;
-        if (idx_load_set(dir, train, 0, &im, &lb, &e) != 0)
+        if (idx_load_set(dir, train, 0, &im, &lb, &e) != 0) {
+            atomic_abort(&af_summary);
+            atomic_abort(&af_counts);
             die("%s", e.msg);
+        }
         const char *set = train ? "train" : "test";
         char key[64];
         snprintf(key, sizeof key, "mnist_%s_images", set);
@@ -702,7 +833,10 @@ static int mnist_summary(int argc, char **argv)
             sum += im.pixels[i];
             sum2 += im.pixels[i] * im.pixels[i];
         }
-        double mean = sum / n, sd = sqrt(sum2 / n - mean * mean);
+        /* The variance, rounded below 0 for a constant image set, is 0. */
+        double mean = sum / n, var = sum2 / n - mean * mean, sd = sqrt(var > 0 ? var : 0.0);
+        check_finite("mnist-summary", all, 2, mean, "the pixel mean");
+        check_finite("mnist-summary", all, 2, sd, "the pixel sd");
         snprintf(key, sizeof key, "mnist_%s_pixel_mean", set);
         summary_add(&s, key, "%.4f", mean);
         snprintf(key, sizeof key, "mnist_%s_pixel_sd", set);
@@ -710,17 +844,13 @@ static int mnist_summary(int argc, char **argv)
         idx_free_images(&im);
         idx_free_labels(&lb);
     }
-    atomic_file_t af;
-    if (atomic_open(&af, counts_path, &e) != 0)
-        die("%s", e.msg);
-    fprintf(af.fp, "digit\ttrain\ttest\n");
+    fprintf(af_counts.fp, "digit\ttrain\ttest\n");
     for (int d = 0; d < 10; d++)
-        fprintf(af.fp, "%d\t%ld\t%ld\n", d, counts[1][d], counts[0][d]);
-    if (atomic_commit(&af, &e) != 0)
-        die("%s", e.msg);
-    if (summary_write(&s, summary_path, &e) != 0)
-        die("%s", e.msg);
+        fprintf(af_counts.fp, "%d\t%ld\t%ld\n", d, counts[1][d], counts[0][d]);
+    summary_print(&s, af_summary.fp);
     summary_free(&s);
+    if (atomic_commit_all(all, 2, &e) != 0)
+        die("%s", e.msg);
     return 0;
 }
 

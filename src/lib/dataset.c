@@ -206,6 +206,16 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
         free(text);
         return err_set(e, "%s:%d: NUL byte (not a text file)", path, nul_line);
     }
+    /* A UTF-8 byte-order mark (some editors save one) is named, not skipped:
+     * the pipeline's other readers of these files (awk, gnuplot, the
+     * checksum stamps) take the header literally, so a file this loader
+     * accepted would still be misread elsewhere; and without this check the
+     * mark glued to the first name gives a misleading "unknown column". */
+    if (text_len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+        free(text);
+        return err_set(e, "%s:1: starts with a UTF-8 byte-order mark (bytes EF BB BF); save the "
+                          "file without it", path);
+    }
     int roles[256], ncol = 0, nx = 0, ny = 0, nlabel = 0, nt = 0, nseq = 0, nobs = 0;
     char *save = NULL, *line = strtok_r(text, "\n", &save);
     if (!line) {

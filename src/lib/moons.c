@@ -45,6 +45,9 @@ int moons_sample(rng_t *rng, size_t n, double noise, double *x, int *moon, err_t
         }
         x[2 * i] = 2.0 * (c1 + eps1) + shift[0];
         x[2 * i + 1] = 2.0 * (c2 + eps2) + shift[1];
+        if (!isfinite(x[2 * i]) || !isfinite(x[2 * i + 1]))
+            return err_set(e, "moons: point %zu is not finite (%g, %g): noise %g is too large", i,
+                           x[2 * i], x[2 * i + 1], noise);
         if (moon)
             moon[i] = m;
     }
@@ -140,11 +143,28 @@ int moons_log_density_quad(double x1, double x2, double noise, const moons_quad_
     if (!(q->cutoff > 0) || !(q->panel_width > 0) || !(q->panel_max > 0))
         return err_set(e, "moons density: quadrature settings must be positive");
     double sigma = 2.0 * noise;
+    /* kappa = R r / sigma^2 per moon (moon_log_density); checked as
+     * R r <= MOONS_KAPPA_MAX sigma^2 so that a tiny sigma^2 cannot overflow
+     * the quotient. */
+    for (int m = 0; m < 2; m++) {
+        double r = hypot(x1 - centre[m][0], x2 - centre[m][1]);
+        if (!(MOONS_RADIUS * r <= MOONS_KAPPA_MAX * (sigma * sigma)))
+            return err_set(e, "moons density: noise %g is too small for the point (%g, %g), "
+                           "%g from the %s moon's centre: the quadrature would lose its "
+                           "precision (kappa = 2 r / (2 noise)^2 must be <= %g)",
+                           noise, x1, x2, r, m == MOONS_OUTER ? "outer" : "inner",
+                           MOONS_KAPPA_MAX);
+    }
     double lo = moon_log_density(x1, x2, MOONS_OUTER, sigma, q);
     double li = moon_log_density(x1, x2, MOONS_INNER, sigma, q);
     /* log(1/2 (e^lo + e^li)) by log-sum-exp. */
     double hi = fmax(lo, li), low = fmin(lo, li);
     *log_p = hi + log1p(exp(low - hi)) - log(2.0);
+    /* The true log density is finite everywhere; the quadrature's is not
+     * when it under- or overflows.  Never returned as a number. */
+    if (!isfinite(*log_p))
+        return err_set(e, "moons density: log p at (%g, %g) with noise %g is not finite (%g): "
+                       "the quadrature under- or overflows there", x1, x2, noise, *log_p);
     return 0;
 }
 
@@ -165,5 +185,8 @@ int moons_mean_nll(const double *x, size_t n, double noise, double *nll, err_t *
         sum -= lp;
     }
     *nll = sum / (double)n;
+    if (!isfinite(*nll))
+        return err_set(e, "moons NLL: the mean over %zu points with noise %g is not finite (%g)",
+                       n, noise, *nll);
     return 0;
 }

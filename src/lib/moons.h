@@ -28,7 +28,8 @@ enum { MOONS_OUTER = 0, MOONS_INNER = 1 };
  * for odd n the outer moon has the extra point.  Per point the stream is
  * read in a fixed order: theta (one uniform), then eps1, eps2 (rng_normal).
  * moon (n) may be NULL; else it receives MOONS_OUTER or MOONS_INNER.
- * noise must be finite and >= 0 (0 puts the points on the arcs). */
+ * noise must be finite and >= 0 (0 puts the points on the arcs); a
+ * point that is not finite (noise too large for a double) is an error. */
 int moons_sample(rng_t *rng, size_t n, double noise, double *x, int *moon, err_t *e);
 
 /* The quadrature of the theta-integral.  Around its peak the integrand is
@@ -49,14 +50,28 @@ typedef struct {
  * tests' points (tests/test_moons.c compares it with a much finer one). */
 extern const moons_quad_t moons_quad_default;
 
-/* log p(x) of the two-moons mixture for noise > 0, in nats. */
+/* The quadrature keeps its precision only while kappa = 2 r / sigma^2
+ * (for both moons) is at most MOONS_KAPPA_MAX: the log-integrand's
+ * exponent 2 kappa (s_peak^2 - s^2) then carries a rounding error below
+ * about 1e-2 nats (4 kappa DBL_EPSILON), where beyond it exp() can
+ * overflow or the window underflows and log p is not finite.  A point
+ * farther from a moon's centre, or a smaller noise, is refused (-1).
+ * MOONS_DENSITY_NOISE_MIN is the smallest noise for which every point
+ * within distance 4.5 of both centres (every sample of the two moons with
+ * such a noise) stays inside: kappa <= 2 * 4.5 / (2e-6)^2 = 2.25e12. */
+#define MOONS_KAPPA_MAX 1e13
+#define MOONS_DENSITY_NOISE_MIN 1e-6
+
+/* log p(x) of the two-moons mixture for noise > 0, in nats; -1 (never a
+ * non-finite log p) when the point and noise are outside the range above. */
 int moons_log_density(double x1, double x2, double noise, double *log_p, err_t *e);
 /* The same with an explicit quadrature (for convergence checks). */
 int moons_log_density_quad(double x1, double x2, double noise, const moons_quad_t *q,
                            double *log_p, err_t *e);
 
 /* Mean negative log-likelihood of the n points x (n, 2) under the true
- * density, in nats: the floor no model of the data can beat on average. */
+ * density, in nats: the floor no model of the data can beat on average.
+ * -1 if a point's log p cannot be computed or the mean is not finite. */
 int moons_mean_nll(const double *x, size_t n, double noise, double *nll, err_t *e);
 
 #endif

@@ -18,6 +18,10 @@ double rng_uniform(rng_t *r);
 /* Standard normal (Box-Muller, both values used in turn is not needed:
  * one draw per call keeps the stream position simple to reason about). */
 double rng_normal(rng_t *r);
+/* A bound on |rng_normal|: 1 - u1 >= 2^-53, so the radius
+ * sqrt(-2 log(1 - u1)) <= sqrt(106 log 2) = 8.5718...  Generators use it to
+ * refuse, before drawing, a noise sd whose scaled draws could overflow. */
+#define RNG_NORMAL_MAX 8.572
 /* Glorot/Xavier uniform for a fan_in x fan_out weight: U(-l, l) with
  * l = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010, eq. 16). */
 void rng_glorot_uniform(rng_t *r, double *w, size_t count, int fan_in, int fan_out);
