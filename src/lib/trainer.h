@@ -107,7 +107,10 @@ typedef struct {
  * interruption loses at most 11 s (3 s) of work; a resume file (the
  * parameters, two moments and the batch order, 150 kB for the flow, plus
  * the log rows so far, 0.6 MB after its 5,000 iterations) is written in
- * about a millisecond, 0.1 % of the time between two. */
+ * 1-2 ms (measured: 0.7 ms on average over a 5,000-iteration run writing
+ * one after every iteration), under 0.1 % of the time between two; a
+ * file every iteration would cost a few per cent of a small model's
+ * time, one every 1,000 would lose up to 2 minutes of the flow's. */
 #define TRAINER_RESUME_EVERY 100
 
 /* 0 when trained, 1 when stopped by stop_after_epoch or
