@@ -492,7 +492,8 @@ static double bits_double(uint64_t b)
 static int save_resume_iterations(run_t *r, const char *path, const char *config_text, long it,
                                   const optimizer_t *opt, err_t *e)
 {
-    rng_t none = {{0}}, *kr = r->model.kind->train_rng ? r->model.kind->train_rng(&r->model) : &none;
+    rng_t none = {{0}};
+    rng_t *kr = r->model.kind->train_rng ? r->model.kind->train_rng(&r->model) : &none;
     char head[512];
     snprintf(head, sizeof head,
              "resume-iterations %ld %ld %llu %llu %llu %llu %llu %llu %llu %llu %ld %ld %llu %llu "
