@@ -177,6 +177,71 @@ expect 0 "$bin/train" $rn_other --log "$tmp/rn2.log" --model "$tmp/rn2.ckpt"
 has "made on other training or test data"
 if [ "$(wc -l < "$tmp/rn2.log")" -eq "$(wc -l < "$tmp/rn-full.log")" ] && ! cmp -s "$tmp/rn2.log" "$tmp/rn-full.log"; then ok; else bad "a resume on other data must start afresh"; fi
 rm -rf "$tmp/mnist-other"
+# A resume file with a valid CRC (tests/lib.sh's surgery) but what no run
+# writes is refused, naming the file, and so is one that is not a regular
+# file (bounded: a hang fails the check): an epoch outside [0, epochs] (the
+# run would claim epochs it never trained), a non-finite optimiser state.
+bounded() { ( ulimit -v 3000000; exec timeout -k 5 30 "$@" ); }
+expect 3 "$bin/train" $rn --log "$tmp/rn3.log" --model "$tmp/rn3.ckpt" --stop-after-epoch 1
+cp "$tmp/rn3.ckpt.resume" "$tmp/rn3.good"
+np=$(($(nvalues "$tmp/rn3.good") / 3))
+for case in 's/^resume 1 /resume 99 /|resumes after epoch 99, outside 0..2 (\[train\] epochs)' \
+            's/^resume 1 /resume -2 /|resumes after epoch -2, outside 0..2' \
+            's/^resume 1 2 /resume 1 5 /|holds optimiser step 5, but 1 epochs take 2' \
+            "nan $((np + 3))|optimiser first moment 3 of $np is nan" \
+            "nan $((3 * np))|optimiser second moment $np of $np is nan"; do
+    cp "$tmp/rn3.good" "$tmp/rn3.ckpt.resume"
+    case "$case" in
+        nan*) at=${case%%|*}; poke "$tmp/rn3.ckpt.resume" "${at#nan }" "$NAN" ;;
+        *) rehead "$tmp/rn3.ckpt.resume" "${case%%|*}" ;;
+    esac
+    expect 1 bounded "$bin/train" $rn --log "$tmp/rn3.log" --model "$tmp/rn3.ckpt"
+    has "rn3.ckpt.resume: ${case#*|}"
+done
+rm -f "$tmp/rn3.ckpt.resume"
+mkfifo "$tmp/rn3.ckpt.resume"
+expect 1 bounded "$bin/train" $rn --log "$tmp/rn3.log" --model "$tmp/rn3.ckpt"
+has "rn3.ckpt.resume: is a FIFO, not a regular file: refusing to read it"
+rm -f "$tmp/rn3.ckpt.resume"
+ln -s /dev/zero "$tmp/rn3.ckpt.resume"
+expect 1 bounded "$bin/train" $rn --log "$tmp/rn3.log" --model "$tmp/rn3.ckpt"
+has "rn3.ckpt.resume: is a character device, not a regular file"
+if [ ! -e "$tmp/rn3.log" ] && [ ! -e "$tmp/rn3.ckpt" ]; then ok; else bad "a refused resume file let train write"; fi
+rm -f "$tmp/rn3.ckpt.resume" "$tmp/rn3.good"
+
+# --- kinds trained by iterations resume too: a flow (cnf) and a latent ODE
+# stopped after iteration 5 of 12 (resume files every 3) and rerun end with
+# the uninterrupted run's checkpoint, log (but its seconds) and summary (but
+# its seconds), bit for bit: the batch order, the shuffles' and the latent
+# ODE's noise generators, Adam's state and the totals are all in the file.
+"$bin/gen-data" moons --points 200 --seed 1 --noise 0.1 --out "$tmp/it-moons.tsv" 2>/dev/null
+"$bin/gen-data" moons --points 100 --seed 2 --noise 0.1 --out "$tmp/it-moons-test.tsv" 2>/dev/null
+"$bin/gen-data" spirals --count 16 --seed 1 --observations 20 --grid-points 100 --window 40 \
+    --horizon 20 --out "$tmp/it-sp.tsv" 2>/dev/null
+"$bin/gen-data" spirals --count 8 --seed 2 --observations 20 --grid-points 100 --window 40 \
+    --horizon 20 --out "$tmp/it-sp-test.tsv" 2>/dev/null
+for kind in cnf latent; do
+    case $kind in
+        cnf) run="--config stages/cnf/cnf.ini --data $tmp/it-moons.tsv --test $tmp/it-moons-test.tsv --set train.batch_size=64 --set data.eval_batch=100 --set train.threads=1" ;;
+        latent) run="--config stages/latent/latent.ini --data $tmp/it-sp.tsv --test $tmp/it-sp-test.tsv --set train.batch_size=4" ;;
+    esac
+    run="$run --set train.iterations=12 --set data.eval_every=5 --prefix $kind"
+    expect 0 "$bin/train" $run --log "$tmp/$kind-full.log" --model "$tmp/$kind-full.ckpt" --summary "$tmp/$kind-full.tsv"
+    expect 3 "$bin/train" $run --log "$tmp/$kind.log" --model "$tmp/$kind.ckpt" --summary "$tmp/$kind.tsv" \
+        --stop-after-iteration 5 --resume-every 3
+    has "stopped after iteration 5"
+    if [ -f "$tmp/$kind.ckpt.resume" ] && [ ! -e "$tmp/$kind.log" ] && [ ! -e "$tmp/$kind.ckpt" ] && [ ! -e "$tmp/$kind.tsv" ]; then ok; else
+        bad "$kind: an interrupted run must leave only its resume file"; fi
+    expect 0 "$bin/train" $run --log "$tmp/$kind.log" --model "$tmp/$kind.ckpt" --summary "$tmp/$kind.tsv"
+    has "resuming after iteration 5 from"
+    if cmp -s "$tmp/$kind.ckpt" "$tmp/$kind-full.ckpt"; then ok; else bad "$kind: resumed checkpoint differs"; fi
+    cut -f1-5,7- "$tmp/$kind-full.log" > "$tmp/a"
+    if cut -f1-5,7- "$tmp/$kind.log" | cmp -s - "$tmp/a"; then ok; else bad "$kind: resumed log differs"; fi
+    grep -v _seconds "$tmp/$kind-full.tsv" > "$tmp/a"
+    if grep -v _seconds "$tmp/$kind.tsv" | cmp -s - "$tmp/a"; then ok; else bad "$kind: resumed summary differs"; fi
+    if [ "$(wc -l < "$tmp/$kind.log")" -eq 13 ] && [ ! -e "$tmp/$kind.ckpt.resume" ]; then ok; else
+        bad "$kind: 12 rows and no resume file left expected"; fi
+done
 
 # --- float32 convolutions train the same network: after the same 4 steps
 # the training loss agrees with the double run to 1e-3 (relative); the key

@@ -177,5 +177,91 @@ refuse "moons-density: --grid-range '-1e300,1e300' with --noise 0.1 (the default
 refuse "spirals: --window: '50' is fewer grid points than the default --observations 100" spirals --count 2 --seed 1 --window 50
 refuse "spirals: --observations: '60' exceeds the window's 50 grid points (--window)" spirals --count 2 --seed 1 --window 50 --observations 60
 refuse "spirals: --grid-points: '100' makes the default window .* fewer than the default --observations 100" spirals --count 2 --seed 1 --grid-points 100
+# --- checkpoints and resume files with a valid CRC but contents no run
+# writes, and paths that are not regular files: refused, naming the file
+# (and the value), never waited on.  A hostile path runs bounded: 20 s and
+# 3 GB (a hang or an endless read fails the check instead of the machine).
+bounded() { ( ulimit -v 3000000; exec timeout -k 5 20 "$@" ); }
+ev() { bounded "$bin/eval" --data "$tmp/reg.tsv" --prefix r --summary "$tmp/e.tsv" "$@"; }
+np=$(nvalues "$tmp/reg.ckpt")
+cp "$tmp/reg.ckpt" "$tmp/k.ckpt"
+recrc "$tmp/k.ckpt"
+same "$tmp/reg.ckpt" "$tmp/k.ckpt" # the surgery itself keeps a file as it was
+for at in 1 "$np"; do # the first weight; the output bias
+    cp "$tmp/reg.ckpt" "$tmp/k.ckpt"
+    poke "$tmp/k.ckpt" "$at" "$NAN"
+    expect 1 ev --model "$tmp/k.ckpt"
+    has "k.ckpt: parameter $at of $np is nan (a checkpoint holds finite numbers only)"
+    expect 1 bounded "$bin/features" --model "$tmp/k.ckpt" --data "$tmp/reg.tsv" --out "$tmp/e.tsv"
+    has "k.ckpt: parameter $at of $np is nan"
+done
+cp "$tmp/reg.ckpt" "$tmp/k.ckpt"
+poke "$tmp/k.ckpt" 2 "$INF"
+expect 1 ev --model "$tmp/k.ckpt"
+has "k.ckpt: parameter 2 of $np is inf"
+mkfifo "$tmp/fifo.ckpt"
+expect 1 ev --model "$tmp/fifo.ckpt"
+has "fifo.ckpt: is a FIFO, not a regular file: refusing to read it"
+ln -s /dev/zero "$tmp/zero.ckpt"
+expect 1 ev --model "$tmp/zero.ckpt"
+has "zero.ckpt: is a character device, not a regular file"
+dd if=/dev/null of="$tmp/big.ckpt" bs=1048576 seek=1100 2>/dev/null # sparse, 1100 MiB
+expect 1 ev --model "$tmp/big.ckpt"
+has "big.ckpt: 1153433600 bytes, more than a checkpoint may hold (1024 MiB)"
+absent "$tmp/e.tsv"
+
+# The resume file of a run by iterations (reg: 2 iterations), stopped after
+# the first: as written, it gives the uninterrupted run's checkpoint;
+# doctored, it is refused and nothing is written.
+expect 3 train --log "$tmp/r.log" --model "$tmp/r.ckpt" --stop-after-iteration 1
+has "stopped after iteration 1; .*r.ckpt.resume holds the state"
+cp "$tmp/r.ckpt.resume" "$tmp/good.resume"
+expect 0 train --log "$tmp/r.log" --model "$tmp/r.ckpt"
+has "resuming after iteration 1 from"
+same "$tmp/reg.ckpt" "$tmp/r.ckpt"
+rm -f "$tmp/r.ckpt" "$tmp/r.log"
+resumed() { # SURGERY ARGS... on a copy of the good resume file, then train
+    cp "$tmp/good.resume" "$tmp/r.ckpt.resume"
+    "$@" "$tmp/r.ckpt.resume"
+    cp "$tmp/r.ckpt.resume" "$tmp/r.before"
+    expect 1 bounded "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" \
+        --log "$tmp/r.log" --model "$tmp/r.ckpt"
+    same "$tmp/r.before" "$tmp/r.ckpt.resume"
+    absent "$tmp/r.log" "$tmp/r.ckpt"
+}
+# (the surgeries for it take the file last)
+nan_at() { poke "$2" "$1" "$NAN"; }
+neg_at() { poke "$2" "$1" "$NEG1"; }
+zero_at() { poke "$2" "$1" '\000\000\000\000\000\000\000\000'; }
+head_sed() { rehead "$2" "$1"; }
+resumed nan_at 3
+has "r.ckpt.resume: parameter 3 of $np is nan"
+resumed nan_at $((np + 1))
+has "r.ckpt.resume: optimiser first moment 1 of $np is nan"
+resumed nan_at $((2 * np + np))
+has "r.ckpt.resume: optimiser second moment $np of $np is nan"
+resumed neg_at $((2 * np + 1))
+has "r.ckpt.resume: optimiser second moment 1 of $np is negative"
+resumed head_sed 's/^resume-iterations 1 /resume-iterations 99 /'
+has "r.ckpt.resume: resumes after iteration 99, outside 0..2 (\[train\] iterations)"
+resumed head_sed 's/^resume-iterations 1 /resume-iterations -2 /'
+has "r.ckpt.resume: resumes after iteration -2, outside 0..2"
+resumed head_sed 's/^resume-iterations 1 1 /resume-iterations 1 7 /'
+has "r.ckpt.resume: holds optimiser step 7, but 1 iterations take 1"
+# The batch order (the values after the moments) must be a permutation.
+resumed zero_at $((3 * np + 2))
+has "r.ckpt.resume: its batch order is not a permutation of the 16 training examples (entry 2 is 0)"
+rm -f "$tmp/r.ckpt.resume"
+mkfifo "$tmp/r.ckpt.resume"
+expect 1 bounded "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" --log "$tmp/r.log" --model "$tmp/r.ckpt"
+has "r.ckpt.resume: is a FIFO, not a regular file: refusing to read it"
+rm -f "$tmp/r.ckpt.resume"
+ln -s /dev/zero "$tmp/r.ckpt.resume"
+expect 1 bounded "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" --log "$tmp/r.log" --model "$tmp/r.ckpt"
+has "r.ckpt.resume: is a character device, not a regular file"
+absent "$tmp/r.log" "$tmp/r.ckpt"
+rm -f "$tmp/r.ckpt.resume"
+expect 1 train --log "$tmp/r.log" --model "$tmp/r.ckpt" --stop-after-epoch 1
+has "mlp is trained by iterations: it cannot stop after an epoch"
 
 finish "hostile tests"

@@ -62,6 +62,39 @@ static void tanh_matches_libm(void **state)
     free(y);
 }
 
+/* NaN in gives NaN out, wherever it stands in the array (the vectorised
+ * body and the scalar remainder), in the AVX2 and the baseline builds
+ * alike, and leaves its neighbours' values as they are alone; infinities
+ * give +-1.  Every vectorised activation of fastmath.c (tanh_array and its
+ * baseline) is listed here. */
+static void activations_keep_nan(void **state)
+{
+    (void)state;
+    static void (*const fns[])(double *, size_t) = {tanh_array, tanh_array_baseline};
+    static const char *const names[] = {"tanh_array", "tanh_array_baseline"};
+    enum { N = 37 };
+    for (size_t f = 0; f < sizeof fns / sizeof fns[0]; f++) {
+        for (size_t at = 0; at < N; at++) {
+            double x[N], alone[N];
+            for (size_t i = 0; i < N; i++)
+                x[i] = alone[i] = -3.0 + 6.0 * (double)i / (N - 1);
+            x[at] = (at % 2) ? -NAN : NAN;
+            fns[f](x, N);
+            fns[f](alone, N);
+            if (!isnan(x[at]))
+                fail_msg("%s: NaN at %zu of %d gave %.17g", names[f], at, N, x[at]);
+            for (size_t i = 0; i < N; i++)
+                if (i != at && memcmp(&x[i], &alone[i], sizeof x[i]) != 0)
+                    fail_msg("%s: a NaN at %zu changed the value at %zu", names[f], at, i);
+        }
+        double inf[4] = {INFINITY, -INFINITY, 1e308, -1e308};
+        fns[f](inf, 4);
+        if (inf[0] != 1.0 || inf[1] != -1.0 || inf[2] != 1.0 || inf[3] != -1.0)
+            fail_msg("%s: tanh(+-inf), tanh(+-1e308) = %g %g %g %g", names[f], inf[0], inf[1],
+                     inf[2], inf[3]);
+    }
+}
+
 /* L = sum(c .* mlp(x)) for a two-layer MLP with the given activation. */
 static double mlp_loss(const mlp_t *m, const double *p, const double *x, int B, mlp_ws_t *ws,
                        const double *c)
@@ -449,6 +482,7 @@ static void seminorm_keeps_accuracy(void **state)
 
 const struct CMUnitTest grad_tests[] = {
     cmocka_unit_test(tanh_matches_libm),
+    cmocka_unit_test(activations_keep_nan),
     cmocka_unit_test(layers_match_finite_differences),
     cmocka_unit_test(field_vjp_matches_finite_differences),
     cmocka_unit_test(model_anode_autonomous),

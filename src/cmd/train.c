@@ -4,15 +4,21 @@
  *
  *   train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt [--test TEST.tsv]
  *         [--set section.key=value ...] [--summary S.tsv --prefix KEY]
- *         [--stop-after-epoch N] [--seed-offset K]
+ *         [--stop-after-epoch N | --stop-after-iteration N] [--resume-every K]
+ *         [--seed-offset K]
  *
  * DATA is a TSV file (src/lib/dataset.h) or an MNIST idx directory (train
  * and test sets read in place; [data] train_count and test_count take the
- * first images).  Kinds trained by iterations (mlp) log one row per step;
- * kinds trained by epochs (odenet, resnet) one row per epoch, with a
- * progress line on a terminal and MODEL.resume after every epoch, from
- * which an interrupted run continues.  --stop-after-epoch stops there on
- * purpose (exit status 3), leaving only MODEL.resume.
+ * first images).  Kinds trained by iterations (mlp, cnf, latent, rnn) log
+ * one row per step and write MODEL.resume after every K-th iteration
+ * (--resume-every, default 100: trainer.h says why); kinds trained by
+ * epochs (odenet, resnet) one row per epoch, with a progress line on a
+ * terminal and MODEL.resume after every epoch.  An interrupted run
+ * continues from MODEL.resume to the bits an uninterrupted one ends with.
+ * --stop-after-epoch (--stop-after-iteration) N stops after epoch
+ * (iteration) N on purpose (exit status 3), leaving only MODEL.resume.  A
+ * MODEL.resume that is not a regular file, or holds what no run could
+ * have written, is refused.
  *
  * --set overrides one key of the INI file (the Makefile uses it to scale a
  * run to a profile, e.g. fewer iterations for `quick`); a key set twice
@@ -61,6 +67,7 @@ static void usage(FILE *fp)
     fprintf(fp, "usage: train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt\n"
                 "             [--test TEST.tsv] [--set section.key=value ...]\n"
                 "             [--summary S.tsv --prefix KEY] [--stop-after-epoch N]\n"
+                "             [--stop-after-iteration N] [--resume-every K]\n"
                 "             [--comm-stats FILE] [--seed-offset K]\n"
                 "  DATA: a TSV dataset, or an MNIST directory of idx files\n");
 }
@@ -244,7 +251,8 @@ static void on_event(void *ctx, const train_event_t *ev)
         fprintf(stderr, "train: ignoring %s (%s); starting afresh\n", ev->path, ev->reason);
         break;
     case TRAIN_RESUMED:
-        fprintf(stderr, "train: resuming after epoch %ld from %s\n", ev->epoch, ev->path);
+        fprintf(stderr, "train: resuming after %s %ld from %s\n",
+                ev->iterations ? "iteration" : "epoch", ev->epoch, ev->path);
         break;
     case TRAIN_STEP:
         if (ui->tty) {
@@ -264,8 +272,8 @@ static void on_event(void *ctx, const train_event_t *ev)
                 ev->accuracy, ev->seconds);
         break;
     case TRAIN_STOPPED:
-        fprintf(stderr, "train: stopped after epoch %ld; %s holds the state\n", ev->epoch,
-                ev->path);
+        fprintf(stderr, "train: stopped after %s %ld; %s holds the state\n",
+                ev->iterations ? "iteration" : "epoch", ev->epoch, ev->path);
         break;
     }
 }
@@ -288,12 +296,12 @@ int main(int argc, char **argv)
     }
     const char *config = NULL, *data = NULL, *test = NULL, *log_path = NULL, *model_path = NULL,
                *summary_path = NULL, *prefix = NULL, *stats_path = NULL;
-    long stop_after = 0, seed_offset = 0;
+    long stop_after = 0, stop_after_iteration = 0, resume_every = 0, seed_offset = 0;
     /* --set section.key=value, the later of two for one key winning. */
     enum { MAX_SETS = 64 };
     const char *sets[MAX_SETS];
     int n_sets = 0;
-    enum { OPT_STOP = 256, OPT_STATS, OPT_SEED_OFFSET };
+    enum { OPT_STOP = 256, OPT_STATS, OPT_SEED_OFFSET, OPT_STOP_IT, OPT_RESUME_EVERY };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},         {"config", required_argument, NULL, 'c'},
         {"data", required_argument, NULL, 'd'},   {"test", required_argument, NULL, 't'},
@@ -301,6 +309,8 @@ int main(int argc, char **argv)
         {"set", required_argument, NULL, 's'},    {"summary", required_argument, NULL, 'S'},
         {"prefix", required_argument, NULL, 'p'},
         {"stop-after-epoch", required_argument, NULL, OPT_STOP},
+        {"stop-after-iteration", required_argument, NULL, OPT_STOP_IT},
+        {"resume-every", required_argument, NULL, OPT_RESUME_EVERY},
         {"comm-stats", required_argument, NULL, OPT_STATS},
         {"seed-offset", required_argument, NULL, OPT_SEED_OFFSET},
         {NULL, 0, NULL, 0}};
@@ -322,6 +332,14 @@ int main(int argc, char **argv)
         case OPT_STOP:
             if (parse_long(optarg, &stop_after) != 0 || stop_after < 1)
                 die("--stop-after-epoch: '%s' is not a positive integer", optarg);
+            break;
+        case OPT_STOP_IT:
+            if (parse_long(optarg, &stop_after_iteration) != 0 || stop_after_iteration < 1)
+                die("--stop-after-iteration: '%s' is not a positive integer", optarg);
+            break;
+        case OPT_RESUME_EVERY:
+            if (parse_long(optarg, &resume_every) != 0 || resume_every < 1)
+                die("--resume-every: '%s' is not a positive integer", optarg);
             break;
         case OPT_SEED_OFFSET:
             if (parse_long(optarg, &seed_offset) != 0 || seed_offset < 0)
@@ -397,7 +415,9 @@ int main(int argc, char **argv)
                            .data_name = data, .test_name = test ? test : data,
                            .log_path = log_path, .model_path = model_path,
                            .summary_path = summary_path, .prefix = prefix,
-                           .stop_after_epoch = stop_after, .notify = on_event,
+                           .stop_after_epoch = stop_after,
+                           .stop_after_iteration = stop_after_iteration,
+                           .resume_every = resume_every, .notify = on_event,
                            .notify_ctx = &ui, .comm = in_group ? &group.comm : NULL};
     int status = trainer_run(&opts, &e);
     dataset_free(&train);

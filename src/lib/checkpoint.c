@@ -1,8 +1,14 @@
+#define _POSIX_C_SOURCE 200809L
 #include "checkpoint.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static const char MAGIC[8] = {'N', 'O', 'D', 'E', 'C', 'K', 'P', 'T'};
@@ -83,6 +89,93 @@ int checkpoint_write(const char *path, const char *meta, const double *params, s
     return atomic_commit(&af, e);
 }
 
+/* What a file that is not a regular one is, for messages. */
+static const char *file_type(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device"
+           : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+int checkpoint_check_file(const char *path, err_t *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return err_set(e, "%s: is %s, not a regular file: refusing to read it", path,
+                       file_type(st.st_mode));
+    if ((uintmax_t)st.st_size > CHECKPOINT_MAX_BYTES)
+        return err_set(e, "%s: %jd bytes, more than a checkpoint may hold (%d MiB): refusing "
+                          "to read it", path, (intmax_t)st.st_size, CHECKPOINT_MAX_BYTES >> 20);
+    return 0;
+}
+
+/* Reads the whole of path, a regular file of at most CHECKPOINT_MAX_BYTES:
+ * checked by name before it is opened, and again on the open descriptor
+ * (the same file, still regular), opened without blocking so that a FIFO
+ * put there in between cannot hang the read, and read to the size fstat
+ * gave and no further. */
+static int read_checkpoint_file(const char *path, char **out, size_t *len, err_t *e)
+{
+    struct stat before, st;
+    if (checkpoint_check_file(path, e) != 0 || stat(path, &before) != 0)
+        return -1;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        int saved = errno;
+        close(fd);
+        return err_set(e, "%s: cannot stat: %s", path, strerror(saved));
+    }
+    if (!S_ISREG(st.st_mode) || st.st_dev != before.st_dev || st.st_ino != before.st_ino) {
+        close(fd);
+        return err_set(e, "%s: was replaced while being opened (now %s): refusing to read it",
+                       path, S_ISREG(st.st_mode) ? "another file" : file_type(st.st_mode));
+    }
+    if ((uintmax_t)st.st_size > CHECKPOINT_MAX_BYTES) {
+        close(fd);
+        return err_set(e, "%s: %jd bytes, more than a checkpoint may hold (%d MiB): refusing "
+                          "to read it", path, (intmax_t)st.st_size, CHECKPOINT_MAX_BYTES >> 20);
+    }
+    size_t size = (size_t)st.st_size, n = 0;
+    char *buf = xmalloc(size + 1);
+    while (n <= size) { /* one byte past the size: a file that grew is refused */
+        ssize_t got = read(fd, buf + n, size + 1 - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int saved = errno;
+            close(fd);
+            free(buf);
+            return err_set(e, "%s: read error: %s", path, strerror(saved));
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    if (n != size) {
+        free(buf);
+        return err_set(e, "%s: changed size while being read (%zu bytes, %zu expected)", path,
+                       n, size);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int checkpoint_check_finite(const char *path, const char *what, const double *v, size_t n,
+                            err_t *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return err_set(e, "%s: %s %zu of %zu is %s (a checkpoint holds finite numbers only)",
+                           path, what, i + 1, n, isnan(v[i]) ? "nan" : v[i] > 0 ? "inf" : "-inf");
+    return 0;
+}
+
 int checkpoint_read(const char *path, char **meta_out, double **params_out, size_t *n_out,
                     err_t *e)
 {
@@ -90,7 +183,7 @@ int checkpoint_read(const char *path, char **meta_out, double **params_out, size
     *params_out = NULL;
     char *raw;
     size_t len;
-    if (read_file(path, &raw, &len, e) != 0)
+    if (read_checkpoint_file(path, &raw, &len, e) != 0)
         return -1;
     const unsigned char *p = (const unsigned char *)raw;
     int rc = -1;

@@ -55,8 +55,12 @@ static inline __attribute__((always_inline)) void tanh_loop(double *x, size_t n)
         double v = x[i];
         double a = fabs(v);
         /* tanh a = -q / (2 + q) with q = expm1(-2a); beyond a = 20 tanh is
-         * 1 to double precision, so clamp to keep the exponent in range. */
-        double q = expm1_nonpositive(-2.0 * (a < 20.0 ? a : 20.0));
+         * 1 to double precision, so clamp to keep the exponent in range.
+         * Written so that NaN fails the comparison and passes through
+         * (`a < 20 ? a : 20` made NaN 20, so tanh 1 and a NaN parameter
+         * looked like a trained one); for every other input the two give
+         * the same bits, and the loop still vectorises (compare, blend). */
+        double q = expm1_nonpositive(-2.0 * (a > 20.0 ? 20.0 : a));
         double t = -q / (2.0 + q);
         x[i] = v < 0 ? -t : t;
     }

@@ -106,6 +106,10 @@ struct model_kind {
      * the evaluations spent. */
     int (*decode_truth)(kind_model_t *m, const double *params, const dataset_t *d,
                         const int *seqs, int B, double *out, long *nfe_forward, err_t *e);
+    /* Kinds that draw random numbers of their own while training (may be
+     * NULL): the generator, whose state a resume file keeps (the latent
+     * ODE's reparameterisation noise). */
+    rng_t *(*train_rng)(kind_model_t *m);
 };
 
 /* The number of examples a batch's loss is a mean over: the group's

@@ -13,6 +13,7 @@
  * advanced by B x latent_dim normals, sequence by sequence, at every run
  * with a gradient (a training step).  Runs without a gradient (scoring,
  * eval) use eps = 0, z0 = the posterior mean, so scores are deterministic.
+ * The trainer's resume file keeps the generator's state (train_rng).
  * The states (features) are z0 of each sequence of the last run. */
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,11 @@ static int latent_kind_truth(kind_model_t *m, const double *params, const datase
     return 0;
 }
 
+static rng_t *latent_kind_rng(kind_model_t *m)
+{
+    return &((latent_kind_t *)m->impl)->eps_rng;
+}
+
 const model_kind_t latent_kind = {
     .name = "latent",
     .flags = KIND_SEQUENCES,
@@ -208,4 +214,5 @@ const model_kind_t latent_kind = {
     .states = latent_kind_states,
     .check_data = latent_check_data,
     .decode_truth = latent_kind_truth,
+    .train_rng = latent_kind_rng,
 };

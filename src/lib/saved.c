@@ -25,7 +25,9 @@ int saved_model_load(const char *path, int max_batch, int max_times, saved_model
     size_t n;
     if (checkpoint_read(path, &meta, &s->params, &n, e) != 0)
         return -1;
-    int status = runcfg_load_string(path, meta, &s->rc, e);
+    int status = checkpoint_check_finite(path, "parameter", s->params, n, e);
+    if (status == 0)
+        status = runcfg_load_string(path, meta, &s->rc, e);
     free(meta);
     err_t ce = {{0}};
     if (status == 0 && kind_model_create(&s->model, &s->rc, max_batch, max_times, &ce) != 0)

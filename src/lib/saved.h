@@ -15,7 +15,9 @@ typedef struct {
 
 /* Reads only the stored configuration (to size what comes next). */
 int saved_model_config(const char *path, runcfg_t *rc, err_t *e);
-/* max_batch and max_times size the workspace for the evaluations to come. */
+/* max_batch and max_times size the workspace for the evaluations to come.
+ * A checkpoint holding a parameter that is not finite is refused (the
+ * message names the file and the parameter). */
 int saved_model_load(const char *path, int max_batch, int max_times, saved_model_t *s, err_t *e);
 void saved_model_free(saved_model_t *s);
 

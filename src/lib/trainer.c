@@ -226,7 +226,18 @@ static int lbfgs_progress(void *ctx, int iteration, double f, const double *x, s
     return 0;
 }
 
-static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
+static int load_resume(run_t *r, const char *path, const char *config_text, optimizer_t *opt,
+                       long *start, err_t *e);
+static int save_resume_iterations(run_t *r, const char *path, const char *config_text, long it,
+                                  const optimizer_t *opt, err_t *e);
+static int group_check_start(run_t *r, const optimizer_t *opt, const char *config_text,
+                             long start, err_t *e);
+
+/* Returns 0, 1 when stopped after stop_after_iteration, -1 on error.  Like
+ * the epoch schedule, it continues from MODEL.resume, written after every
+ * resume_every-th iteration (and at the stop). */
+static int train_iterations(run_t *r, optimizer_t *opt, const char *config_text,
+                            const char *resume_path, err_t *e)
 {
     const runcfg_t *rc = r->rc;
     const dataset_t *d = r->train;
@@ -235,9 +246,15 @@ static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
     int count = dataset_examples(d);
     int batches = trajectory ? 1 : (count + r->B - 1) / r->B;
     int grouped = comm_parallel(r->comm);
+    long every = r->o->resume_every > 0 ? r->o->resume_every : TRAINER_RESUME_EVERY;
     r->last_loss = NAN;
+    long start;
+    if (load_resume(r, resume_path, config_text, opt, &start, e) != 0)
+        return -1;
+    if (group_check_start(r, opt, config_text, start, e) != 0)
+        return -1;
     err_t se = {{0}};
-    for (long it = 1; it <= rc->iterations; it++) {
+    for (long it = start + 1; it <= rc->iterations; it++) {
         int b = (int)((it - 1) % batches);
         /* Cumulative: each pass shuffles the previous pass's order. */
         if (b == 0 && rc->shuffle && !trajectory)
@@ -286,6 +303,16 @@ static int train_iterations(run_t *r, optimizer_t *opt, err_t *e)
         if (!isfinite(res.loss))
             return err_set(e, "%s: iteration %ld: the loss is not finite (training diverged)",
                            cfg, it);
+        int stop = it == r->o->stop_after_iteration && it < rc->iterations;
+        if (r->writer && (it % every == 0 || stop) &&
+            save_resume_iterations(r, resume_path, config_text, it, opt, e) != 0)
+            return -1;
+        if (stop) {
+            train_event_t ev = {.what = TRAIN_STOPPED, .epoch = it, .path = resume_path,
+                                .iterations = 1};
+            notify(r, &ev);
+            return 1;
+        }
     }
     if (rc->lbfgs_iterations > 0) {
         lbfgs_config_t lc = lbfgs_config_default();
@@ -401,71 +428,245 @@ static int group_check_start(run_t *r, const optimizer_t *opt, const char *confi
     return 0;
 }
 
-/* Resume state: params, Adam moments, the generator, the epoch, the
- * fingerprint of the training and test data, and the log rows so far,
- * stored as a checkpoint whose text is
- *   "resume EPOCH STEP S0 S1 S2 S3 DATA\n" LOG-ROWS "---\n" CONFIG. */
-static int save_resume(const char *path, const char *config_text, const char *log_rows, long epoch,
-                       const optimizer_t *opt, const rng_t *rng, uint64_t data,
-                       const double *params, size_t np, err_t *e)
+/* Resume state, stored as a checkpoint (checkpoint.h) whose text is
+ *   HEAD "\n" LOG-ROWS "---\n" CONFIG
+ * and whose values are the parameters, Adam's moments m and v, and for
+ * the iteration schedule the batch order (its cumulative shuffles are
+ * state).  HEAD, for the epoch schedule:
+ *   "resume EPOCH STEP S0 S1 S2 S3 DATA"
+ * (the optimiser's step count, the generator, the fingerprint of the
+ * training and test data); for the iteration schedule:
+ *   "resume-iterations IT STEP S0 S1 S2 S3 K0 K1 K2 K3 NFE_F NFE_B LOSS SECONDS DATA"
+ * adding the kind's own generator (kind.h's train_rng, zeros if none),
+ * the NFE totals so far, and the last step's loss and the seconds so far
+ * as the bits of their doubles. */
+static int save_resume(const char *path, const char *head, const char *log_rows,
+                       const char *config_text, const optimizer_t *opt, const double *params,
+                       size_t np, const double *extra, size_t n_extra, err_t *e)
 {
     char *meta = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&meta, &len);
     if (!fp)
         return err_set(e, "out of memory");
-    fprintf(fp, "resume %ld %ld %llu %llu %llu %llu %llu\n%s---\n%s", epoch, opt->step,
-            (unsigned long long)rng->s[0], (unsigned long long)rng->s[1],
-            (unsigned long long)rng->s[2], (unsigned long long)rng->s[3],
-            (unsigned long long)data, log_rows, config_text);
+    fprintf(fp, "%s\n%s---\n%s", head, log_rows, config_text);
     fclose(fp);
-    double *all = xmalloc(3 * np * sizeof *all); /* params | m | v */
+    double *all = xmalloc((3 * np + n_extra) * sizeof *all); /* params | m | v | extra */
     memcpy(all, params, np * sizeof *all);
     memcpy(all + np, opt->m, np * sizeof *all);
     memcpy(all + 2 * np, opt->v, np * sizeof *all);
-    int rc = checkpoint_write(path, meta, all, 3 * np, e);
+    if (n_extra)
+        memcpy(all + 3 * np, extra, n_extra * sizeof *all);
+    int rc = checkpoint_write(path, meta, all, 3 * np + n_extra, e);
     free(all);
     free(meta);
     return rc;
 }
 
-/* Returns the epoch to start from (0 if no usable resume file) and appends
- * the stored log rows to r->rows. */
-static long load_resume(run_t *r, const char *path, const char *config_text, optimizer_t *opt)
+static int save_resume_epochs(run_t *r, const char *path, const char *config_text, long epoch,
+                              const optimizer_t *opt, err_t *e)
 {
+    char head[256];
+    snprintf(head, sizeof head, "resume %ld %ld %llu %llu %llu %llu %llu", epoch, opt->step,
+             (unsigned long long)r->rng.s[0], (unsigned long long)r->rng.s[1],
+             (unsigned long long)r->rng.s[2], (unsigned long long)r->rng.s[3],
+             (unsigned long long)run_data_fingerprint(r));
+    return save_resume(path, head, r->rows_text, config_text, opt, r->params,
+                       r->model.n_params, NULL, 0, e);
+}
+
+static uint64_t double_bits(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+static double bits_double(uint64_t b)
+{
+    double x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+static int save_resume_iterations(run_t *r, const char *path, const char *config_text, long it,
+                                  const optimizer_t *opt, err_t *e)
+{
+    rng_t none = {{0}};
+    rng_t *kr = r->model.kind->train_rng ? r->model.kind->train_rng(&r->model) : &none;
+    char head[512];
+    snprintf(head, sizeof head,
+             "resume-iterations %ld %ld %llu %llu %llu %llu %llu %llu %llu %llu %ld %ld %llu %llu "
+             "%llu", it, opt->step,
+             (unsigned long long)r->rng.s[0], (unsigned long long)r->rng.s[1],
+             (unsigned long long)r->rng.s[2], (unsigned long long)r->rng.s[3],
+             (unsigned long long)kr->s[0], (unsigned long long)kr->s[1],
+             (unsigned long long)kr->s[2], (unsigned long long)kr->s[3], r->nfe_f_total,
+             r->nfe_b_total, (unsigned long long)double_bits(r->last_loss),
+             (unsigned long long)double_bits(r->seconds_total),
+             (unsigned long long)run_data_fingerprint(r));
+    int count = dataset_examples(r->train);
+    fflush(r->rows); /* r->rows_text: the rows so far */
+    double *order = xmalloc((size_t)(count > 0 ? count : 1) * sizeof *order);
+    for (int i = 0; i < count; i++)
+        order[i] = r->order[i];
+    int status = save_resume(path, head, r->rows_text, config_text, opt, r->params,
+                             r->model.n_params, order, (size_t)count, e);
+    free(order);
+    return status;
+}
+
+/* A resume file's log rows: `done` lines, line i starting with "i\t". */
+static int rows_match(const char *rows, long done)
+{
+    long i = 0;
+    for (const char *p = rows; *p; i++) {
+        char *end;
+        if (strtol(p, &end, 10) != i + 1 || end == p || *end != '\t' || p[0] == '-' ||
+            p[0] == '+' || p[0] == ' ')
+            return 0;
+        const char *nl = strchr(end, '\n');
+        if (!nl)
+            return 0;
+        p = nl + 1;
+    }
+    return i == done;
+}
+
+/* The contents of a resume file made on this run's configuration and data
+ * must be what a run could have written: a count of epochs (iterations)
+ * in [0, the configured count], the optimiser's step count that many
+ * epochs (iterations) take, a log row for each, finite parameters and
+ * moments (v >= 0), live generators and, for iterations, a batch order
+ * that is a permutation.  Anything else is refused (-1), naming the file
+ * and the problem: it cannot come from a run that was interrupted. */
+static int check_resume(run_t *r, const char *path, const char *rows, long done, long step,
+                        const unsigned long long s[4], const double *all, err_t *e)
+{
+    const runcfg_t *rc = r->rc;
+    int by_epochs = (rc->model_kind->flags & KIND_BY_EPOCHS) != 0;
+    const char *unit = by_epochs ? "epoch" : "iteration";
+    long total = by_epochs ? rc->epochs : rc->iterations;
+    size_t np = r->model.n_params;
+    if (done < 0 || done > total)
+        return err_set(e, "%s: resumes after %s %ld, outside 0..%ld ([train] %ss): refusing it "
+                          "(delete it to start afresh)", path, unit, done, total, unit);
+    long per = by_epochs ? (r->train->count + r->B - 1) / r->B : 1;
+    if (step != done * per)
+        return err_set(e, "%s: holds optimiser step %ld, but %ld %ss take %ld: refusing it "
+                          "(delete it to start afresh)", path, step, done, unit, done * per);
+    if (!rows_match(rows, done))
+        return err_set(e, "%s: its log rows are not the %ld of %s 1..%ld: refusing it (delete it "
+                          "to start afresh)", path, done, unit, done);
+    if (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0)
+        return err_set(e, "%s: holds a generator state of zeros: refusing it (delete it to start "
+                          "afresh)", path);
+    static const char *const what[3] = {"parameter", "optimiser first moment",
+                                        "optimiser second moment"};
+    for (int k = 0; k < 3; k++)
+        if (checkpoint_check_finite(path, what[k], all + k * np, np, e) != 0)
+            return -1;
+    for (size_t i = 0; i < np; i++)
+        if (all[2 * np + i] < 0)
+            return err_set(e, "%s: optimiser second moment %zu of %zu is negative", path, i + 1,
+                           np);
+    return 0;
+}
+
+/* For the iteration schedule: a permutation of 0..count-1 into order. */
+static int check_order(const char *path, const double *v, int count, int *order, err_t *e)
+{
+    char *seen = xcalloc((size_t)(count > 0 ? count : 1), 1);
+    int status = 0;
+    for (int i = 0; i < count && status == 0; i++) {
+        double x = v[i];
+        if (!(x >= 0 && x < count) || x != (double)(int)x || seen[(int)x])
+            status = err_set(e, "%s: its batch order is not a permutation of the %d training "
+                                "examples (entry %d is %g): refusing it (delete it to start "
+                                "afresh)", path, count, i + 1, x);
+        else
+            seen[(int)x] = 1;
+        if (status == 0)
+            order[i] = (int)x;
+    }
+    free(seen);
+    return status;
+}
+
+/* Continues from path if it holds a usable resume file: *start is the
+ * epoch (iteration) to continue after, 0 when there is none or it was made
+ * on another configuration or other data (ignored, and notified), and the
+ * stored log rows are appended to r->rows.  -1 refuses the file: not a
+ * regular file within checkpoint.h's bound, or contents no run could have
+ * written (check_resume). */
+static int load_resume(run_t *r, const char *path, const char *config_text, optimizer_t *opt,
+                       long *start, err_t *e)
+{
+    *start = 0;
     if (access(path, F_OK) != 0)
         return 0;
+    if (checkpoint_check_file(path, e) != 0)
+        return -1;
     char *meta;
     double *all;
     size_t n, np = r->model.n_params;
-    err_t e = {{0}};
+    err_t re = {{0}};
     train_event_t ev = {.what = TRAIN_RESUME_IGNORED, .path = path};
-    if (checkpoint_read(path, &meta, &all, &n, &e) != 0) {
-        ev.reason = e.msg;
+    if (checkpoint_read(path, &meta, &all, &n, &re) != 0) {
+        ev.reason = re.msg;
         notify(r, &ev);
         return 0;
     }
-    long epoch = 0, step = 0;
-    unsigned long long s[4], data = 0;
-    char *sep = strstr(meta, "---\n");
-    if (n != 3 * np || !sep || strcmp(sep + 4, config_text) != 0 ||
-        sscanf(meta, "resume %ld %ld %llu %llu %llu %llu %llu", &epoch, &step, &s[0], &s[1],
-               &s[2], &s[3], &data) != 7) {
+    int by_epochs = (r->rc->model_kind->flags & KIND_BY_EPOCHS) != 0;
+    int count = dataset_examples(r->train);
+    size_t want = 3 * np + (by_epochs ? 0 : (size_t)count);
+    long done = 0, step = 0, nfe_f = 0, nfe_b = 0;
+    unsigned long long s[4], k[4] = {0}, loss = 0, seconds = 0, data = 0;
+    int used = -1;
+    char *sep = strstr(meta, "---\n"), *nl = strchr(meta, '\n');
+    int parsed = by_epochs ? sscanf(meta, "resume %ld %ld %llu %llu %llu %llu %llu%n", &done,
+                                    &step, &s[0], &s[1], &s[2], &s[3], &data, &used) == 7
+                           : sscanf(meta, "resume-iterations %ld %ld %llu %llu %llu %llu %llu "
+                                          "%llu %llu %llu %ld %ld %llu %llu %llu%n", &done, &step,
+                                    &s[0], &s[1], &s[2], &s[3], &k[0], &k[1], &k[2], &k[3],
+                                    &nfe_f, &nfe_b, &loss, &seconds, &data, &used) == 15;
+    int status = 0;
+    if (n != want || !sep || !nl || nl > sep || !parsed || meta + used != nl ||
+        strcmp(sep + 4, config_text) != 0) {
         ev.reason = "it is from another configuration";
         notify(r, &ev);
-        free(meta);
-        free(all);
-        return 0;
+        goto done;
     }
     if (data != (unsigned long long)run_data_fingerprint(r)) {
         ev.reason = "it was made on other training or test data";
         notify(r, &ev);
-        free(meta);
-        free(all);
-        return 0;
+        goto done;
     }
-    char *rows = strchr(meta, '\n') + 1;
+    char *rows = nl + 1;
     *sep = '\0';
+    if (check_resume(r, path, rows, done, step, s, all, e) != 0 ||
+        (!by_epochs && check_order(path, all + 3 * np, count, r->order, e) != 0)) {
+        status = -1;
+        goto done;
+    }
+    if (!by_epochs) {
+        rng_t *kr = r->model.kind->train_rng ? r->model.kind->train_rng(&r->model) : NULL;
+        double last = bits_double(loss), secs = bits_double(seconds);
+        if (nfe_f < 0 || nfe_b < 0 || (done > 0 && !isfinite(last)) || !(secs >= 0) ||
+            (kr && k[0] == 0 && k[1] == 0 && k[2] == 0 && k[3] == 0)) {
+            status = err_set(e, "%s: its totals or the model's generator are not a run's: "
+                                "refusing it (delete it to start afresh)", path);
+            goto done;
+        }
+        if (kr)
+            for (int i = 0; i < 4; i++)
+                kr->s[i] = (uint64_t)k[i];
+        r->nfe_f_total = nfe_f;
+        r->nfe_b_total = nfe_b;
+        r->last_loss = last;
+        r->seconds_total = secs;
+        r->n_rows = done;
+    }
     fputs(rows, r->rows);
     memcpy(r->params, all, np * sizeof *r->params);
     memcpy(opt->m, all + np, np * sizeof *r->params);
@@ -473,11 +674,14 @@ static long load_resume(run_t *r, const char *path, const char *config_text, opt
     opt->step = step;
     for (int i = 0; i < 4; i++)
         r->rng.s[i] = (uint64_t)s[i];
+    *start = done;
+    ev = (train_event_t){.what = TRAIN_RESUMED, .epoch = done, .path = path,
+                         .iterations = !by_epochs};
+    notify(r, &ev);
+done:
     free(meta);
     free(all);
-    ev = (train_event_t){.what = TRAIN_RESUMED, .epoch = epoch, .path = path};
-    notify(r, &ev);
-    return epoch;
+    return status;
 }
 
 typedef struct {
@@ -493,10 +697,11 @@ static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
     const runcfg_t *rc = r->rc;
     const dataset_t *d = r->train;
     const char *cfg = r->o->config_name;
-    size_t np = r->model.n_params;
     int steps = (d->count + r->B - 1) / r->B;
     st->steps = steps;
-    long start = load_resume(r, resume_path, config_text, opt);
+    long start;
+    if (load_resume(r, resume_path, config_text, opt, &start, e) != 0)
+        return -1;
     if (group_check_start(r, opt, config_text, start, e) != 0)
         return -1;
     err_t se = {{0}};
@@ -545,8 +750,7 @@ static int train_epochs(run_t *r, optimizer_t *opt, const char *config_text,
         train_event_t ev = {.what = TRAIN_EPOCH, .epoch = epoch, .epochs = rc->epochs,
                             .accuracy = test_accuracy, .seconds = st->epoch_seconds};
         notify(r, &ev);
-        if (r->writer && save_resume(resume_path, config_text, r->rows_text, epoch, opt,
-                                     &r->rng, run_data_fingerprint(r), r->params, np, e) != 0)
+        if (r->writer && save_resume_epochs(r, resume_path, config_text, epoch, opt, e) != 0)
             return -1;
         if (epoch == r->o->stop_after_epoch && epoch < rc->epochs) {
             ev = (train_event_t){.what = TRAIN_STOPPED, .epoch = epoch, .path = resume_path};
@@ -609,6 +813,9 @@ static int run_training(run_t *r, err_t *e)
         return -1;
     if (by_epochs && r->test->count == 0)
         return err_set(e, "%s: %s needs a test set", cfg, rc->kind);
+    if (by_epochs ? o->stop_after_iteration > 0 : o->stop_after_epoch > 0)
+        return err_set(e, "%s: %s is trained by %s: it cannot stop after an %s", cfg, rc->kind,
+                       by_epochs ? "epochs" : "iterations", by_epochs ? "iteration" : "epoch");
     int trajectory = d->kind == DATA_TRAJECTORY;
     int count = dataset_examples(d), test_count = dataset_examples(r->test);
     if (comm_parallel(r->comm) && group_refusal(r, cfg, count, e) != 0)
@@ -661,8 +868,7 @@ static int run_training(run_t *r, err_t *e)
     snprintf(resume_path, sizeof resume_path, "%s.resume", o->model_path);
     epoch_stats_t st = {0};
     int status = by_epochs ? train_epochs(r, &opt, config_text, resume_path, &st, e)
-                 : group_check_start(r, &opt, config_text, 0, e) != 0 ? -1
-                                                                      : train_iterations(r, &opt, e);
+                           : train_iterations(r, &opt, config_text, resume_path, e);
     optimizer_free(&opt);
     fflush(r->rows);
 
@@ -704,7 +910,7 @@ static int run_training(run_t *r, err_t *e)
     }
     if (status == 0 && o->summary_path)
         status = summary_write(&sum, o->summary_path, e);
-    if (status == 0 && by_epochs)
+    if (status == 0)
         unlink(resume_path);
     summary_free(&sum);
     free(config_text);

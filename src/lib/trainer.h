@@ -12,7 +12,10 @@
  *   eval_train, training set after the step, nan where not computed), the
  *   order shuffled cumulatively at each pass when [train] shuffle = true,
  *   the end time jittered for time-regularised runs, optional L-BFGS
- *   fine-tuning continuing the rows; a trajectory is one batch.  Summary
+ *   fine-tuning continuing the rows; a trajectory is one batch;
+ *   MODEL.resume after every resume_every-th iteration, from which an
+ *   interrupted run continues with the same batches, end times and the
+ *   kind's own draws (the latent ODE's noise), to the same bits.  Summary
  *   keys PREFIX_{iterations, final_loss, train_loss, nfe_forward,
  *   nfe_backward, seconds}.
  *   epochs ([train] epochs): the order reset to the identity and shuffled
@@ -60,10 +63,10 @@
 typedef enum {
     TRAIN_STARTED,        /* kind, n_params, train_count, test_count */
     TRAIN_RESUME_IGNORED, /* path, reason */
-    TRAIN_RESUMED,        /* epoch, path */
+    TRAIN_RESUMED,        /* epoch (or iteration: iterations), path */
     TRAIN_STEP,           /* epoch, epochs, step, steps, loss, accuracy, nfe_*, seconds */
     TRAIN_EPOCH,          /* epoch, accuracy (test), seconds (the epoch's) */
-    TRAIN_STOPPED,        /* epoch, path (the resume file) */
+    TRAIN_STOPPED,        /* epoch (or iteration: iterations), path (the resume file) */
 } train_event_kind_t;
 
 typedef struct {
@@ -77,6 +80,7 @@ typedef struct {
     double loss, accuracy; /* STEP: running means over the epoch so far */
     long nfe_forward, nfe_backward; /* STEP: this step's */
     double seconds;                 /* STEP: elapsed in the epoch */
+    int iterations; /* RESUMED, STOPPED: `epoch` counts iterations */
 } train_event_t;
 
 typedef void (*train_notify_fn)(void *ctx, const train_event_t *ev);
@@ -91,13 +95,31 @@ typedef struct {
     const char *log_path, *model_path;
     const char *summary_path, *prefix; /* both or neither */
     long stop_after_epoch; /* > 0: stop there as an interruption would */
+    long stop_after_iteration; /* the same for the iteration schedule */
+    long resume_every; /* iterations between resume files; 0: TRAINER_RESUME_EVERY */
     train_notify_fn notify; /* may be NULL */
     void *notify_ctx;
     comm_t *comm; /* the group sharing every batch; NULL: this process alone */
 } trainer_opts_t;
 
-/* 0 when trained, 1 when stopped by stop_after_epoch (only MODEL.resume
- * written), -1 with a message. */
+/* Iterations between resume files by default.  The flow's step takes
+ * about 0.11 s and the latent ODE's 0.03 s (paper profile), so an
+ * interruption loses at most 11 s (3 s) of work; a resume file (the
+ * parameters, two moments and the batch order, 150 kB for the flow, plus
+ * the log rows so far, 0.6 MB after its 5,000 iterations) is written in
+ * 1-2 ms (measured: 0.7 ms on average over a 5,000-iteration run writing
+ * one after every iteration), under 0.1 % of the time between two; a
+ * file every iteration would cost a few per cent of a small model's
+ * time, one every 1,000 would lose up to 2 minutes of the flow's. */
+#define TRAINER_RESUME_EVERY 100
+
+/* 0 when trained, 1 when stopped by stop_after_epoch or
+ * stop_after_iteration (only MODEL.resume written), -1 with a message.
+ * A resume file that is not a regular file within checkpoint.h's bound,
+ * or whose contents no run could have written (an epoch or iteration
+ * outside [0, the configured count], a non-finite parameter or moment,
+ * ...), is refused (-1, naming the file); one made on another
+ * configuration or other data is ignored (notified). */
 int trainer_run(const trainer_opts_t *o, err_t *e);
 
 /* Chunk size for scoring a dataset with this config: the training batch
