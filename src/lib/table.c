@@ -117,9 +117,14 @@ int summary_write(const summary_t *s, const char *path, err_t *e)
     atomic_file_t af;
     if (atomic_open(&af, path, e) != 0)
         return -1;
-    for (int i = 0; i < s->n; i++)
-        fprintf(af.fp, "%s\t%s\n", s->keys[i], s->values[i]);
+    summary_print(s, af.fp);
     return atomic_commit(&af, e);
+}
+
+void summary_print(const summary_t *s, FILE *fp)
+{
+    for (int i = 0; i < s->n; i++)
+        fprintf(fp, "%s\t%s\n", s->keys[i], s->values[i]);
 }
 
 void summary_free(summary_t *s)

@@ -38,6 +38,8 @@ void summary_add(summary_t *s, const char *key, const char *fmt, ...)
 void summary_add_prefixed(summary_t *s, const char *prefix, const char *name, const char *fmt,
                           ...) __attribute__((format(printf, 4, 5)));
 int summary_write(const summary_t *s, const char *path, err_t *e);
+/* The same rows written to fp, an output the caller opened and commits. */
+void summary_print(const summary_t *s, FILE *fp);
 void summary_free(summary_t *s);
 
 /* True if key is a valid summary key: [A-Za-z][A-Za-z0-9_]*. */
