@@ -115,4 +115,31 @@ expect 1 "$bin/bench" --mnist-dir "$tmp" --out "$tmp/reg.ckpt" --cnf-model "$tmp
 has "--out '.*reg.ckpt' is the input --cnf-model"
 same "$tmp/reg.ckpt.orig" "$tmp/reg.ckpt"
 
+# --- train commits its outputs together or none: an unwritable --summary
+# or --comm-stats (in a missing directory, or a directory) fails before any
+# work and leaves the checkpoint, the log and the other outputs byte for
+# byte as they were (the failing runs use another seed, so a replaced
+# checkpoint would differ).
+expect 0 train --log "$tmp/all.log" --model "$tmp/all.ckpt" --summary "$tmp/all-s.tsv" \
+    --prefix k --comm-stats "$tmp/all-c.tsv"
+for f in all.log all.ckpt all-s.tsv all-c.tsv; do cp "$tmp/$f" "$tmp/$f.orig"; done
+mkdir "$tmp/adir"
+for case in "--summary|$tmp/nodir/s.tsv|cannot create temporary file" \
+            "--summary|$tmp/adir|is a directory" \
+            "--comm-stats|$tmp/nodir/c.tsv|cannot create temporary file" \
+            "--comm-stats|$tmp/adir|is a directory"; do
+    opt=${case%%|*}; rest=${case#*|}; path=${rest%%|*}; why=${rest#*|}
+    if [ "$opt" = --summary ]; then
+        set -- --summary "$path" --prefix k --comm-stats "$tmp/all-c.tsv"
+    else
+        set -- --summary "$tmp/all-s.tsv" --prefix k --comm-stats "$path"
+    fi
+    expect 1 train --set train.seed=4 --log "$tmp/all.log" --model "$tmp/all.ckpt" "$@"
+    has "$opt: $path: $why"
+    for f in all.log all.ckpt all-s.tsv all-c.tsv; do same "$tmp/$f.orig" "$tmp/$f"; done
+done
+absent "$tmp/nodir"
+if [ -z "$(ls -A "$tmp/adir")" ] && [ -z "$(ls "$tmp" | grep '\.tmp\.')" ]; then ok; else
+    bad "temporary files left: $(ls "$tmp" "$tmp/adir")"; fi
+
 finish "hostile tests"
