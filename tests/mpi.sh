@@ -202,9 +202,12 @@ refused "--summary to rank 0 only" \
     "$o --summary $tmp/h-s.tsv --prefix a" "$o"
 refused "--summary to rank 1 only" "not given the same --summary: rank 0 has none, rank 1 has" \
     "$o" "$o --summary $tmp/h-s.tsv --prefix a"
+# (the epochs of a kind trained by them: rank 1 would leave after the first)
+h="$net --set model.channels=8 --set data.train_count=128 --set train.epochs=2"
 refused "--stop-after-epoch to rank 1 only" \
     "not given the same --stop-after-epoch: rank 0 has none, rank 1 has '1'" \
     "$o" "$o --stop-after-epoch 1"
+h="--config $stages/circles/p2.ini --data $tmp/circles.tsv --set train.iterations=5"
 refused "--summary and --prefix differ" "not given the same --summary: rank 0 has '$tmp/h-s.tsv', rank 1 has '$tmp/h-s2.tsv'" \
     "$o --summary $tmp/h-s.tsv --prefix a" "$o --summary $tmp/h-s2.tsv --prefix b"
 refused "--prefix differs" "not given the same --prefix: rank 0 has 'a', rank 1 has 'b'" \

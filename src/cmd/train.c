@@ -4,7 +4,8 @@
  *
  *   train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt [--test TEST.tsv]
  *         [--set section.key=value ...] [--summary S.tsv --prefix KEY]
- *         [--stop-after-epoch N] [--seed-offset K]
+ *         [--stop-after-epoch N] [--seed-offset K] [--comm-stats FILE]
+ *         [--group-timeout SECONDS]
  *
  * DATA is a TSV file (src/lib/dataset.h) or an MNIST idx directory (train
  * and test sets read in place; [data] train_count and test_count take the
@@ -12,7 +13,11 @@
  * kinds trained by epochs (odenet, resnet) one row per epoch, with a
  * progress line on a terminal and MODEL.resume after every epoch, from
  * which an interrupted run continues.  --stop-after-epoch stops there on
- * purpose (exit status 3), leaving only MODEL.resume.
+ * purpose (exit status 3), leaving only MODEL.resume.  The outputs (log,
+ * checkpoint, summary, --comm-stats) are opened before the work, so that
+ * an unwritable one fails first, and committed together at the end: a run
+ * that fails changes none of them (MODEL.resume, the progress of an
+ * unfinished run, is rewritten after every epoch).
  *
  * --set overrides one key of the INI file (the Makefile uses it to scale a
  * run to a profile, e.g. fewer iterations for `quick`); a key set twice
@@ -32,9 +37,19 @@
  *   bytes_sent reduction_seconds
  * (short: up to SHORT_SUM values, gathered whole; long: summed by segment;
  * bytes: what rank 0 handed to MPI; seconds: wall time inside the
- * reductions, waiting for the others included).  A
- * process that fails ends the job (mpirun stops the others); a rerun
- * continues from the resume file of the last finished epoch. */
+ * reductions, waiting for the others included).
+ *
+ * A group refuses, on every rank and before any work, ranks given
+ * different output options (--log, --model, --summary, --prefix,
+ * --stop-after-epoch, --comm-stats), naming the option; the trainer then
+ * compares the data, config and resume state.  Any disagreement found
+ * later (ranks making different collective calls, or one that finished
+ * while others still train) ends every rank at once with a message naming
+ * what each was doing; a rank that fails aborts the group (MPI_Abort); a
+ * rank that waits --group-timeout seconds (default 600; 0: for ever) for
+ * the others at one call ends the group too, as one of them is stuck or
+ * gone.  A group never hangs, and a rerun continues from the resume file
+ * of the last finished epoch. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <getopt.h>
@@ -64,7 +79,7 @@ static void usage(FILE *fp)
     fprintf(fp, "usage: train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt\n"
                 "             [--test TEST.tsv] [--set section.key=value ...]\n"
                 "             [--summary S.tsv --prefix KEY] [--stop-after-epoch N]\n"
-                "             [--comm-stats FILE] [--seed-offset K]\n"
+                "             [--comm-stats FILE] [--seed-offset K] [--group-timeout SECONDS]\n"
                 "  DATA: a TSV dataset, or an MNIST directory of idx files\n");
 }
 
@@ -191,19 +206,20 @@ static void group_fail(const char *fmt, ...)
     abort_group();
 }
 
-/* What a header says, for messages. */
+/* What a header says, for messages: "a sum of 4751 values, inside
+ * training step 12". */
 static void describe(const long long *h, char *buf, size_t size)
 {
     int n = 0;
     switch (h[1]) {
-    case CALL_OPTIONS: n = snprintf(buf, size, "is comparing its options"); break;
-    case CALL_SUM: n = snprintf(buf, size, "is at a sum of %lld values", h[2]); break;
-    case CALL_MAX: n = snprintf(buf, size, "is at a maximum of %lld values", h[2]); break;
+    case CALL_OPTIONS: n = snprintf(buf, size, "the comparison of options"); break;
+    case CALL_SUM: n = snprintf(buf, size, "a sum of %lld values", h[2]); break;
+    case CALL_MAX: n = snprintf(buf, size, "a maximum of %lld values", h[2]); break;
     case CALL_END:
-        n = snprintf(buf, size, h[2] ? "has stopped after an epoch (--stop-after-epoch)"
-                                     : "has finished training");
+        n = snprintf(buf, size, h[2] ? "the end of a run stopped by --stop-after-epoch"
+                                     : "the end of a finished run");
         break;
-    default: n = snprintf(buf, size, "is at an unknown call %lld", h[1]); break;
+    default: n = snprintf(buf, size, "an unknown call %lld", h[1]); break;
     }
     if (n >= 0 && (size_t)n < size)
         snprintf(buf + n, size - (size_t)n, h[4] ? ", inside training step %lld"
@@ -267,7 +283,7 @@ static void group_agree(mpi_group_t *g, int kind, long long n)
     for (int r = 0; r < P && len < sizeof text; r++) {
         char what[256];
         describe(g->headers + (size_t)r * HEADER, what, sizeof what);
-        int k = snprintf(text + len, sizeof text - len, "%s rank %d %s", r ? ";" : "", r, what);
+        int k = snprintf(text + len, sizeof text - len, "%s rank %d is at %s", r ? ";" : "", r, what);
         if (k < 0)
             break;
         len += (size_t)k;
