@@ -36,8 +36,9 @@
  *   ranks steps reductions short_reductions long_reductions long_values
  *   bytes_sent reduction_seconds
  * (short: up to SHORT_SUM values, gathered whole; long: summed by segment;
- * bytes: what rank 0 handed to MPI; seconds: wall time inside the
- * reductions, waiting for the others included).
+ * bytes: the values rank 0 handed to MPI, not the header of 5 numbers
+ * each call gathers first (below); seconds: wall time inside the
+ * reductions, headers and waiting for the others included).
  *
  * A group refuses, on every rank and before any work, ranks given
  * different output options (--log, --model, --summary, --prefix,
