@@ -165,6 +165,14 @@ expect 1 "$bin/train" $rn --set model.precision=double --log "$tmp/no.log" --mod
 has "conv_backend: 'onednn' is not ours or onednn (with precision = float32)"
 if cut -f1-8 "$tmp/rn.log" | cmp -s - "$(cut -f1-8 "$tmp/rn-full.log" > "$tmp/a"; echo "$tmp/a")"; then ok; else bad "resumed run differs from the uninterrupted one"; fi
 if [ ! -e "$tmp/rn.ckpt.resume" ]; then ok; else bad "resume file left after a finished run"; fi
+# A command that fails leaves the resume file of an interrupted run as it
+# was: an unwritable --summary fails before the next epoch, and nothing
+# else is written.
+expect 3 "$bin/train" $rn --log "$tmp/rn3.log" --model "$tmp/rn3.ckpt" --stop-after-epoch 1
+cp "$tmp/rn3.ckpt.resume" "$tmp/rn3.resume.orig"
+expect 1 "$bin/train" $rn --log "$tmp/rn3.log" --model "$tmp/rn3.ckpt" --summary "$tmp/nodir/s.tsv" --prefix k
+has "^train: --summary: $tmp/nodir/s.tsv: cannot create temporary file"
+if cmp -s "$tmp/rn3.resume.orig" "$tmp/rn3.ckpt.resume" && [ ! -e "$tmp/rn3.log" ] && [ ! -e "$tmp/rn3.ckpt" ]; then ok; else bad "a failed run changed the resume file or wrote outputs"; fi
 # A resume file is used only on the data it was made on: interrupted on
 # MNIST, rerun on a copy with one changed pixel of image 0, the run starts
 # afresh and says why.
@@ -182,6 +190,7 @@ rm -rf "$tmp/mnist-other"
 # file (bounded: a hang fails the check): an epoch outside [0, epochs] (the
 # run would claim epochs it never trained), a non-finite optimiser state.
 bounded() { ( ulimit -v 3000000; exec timeout -k 5 30 "$@" ); }
+rm -f "$tmp/rn3.log" "$tmp/rn3.ckpt" "$tmp/rn3.ckpt.resume"
 expect 3 "$bin/train" $rn --log "$tmp/rn3.log" --model "$tmp/rn3.ckpt" --stop-after-epoch 1
 cp "$tmp/rn3.ckpt.resume" "$tmp/rn3.good"
 np=$(($(nvalues "$tmp/rn3.good") / 3))

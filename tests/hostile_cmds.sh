@@ -263,5 +263,31 @@ absent "$tmp/r.log" "$tmp/r.ckpt"
 rm -f "$tmp/r.ckpt.resume"
 expect 1 train --log "$tmp/r.log" --model "$tmp/r.ckpt" --stop-after-epoch 1
 has "mlp is trained by iterations: it cannot stop after an epoch"
+# --- train commits its outputs together or none: an unwritable --summary
+# or --comm-stats (in a missing directory, or a directory) fails before any
+# work and leaves the checkpoint, the log and the other outputs byte for
+# byte as they were (the failing runs use another seed, so a replaced
+# checkpoint would differ).
+expect 0 train --log "$tmp/all.log" --model "$tmp/all.ckpt" --summary "$tmp/all-s.tsv" \
+    --prefix k --comm-stats "$tmp/all-c.tsv"
+for f in all.log all.ckpt all-s.tsv all-c.tsv; do cp "$tmp/$f" "$tmp/$f.orig"; done
+mkdir "$tmp/adir"
+for case in "--summary|$tmp/nodir/s.tsv|cannot create temporary file" \
+            "--summary|$tmp/adir|is a directory" \
+            "--comm-stats|$tmp/nodir/c.tsv|cannot create temporary file" \
+            "--comm-stats|$tmp/adir|is a directory"; do
+    opt=${case%%|*}; rest=${case#*|}; path=${rest%%|*}; why=${rest#*|}
+    if [ "$opt" = --summary ]; then
+        set -- --summary "$path" --prefix k --comm-stats "$tmp/all-c.tsv"
+    else
+        set -- --summary "$tmp/all-s.tsv" --prefix k --comm-stats "$path"
+    fi
+    expect 1 train --set train.seed=4 --log "$tmp/all.log" --model "$tmp/all.ckpt" "$@"
+    has "$opt: $path: $why"
+    for f in all.log all.ckpt all-s.tsv all-c.tsv; do same "$tmp/$f.orig" "$tmp/$f"; done
+done
+absent "$tmp/nodir"
+if [ -z "$(ls -A "$tmp/adir")" ] && [ -z "$(ls "$tmp" | grep '\.tmp\.')" ]; then ok; else
+    bad "temporary files left: $(ls "$tmp" "$tmp/adir")"; fi
 
 finish "hostile tests"

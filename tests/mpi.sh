@@ -13,9 +13,9 @@
 # compared to 1e-9 relative; their NFE columns (every rank takes the steps
 # one process takes) must be equal.
 set -u
-bin=$1
+bin=$(cd "$1" && pwd)
 tbin=$2
-mnist=$3
+mnist=$(cd "$3" && pwd)
 who=mpi
 . "$(dirname "$0")/lib.sh"
 
@@ -169,14 +169,92 @@ mkdir -p "$tmp/elsewhere"
       --stop-after-epoch 1 > /dev/null 2>&1 )
 cp "$tmp/s.ckpt.resume" "$tmp/elsewhere/s.ckpt.resume"
 rm "$tmp/s.ckpt.resume"
+# One path, two directories (-wdir), as on two nodes with their own disks.
 # shellcheck disable=SC2086
-timeout 300 mpirun --oversubscribe -np 1 "$bin/train" $net $long --log "$tmp/elsewhere/s.tsv" \
-    --model "$tmp/elsewhere/s.ckpt" : -np 1 "$bin/train" $net $long --log "$tmp/s.tsv" \
-    --model "$tmp/s.ckpt" > "$tmp/out" 2>&1
+timeout 300 mpirun --oversubscribe -np 1 -wdir "$tmp/elsewhere" "$bin/train" $net $long \
+    --log s.tsv --model s.ckpt : -np 1 -wdir "$tmp" "$bin/train" $net $long --log s.tsv \
+    --model s.ckpt > "$tmp/out" 2>&1
 if [ $? -ne 0 ]; then ok; else bad "ranks with different resume files trained"; fi
-has 'do not start from the same'
+has 'do not start from the same parameters or optimiser state'
 if [ ! -e "$tmp/s.ckpt" ] && [ ! -e "$tmp/elsewhere/s.ckpt" ]; then ok; else
     bad "a refused group wrote a model"; fi
+
+# --- Ranks given different options are refused on every rank, quickly,
+# naming the option; each of these hung until killed before the options
+# were compared.  A run that needs the outer timeout (60 s; a refusal takes
+# under a second) counts as a failure: it hung.
+# refused WHAT PATTERN 'RANK 0 OPTIONS' 'RANK 1 OPTIONS'
+h="--config $stages/circles/p2.ini --data $tmp/circles.tsv --set train.iterations=5"
+refused() {
+    # shellcheck disable=SC2086
+    timeout 60 mpirun --oversubscribe -np 1 "$bin/train" $h $3 : -np 1 "$bin/train" $h $4 \
+        > "$tmp/out" 2>&1
+    st=$?
+    if [ $st -eq 124 ]; then bad "$1: hung (killed by the 60 s timeout)"
+    elif [ $st -ne 0 ]; then ok; else bad "$1: exit 0"; fi
+    has "$2"
+    if [ ! -e "$tmp/h.ckpt" ] && [ ! -e "$tmp/h.tsv" ] && [ ! -e "$tmp/h-s.tsv" ] &&
+       [ ! -e "$tmp/h-s2.tsv" ]; then ok; else bad "$1: a refused group wrote outputs"; fi
+}
+o="--log $tmp/h.tsv --model $tmp/h.ckpt"
+refused "--summary to rank 0 only" \
+    "not given the same --summary: rank 0 has '$tmp/h-s.tsv', rank 1 has none" \
+    "$o --summary $tmp/h-s.tsv --prefix a" "$o"
+refused "--summary to rank 1 only" "not given the same --summary: rank 0 has none, rank 1 has" \
+    "$o" "$o --summary $tmp/h-s.tsv --prefix a"
+# (the epochs of a kind trained by them: rank 1 would leave after the first)
+h="$net --set model.channels=8 --set data.train_count=128 --set train.epochs=2"
+refused "--stop-after-epoch to rank 1 only" \
+    "not given the same --stop-after-epoch: rank 0 has none, rank 1 has '1'" \
+    "$o" "$o --stop-after-epoch 1"
+h="--config $stages/circles/p2.ini --data $tmp/circles.tsv --set train.iterations=5"
+refused "--summary and --prefix differ" "not given the same --summary: rank 0 has '$tmp/h-s.tsv', rank 1 has '$tmp/h-s2.tsv'" \
+    "$o --summary $tmp/h-s.tsv --prefix a" "$o --summary $tmp/h-s2.tsv --prefix b"
+refused "--prefix differs" "not given the same --prefix: rank 0 has 'a', rank 1 has 'b'" \
+    "$o --summary $tmp/h-s.tsv --prefix a" "$o --summary $tmp/h-s.tsv --prefix b"
+refused "--model differs" "not given the same --model" "$o" "--log $tmp/h.tsv --model $tmp/h2.ckpt"
+refused "--comm-stats to rank 0 only" "not given the same --comm-stats" \
+    "$o --comm-stats $tmp/h-s.tsv" "$o"
+
+# --- A disagreement found later: rank 1 makes one collective call more
+# than rank 0 (a test hook, as a solver taking a step the others do not
+# would), and every rank fails, naming what each was doing, instead of
+# hanging.
+# shellcheck disable=SC2086
+timeout 60 mpirun --oversubscribe -np 1 "$bin/train" $h $o : \
+    -np 1 env TRAIN_TEST_EXTRA_CALL=40 "$bin/train" $h $o > "$tmp/out" 2>&1
+st=$?
+if [ $st -eq 124 ]; then bad "an extra call on rank 1: hung"
+elif [ $st -ne 0 ]; then ok; else bad "an extra call on rank 1: exit 0"; fi
+has 'the 2 processes are out of step at collective call [0-9]*: rank 0 is at .*; rank 1 is at a maximum of 1 values'
+if [ ! -e "$tmp/h.ckpt" ] && [ ! -e "$tmp/h.tsv" ]; then ok; else bad "a group out of step wrote outputs"; fi
+
+# --- A rank that is stuck (stopped here) ends the group after
+# --group-timeout seconds of waiting, on every rank.
+# shellcheck disable=SC2086
+( mpi 2 "$bin/train" $h --set train.iterations=100000 --log "$tmp/st.tsv" --model "$tmp/st.ckpt" \
+      --group-timeout 2 > "$tmp/st.out" 2>&1
+  echo $? > "$tmp/st.status" ) &
+stopped=""
+waited=0
+while [ -z "$stopped" ] && [ $waited -lt 300 ]; do
+    sleep 0.1; waited=$((waited + 1))
+    for p in $(pgrep -f "$tmp/st.ckpt"); do
+        if tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1; then
+            sleep 1; kill -STOP "$p" && stopped=$p
+        fi
+    done
+done
+t0=$(date +%s)
+wait
+t1=$(date +%s)
+[ -n "$stopped" ] && kill -9 "$stopped" 2> /dev/null
+if [ -n "$stopped" ] && [ "$(cat "$tmp/st.status")" -ne 0 ] && [ "$(cat "$tmp/st.status")" -ne 124 ] &&
+   [ $((t1 - t0)) -lt 60 ]; then ok; else
+    bad "a stopped rank: pid '$stopped', exit $(cat "$tmp/st.status"), $((t1 - t0)) s"; fi
+cp "$tmp/st.out" "$tmp/out"
+has 'waited 2 s at collective call .* for the other processes: one of them is stuck or gone'
+if [ ! -e "$tmp/st.ckpt" ] && [ ! -e "$tmp/st.tsv" ]; then ok; else bad "a timed-out group wrote outputs"; fi
 
 # --- A solve that fails (too few steps allowed) fails on every rank with
 # the solver's message, and the job ends instead of hanging.

@@ -5,7 +5,7 @@
  *   train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt [--test TEST.tsv]
  *         [--set section.key=value ...] [--summary S.tsv --prefix KEY]
  *         [--stop-after-epoch N | --stop-after-iteration N] [--resume-every K]
- *         [--seed-offset K]
+ *         [--seed-offset K] [--comm-stats FILE] [--group-timeout SECONDS]
  *
  * DATA is a TSV file (src/lib/dataset.h) or an MNIST idx directory (train
  * and test sets read in place; [data] train_count and test_count take the
@@ -18,7 +18,11 @@
  * --stop-after-epoch (--stop-after-iteration) N stops after epoch
  * (iteration) N on purpose (exit status 3), leaving only MODEL.resume.  A
  * MODEL.resume that is not a regular file, or holds what no run could
- * have written, is refused.
+ * have written, is refused.  The outputs (log, checkpoint, summary,
+ * --comm-stats) are opened before the work, so that an unwritable one
+ * fails first, and committed together at the end: a run that fails changes
+ * none of them (MODEL.resume, the progress of an unfinished run, is
+ * rewritten as it goes).
  *
  * --set overrides one key of the INI file (the Makefile uses it to scale a
  * run to a profile, e.g. fewer iterations for `quick`); a key set twice
@@ -37,19 +41,33 @@
  *   ranks steps reductions short_reductions long_reductions long_values
  *   bytes_sent reduction_seconds
  * (short: up to SHORT_SUM values, gathered whole; long: summed by segment;
- * bytes: what rank 0 handed to MPI; seconds: wall time inside the
- * reductions, waiting for the others included).  A
- * process that fails ends the job (mpirun stops the others); a rerun
- * continues from the resume file of the last finished epoch. */
+ * bytes: the values rank 0 handed to MPI, not the header of 5 numbers
+ * each call gathers first (below); seconds: wall time inside the
+ * reductions, headers and waiting for the others included).
+ *
+ * A group refuses, on every rank and before any work, ranks given
+ * different output options (--log, --model, --summary, --prefix,
+ * --stop-after-epoch, --comm-stats), naming the option; the trainer then
+ * compares the data, config and resume state.  Any disagreement found
+ * later (ranks making different collective calls, or one that finished
+ * while others still train) ends every rank at once with a message naming
+ * what each was doing; a rank that fails aborts the group (MPI_Abort); a
+ * rank that waits --group-timeout seconds (default 600; 0: for ever) for
+ * the others at one call ends the group too, as one of them is stuck or
+ * gone.  A group never hangs, and a rerun continues from the resume file
+ * of the last finished epoch. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mpi.h>
@@ -68,7 +86,7 @@ static void usage(FILE *fp)
                 "             [--test TEST.tsv] [--set section.key=value ...]\n"
                 "             [--summary S.tsv --prefix KEY] [--stop-after-epoch N]\n"
                 "             [--stop-after-iteration N] [--resume-every K]\n"
-                "             [--comm-stats FILE] [--seed-offset K]\n"
+                "             [--comm-stats FILE] [--seed-offset K] [--group-timeout SECONDS]\n"
                 "  DATA: a TSV dataset, or an MNIST directory of idx files\n");
 }
 
@@ -122,6 +140,29 @@ static int launched_by_mpi(void)
     return 0;
 }
 
+/* A group never hangs on a disagreement.  Every collective call is
+ * preceded by a header gathered from every member: the call's number, its
+ * kind (below), its length, the training steps shared so far and whether a
+ * step's solves are coupled (comm.h).  The headers are the same on every
+ * member as long as all run the same loop; a member that makes another
+ * call, of another length, or has already finished (the END call every
+ * member makes before MPI_Finalize) is seen by all at once, and each
+ * aborts the group (MPI_Abort) naming what each member was doing.  Every
+ * wait polls a nonblocking collective against --group-timeout, so that a
+ * member that is stuck, or gone without a word, ends the group too; a
+ * member that fails (die) aborts the group instead of exiting alone. */
+enum { HEADER = 5 };
+enum { CALL_OPTIONS = 1, CALL_SUM, CALL_MAX, CALL_END };
+
+/* The default --group-timeout, in seconds.  The longest wait a healthy
+ * group has is the imbalance of one phase between members: a member that
+ * loads its data from a slower disk, member 0 writing a resume file at the
+ * end of an epoch, a share of the scoring that takes longer; seconds, not
+ * minutes.  Ten minutes is far beyond that (so a loaded machine does not
+ * trip it), and short enough that a stuck job does not hold its nodes for
+ * hours. */
+#define GROUP_TIMEOUT_DEFAULT 600.0
+
 typedef struct {
     comm_t comm;
     long short_calls, long_calls;
@@ -129,7 +170,134 @@ typedef struct {
     double *recv; /* received terms */
     size_t recv_n;
     int *counts, *displs; /* (size) the segments of a long sum */
+    long long seq;        /* collective calls so far */
+    long long extra_at;   /* test only: the call after which to make one more */
+    long long *headers;   /* (size, HEADER) the last call's */
+    double timeout;       /* seconds a wait may last; 0: for ever */
 } mpi_group_t;
+
+/* The outputs this process has open, aborted before the group is. */
+static atomic_file_t *open_outputs[4];
+
+static void abort_outputs(void)
+{
+    for (size_t i = 0; i < sizeof open_outputs / sizeof *open_outputs; i++)
+        if (open_outputs[i])
+            atomic_abort(open_outputs[i]);
+}
+
+/* Ends every member of the group: mpirun (or srun) kills the others. */
+static void abort_group(void) __attribute__((noreturn));
+static void abort_group(void)
+{
+    abort_outputs();
+    fflush(NULL);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    exit(1); /* not reached */
+}
+
+static void group_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void group_fail(const char *fmt, ...)
+{
+    /* One write, so that the members' lines do not interleave. */
+    char line[2048];
+    int n = snprintf(line, sizeof line, "%s: ", progname());
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof line)
+        vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    n = (int)strlen(line);
+    snprintf(line + n, sizeof line - (size_t)n, "; aborting the group\n");
+    fputs(line, stderr);
+    abort_group();
+}
+
+/* What a header says, for messages: "a sum of 4751 values, inside
+ * training step 12". */
+static void describe(const long long *h, char *buf, size_t size)
+{
+    int n = 0;
+    switch (h[1]) {
+    case CALL_OPTIONS: n = snprintf(buf, size, "the comparison of options"); break;
+    case CALL_SUM: n = snprintf(buf, size, "a sum of %lld values", h[2]); break;
+    case CALL_MAX: n = snprintf(buf, size, "a maximum of %lld values", h[2]); break;
+    case CALL_END:
+        n = snprintf(buf, size, h[2] ? "the end of a stopped run (--stop-after-epoch or --stop-after-iteration)"
+                                     : "the end of a finished run");
+        break;
+    default: n = snprintf(buf, size, "an unknown call %lld", h[1]); break;
+    }
+    if (n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, h[4] ? ", inside training step %lld"
+                                                 : ", after %lld training steps", h[3]);
+}
+
+/* Waits for req, polling: a busy wait at first (a reduction inside a step
+ * takes microseconds), then yielding, then sleeping 0.2 ms between polls
+ * (a member that waits long is waiting for another's work, and must not
+ * take its core). */
+static void group_wait(mpi_group_t *g, MPI_Request *req, const long long *header)
+{
+    double t0 = MPI_Wtime();
+    for (long polls = 0;; polls++) {
+        int done = 0;
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        double waited = MPI_Wtime() - t0;
+        if (g->timeout > 0 && waited > g->timeout) {
+            char what[256];
+            describe(header, what, sizeof what);
+            group_fail("waited %.0f s at collective call %lld (%s) for the other processes: one "
+                       "of them is stuck or gone (--group-timeout %g)",
+                       waited, header[0], what, g->timeout);
+        }
+        if (waited > 0.01) {
+            struct timespec ts = {0, 200000};
+            nanosleep(&ts, NULL);
+        } else if (polls > 1000) {
+            sched_yield();
+        }
+    }
+}
+
+/* The header exchange before every collective call: returns only when
+ * every member is about to make the same call. */
+static void group_max(void *ctx, double *x, size_t n);
+
+static void group_agree(mpi_group_t *g, int kind, long long n)
+{
+    if (g->extra_at > 0 && g->seq == g->extra_at) {
+        g->extra_at = 0;
+        double x = 0;
+        group_max(g, &x, 1);
+    }
+    long long me[HEADER] = {++g->seq, kind, n, g->comm.steps, g->comm.coupled};
+    MPI_Request req;
+    MPI_Iallgather(me, HEADER, MPI_LONG_LONG, g->headers, HEADER, MPI_LONG_LONG,
+                   MPI_COMM_WORLD, &req);
+    group_wait(g, &req, me);
+    int P = g->comm.size, other = -1;
+    for (int r = 0; r < P && other < 0; r++)
+        if (memcmp(g->headers + (size_t)r * HEADER, me, sizeof me) != 0)
+            other = r;
+    if (other < 0)
+        return;
+    /* Every member sees the same headers and says the same. */
+    char text[1024];
+    size_t len = 0;
+    for (int r = 0; r < P && len < sizeof text; r++) {
+        char what[256];
+        describe(g->headers + (size_t)r * HEADER, what, sizeof what);
+        int k = snprintf(text + len, sizeof text - len, "%s rank %d is at %s", r ? ";" : "", r, what);
+        if (k < 0)
+            break;
+        len += (size_t)k;
+    }
+    group_fail("the %d processes are out of step at collective call %lld:%s", P,
+               g->headers[(size_t)other * HEADER], text);
+}
 
 static double *recv_buffer(mpi_group_t *g, size_t n)
 {
@@ -152,9 +320,13 @@ static void group_sum(void *ctx, double *x, size_t n)
     mpi_group_t *g = ctx;
     int P = g->comm.size, me = g->comm.rank;
     double t0 = MPI_Wtime();
+    group_agree(g, CALL_SUM, (long long)n);
+    const long long *header = g->headers + (size_t)me * HEADER;
+    MPI_Request req;
     if (n <= SHORT_SUM) {
         double *all = recv_buffer(g, n * (size_t)P);
-        MPI_Allgather(x, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, MPI_COMM_WORLD);
+        MPI_Iallgather(x, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, MPI_COMM_WORLD, &req);
+        group_wait(g, &req, header);
         for (size_t i = 0; i < n; i++) {
             double acc = all[i];
             for (int r = 1; r < P; r++)
@@ -178,8 +350,9 @@ static void group_sum(void *ctx, double *x, size_t n)
         rcounts[r] = mine;
         rdispls[r] = r * mine;
     }
-    MPI_Alltoallv(x, g->counts, g->displs, MPI_DOUBLE, terms, rcounts, rdispls, MPI_DOUBLE,
-                  MPI_COMM_WORLD);
+    MPI_Ialltoallv(x, g->counts, g->displs, MPI_DOUBLE, terms, rcounts, rdispls, MPI_DOUBLE,
+                   MPI_COMM_WORLD, &req);
+    group_wait(g, &req, header);
     double *seg = x + g->displs[me];
     for (int i = 0; i < mine; i++) {
         double acc = terms[i];
@@ -187,8 +360,9 @@ static void group_sum(void *ctx, double *x, size_t n)
             acc += terms[(size_t)r * mine + i];
         seg[i] = acc;
     }
-    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->counts, g->displs, MPI_DOUBLE,
-                   MPI_COMM_WORLD);
+    MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->counts, g->displs, MPI_DOUBLE,
+                    MPI_COMM_WORLD, &req);
+    group_wait(g, &req, header);
     g->comm.bytes += 8.0 * ((double)(n - (size_t)mine) + (double)mine * (P - 1));
     g->long_calls++;
     g->long_values += (double)n;
@@ -200,10 +374,79 @@ static void group_max(void *ctx, double *x, size_t n)
 {
     mpi_group_t *g = ctx;
     double t0 = MPI_Wtime();
-    MPI_Allreduce(MPI_IN_PLACE, x, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    group_agree(g, CALL_MAX, (long long)n);
+    MPI_Request req;
+    MPI_Iallreduce(MPI_IN_PLACE, x, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD, &req);
+    group_wait(g, &req, g->headers + (size_t)g->comm.rank * HEADER);
     g->comm.bytes += 8.0 * (double)n;
     g->short_calls++;
     g->seconds += MPI_Wtime() - t0;
+}
+
+/* The options that decide what a member does or writes, compared before
+ * anything else: a member given --summary (scoring for it), another
+ * --stop-after-epoch (leaving early) or other paths would make other
+ * collective calls than the rest.  The inputs' paths are not compared:
+ * their contents are (trainer.h), and nodes without a shared file system
+ * may hold them at different paths.  Names and values (NULL: not given)
+ * of n options; refuses a difference on every member, naming the option
+ * and two members' values. */
+static void group_check_options(mpi_group_t *g, const char *const *names,
+                                const char *const *values, int n)
+{
+    /* NUL-separated fields, one an option: '-' (not given) or '=' and the
+     * value. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    if (!fp)
+        die("out of memory");
+    for (int i = 0; i < n; i++) {
+        fputs(values[i] ? "=" : "-", fp);
+        if (values[i])
+            fputs(values[i], fp);
+        fputc('\0', fp);
+    }
+    fclose(fp);
+    if (len > INT_MAX)
+        die("options too long");
+    int P = g->comm.size, mine = (int)len;
+    group_agree(g, CALL_OPTIONS, 0);
+    const long long *header = g->headers + (size_t)g->comm.rank * HEADER;
+    int *lens = xmalloc((size_t)P * sizeof *lens), *offs = xmalloc((size_t)P * sizeof *offs);
+    MPI_Request req;
+    MPI_Iallgather(&mine, 1, MPI_INT, lens, 1, MPI_INT, MPI_COMM_WORLD, &req);
+    group_wait(g, &req, header);
+    size_t total = 0;
+    for (int r = 0; r < P; r++) {
+        if (total + (size_t)lens[r] > INT_MAX)
+            die("options too long");
+        offs[r] = (int)total;
+        total += (size_t)lens[r];
+    }
+    char *all = xmalloc(total + 1);
+    MPI_Iallgatherv(text, mine, MPI_CHAR, all, lens, offs, MPI_CHAR, MPI_COMM_WORLD, &req);
+    group_wait(g, &req, header);
+    const char *first = all; /* rank 0's fields */
+    for (int r = 1; r < P; r++) {
+        const char *a = first, *b = all + offs[r];
+        for (int i = 0; i < n; i++, a += strlen(a) + 1, b += strlen(b) + 1) {
+            if (strcmp(a, b) == 0)
+                continue;
+            char va[300] = "none", vb[300] = "none";
+            if (*a == '=')
+                snprintf(va, sizeof va, "'%.256s'", a + 1);
+            if (*b == '=')
+                snprintf(vb, sizeof vb, "'%.256s'", b + 1);
+            group_fail("the %d processes were not given the same %s: rank 0 has %s, rank %d "
+                       "has %s (every process of a group needs the same options)",
+                       P, names[i], va, r, vb);
+        }
+    }
+    free(all);
+    free(lens);
+    free(offs);
+    free(text);
 }
 
 static void group_init(mpi_group_t *g, int *argc, char ***argv)
@@ -219,6 +462,16 @@ static void group_init(mpi_group_t *g, int *argc, char ***argv)
     g->comm.max = group_max;
     g->counts = xmalloc(2 * (size_t)g->comm.size * sizeof *g->counts);
     g->displs = xmalloc(2 * (size_t)g->comm.size * sizeof *g->displs);
+    g->headers = xmalloc((size_t)g->comm.size * HEADER * sizeof *g->headers);
+    g->timeout = GROUP_TIMEOUT_DEFAULT;
+    /* Test only (tests/mpi.sh): TRAIN_TEST_EXTRA_CALL=N makes this member
+     * make one collective call more than the others, a maximum of one value
+     * after its N-th call, as a member whose solver took a step the others
+     * did not would. */
+    const char *extra = getenv("TRAIN_TEST_EXTRA_CALL");
+    long at;
+    if (extra && parse_long(extra, &at) == 0 && at > 0)
+        g->extra_at = at;
 }
 
 static void group_free(mpi_group_t *g)
@@ -226,6 +479,7 @@ static void group_free(mpi_group_t *g)
     free(g->recv);
     free(g->counts);
     free(g->displs);
+    free(g->headers);
 }
 
 /* ---------------------------------------------------------------- progress */
@@ -281,8 +535,9 @@ static void on_event(void *ctx, const train_event_t *ev)
 int main(int argc, char **argv)
 {
     set_progname(argv[0]);
-    /* In a group, every rank but 0 says which it is when it fails (a
-     * process that exits non-zero makes mpirun stop the job). */
+    /* In a group, every rank but 0 says which it is when it fails, and a
+     * rank that fails aborts the group (die's hook) rather than leave the
+     * others waiting. */
     mpi_group_t group;
     int in_group = launched_by_mpi();
     char rank_name[64];
@@ -293,15 +548,17 @@ int main(int argc, char **argv)
                      group.comm.rank, group.comm.size);
             set_progname(rank_name);
         }
+        set_die_hook(abort_group);
     }
     const char *config = NULL, *data = NULL, *test = NULL, *log_path = NULL, *model_path = NULL,
                *summary_path = NULL, *prefix = NULL, *stats_path = NULL;
     long stop_after = 0, stop_after_iteration = 0, resume_every = 0, seed_offset = 0;
+    double group_timeout = GROUP_TIMEOUT_DEFAULT;
     /* --set section.key=value, the later of two for one key winning. */
     enum { MAX_SETS = 64 };
     const char *sets[MAX_SETS];
     int n_sets = 0;
-    enum { OPT_STOP = 256, OPT_STATS, OPT_SEED_OFFSET, OPT_STOP_IT, OPT_RESUME_EVERY };
+    enum { OPT_STOP = 256, OPT_STATS, OPT_SEED_OFFSET, OPT_STOP_IT, OPT_RESUME_EVERY, OPT_TIMEOUT };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},         {"config", required_argument, NULL, 'c'},
         {"data", required_argument, NULL, 'd'},   {"test", required_argument, NULL, 't'},
@@ -313,6 +570,7 @@ int main(int argc, char **argv)
         {"resume-every", required_argument, NULL, OPT_RESUME_EVERY},
         {"comm-stats", required_argument, NULL, OPT_STATS},
         {"seed-offset", required_argument, NULL, OPT_SEED_OFFSET},
+        {"group-timeout", required_argument, NULL, OPT_TIMEOUT},
         {NULL, 0, NULL, 0}};
     opterr = 0;
     int c;
@@ -345,6 +603,11 @@ int main(int argc, char **argv)
             if (parse_long(optarg, &seed_offset) != 0 || seed_offset < 0)
                 die("--seed-offset: '%s' is not a non-negative integer", optarg);
             break;
+        case OPT_TIMEOUT:
+            if (parse_double(optarg, &group_timeout) != 0 || !isfinite(group_timeout) ||
+                group_timeout < 0)
+                die("--group-timeout: '%s' is not a finite number of seconds >= 0", optarg);
+            break;
         case 's': {
             const char *kv = optarg, *dot = strchr(kv, '.'), *eq = strchr(kv, '=');
             if (!dot || !eq || dot > eq || dot == kv || eq == dot + 1)
@@ -368,10 +631,32 @@ int main(int argc, char **argv)
         die("unexpected argument '%s' (see --help)", argv[optind]);
     if (!config || !data || !log_path || !model_path || !summary_path != !prefix) {
         usage(stderr);
+        if (in_group)
+            abort_group();
         return 2;
     }
     if (prefix && !key_is_valid(prefix))
         die("--prefix '%s' is not a valid key", prefix);
+    if (in_group) {
+        char stop[32], stop_it[32], every[32];
+        snprintf(stop, sizeof stop, "%ld", stop_after);
+        snprintf(stop_it, sizeof stop_it, "%ld", stop_after_iteration);
+        snprintf(every, sizeof every, "%ld", resume_every);
+        const char *const names[] = {"--log",        "--model",
+                                     "--summary",    "--prefix",
+                                     "--stop-after-epoch", "--stop-after-iteration",
+                                     "--resume-every", "--comm-stats"};
+        const char *const values[] = {log_path,
+                                      model_path,
+                                      summary_path,
+                                      prefix,
+                                      stop_after ? stop : NULL,
+                                      stop_after_iteration ? stop_it : NULL,
+                                      resume_every ? every : NULL,
+                                      stats_path};
+        group.timeout = group_timeout;
+        group_check_options(&group, names, values, 8);
+    }
     runcfg_t rc;
     err_t e = {{0}};
     {
@@ -385,6 +670,24 @@ int main(int argc, char **argv)
         if (check_io_paths(in, 3, out, 5, &e) != 0)
             die("%s", e.msg);
         free(resume);
+    }
+    /* Every output is opened before the work, so that an unwritable
+     * destination fails first, and all are committed together at the end
+     * (trainer_commit): a failure at any point leaves every target as it
+     * was. */
+    int rank = in_group ? group.comm.rank : 0;
+    atomic_file_t log_af, model_af, summary_af, stats_af;
+    if (rank == 0) {
+        const io_path_t outs[4] = {{"--log", log_path}, {"--model", model_path},
+                                   {"--summary", summary_path}, {"--comm-stats", stats_path}};
+        atomic_file_t *afs[4] = {&log_af, &model_af, &summary_af, &stats_af};
+        for (int i = 0; i < 4; i++) {
+            if (!outs[i].path)
+                continue;
+            if (atomic_open(afs[i], outs[i].path, &e) != 0)
+                die("%s: %s", outs[i].what, e.msg);
+            open_outputs[i] = afs[i];
+        }
     }
     if (runcfg_load(config, &rc, &e) != 0)
         die("%s", e.msg);
@@ -409,7 +712,6 @@ int main(int argc, char **argv)
 
     dataset_t train, test_set;
     load_data(&rc, data, test, &train, &test_set);
-    int rank = in_group ? group.comm.rank : 0;
     ui_t ui = {.tty = isatty(2), .quiet = rank > 0};
     trainer_opts_t opts = {.rc = &rc, .config_name = config, .train = &train, .test = &test_set,
                            .data_name = data, .test_name = test ? test : data,
@@ -418,27 +720,36 @@ int main(int argc, char **argv)
                            .stop_after_epoch = stop_after,
                            .stop_after_iteration = stop_after_iteration,
                            .resume_every = resume_every, .notify = on_event,
-                           .notify_ctx = &ui, .comm = in_group ? &group.comm : NULL};
+                           .notify_ctx = &ui, .comm = in_group ? &group.comm : NULL,
+                           .log_out = open_outputs[0], .model_out = open_outputs[1],
+                           .summary_out = open_outputs[2]};
     int status = trainer_run(&opts, &e);
     dataset_free(&train);
     dataset_free(&test_set);
     if (status < 0)
         die("%s", e.msg);
-    if (stats_path && rank == 0) {
-        atomic_file_t af;
-        if (atomic_open(&af, stats_path, &e) != 0)
+    /* Every member has finished, the same way, before anything is
+     * committed. */
+    if (in_group)
+        group_agree(&group, CALL_END, status);
+    if (status == 1) {
+        abort_outputs(); /* stopped on purpose: only MODEL.resume is written */
+    } else if (rank == 0) {
+        if (stats_path) {
+            const mpi_group_t *g = in_group ? &group : NULL;
+            fprintf(stats_af.fp, "ranks\tsteps\treductions\tshort_reductions\tlong_reductions\t"
+                                 "long_values\tbytes_sent\treduction_seconds\n"
+                                 "%d\t%ld\t%ld\t%ld\t%ld\t%.0f\t%.0f\t%.6f\n",
+                    g ? g->comm.size : 1, g ? g->comm.steps : 0L, g ? g->comm.calls : 0L,
+                    g ? g->short_calls : 0L, g ? g->long_calls : 0L, g ? g->long_values : 0.0,
+                    g ? g->comm.bytes : 0.0, g ? g->seconds : 0.0);
+        }
+        if (trainer_commit(&opts, &open_outputs[3], 1, &e) != 0)
             die("%s", e.msg);
-        const mpi_group_t *g = in_group ? &group : NULL;
-        fprintf(af.fp, "ranks\tsteps\treductions\tshort_reductions\tlong_reductions\t"
-                       "long_values\tbytes_sent\treduction_seconds\n"
-                       "%d\t%ld\t%ld\t%ld\t%ld\t%.0f\t%.0f\t%.6f\n",
-                g ? g->comm.size : 1, g ? g->comm.steps : 0L, g ? g->comm.calls : 0L,
-                g ? g->short_calls : 0L, g ? g->long_calls : 0L, g ? g->long_values : 0.0,
-                g ? g->comm.bytes : 0.0, g ? g->seconds : 0.0);
-        if (atomic_commit(&af, &e) != 0)
-            die("%s", e.msg);
+        memset(open_outputs, 0, sizeof open_outputs);
     }
     if (in_group) {
+        set_die_hook(NULL);
         group_free(&group);
         MPI_Finalize();
     }

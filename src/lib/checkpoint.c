@@ -63,7 +63,17 @@ int checkpoint_write(const char *path, const char *meta, const double *params, s
     atomic_file_t af;
     if (atomic_open(&af, path, e) != 0)
         return -1;
-    writer_t w = {.fp = af.fp, .crc = crc32(0L, Z_NULL, 0)};
+    if (checkpoint_write_fp(af.fp, path, meta, params, n_params, e) != 0) {
+        atomic_abort(&af);
+        return -1;
+    }
+    return atomic_commit(&af, e);
+}
+
+int checkpoint_write_fp(FILE *fp, const char *name, const char *meta, const double *params,
+                        size_t n_params, err_t *e)
+{
+    writer_t w = {.fp = fp, .crc = crc32(0L, Z_NULL, 0)};
     size_t meta_len = strlen(meta);
     unsigned char head[8];
     emit(&w, MAGIC, sizeof MAGIC);
@@ -80,13 +90,11 @@ int checkpoint_write(const char *path, const char *meta, const double *params, s
         emit(&w, head, 8);
     }
     put_u32(head, (uint32_t)w.crc);
-    if (fwrite(head, 1, 4, af.fp) != 4)
+    if (fwrite(head, 1, 4, fp) != 4)
         w.failed = 1;
-    if (w.failed) {
-        atomic_abort(&af);
-        return err_set(e, "%s: write failed", path);
-    }
-    return atomic_commit(&af, e);
+    if (w.failed)
+        return err_set(e, "%s: write failed", name);
+    return 0;
 }
 
 /* What a file that is not a regular one is, for messages. */

@@ -12,6 +12,7 @@
 #define NODE_CHECKPOINT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util.h"
 
@@ -20,6 +21,10 @@
 /* Atomic: nothing at path changes unless the whole file was written. */
 int checkpoint_write(const char *path, const char *meta, const double *params, size_t n_params,
                      err_t *e);
+/* The same checkpoint written to fp, an output the caller opened (e.g. with
+ * atomic_open) and commits; name names it in messages. */
+int checkpoint_write_fp(FILE *fp, const char *name, const char *meta, const double *params,
+                        size_t n_params, err_t *e);
 /* The largest file checkpoint_read reads.  The largest model here (the
  * ODE-Net and ResNet, 0.58 M parameters) makes a 14 MB resume file
  * (parameters and two optimiser moments), the longest iteration log (the

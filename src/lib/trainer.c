@@ -393,12 +393,30 @@ static uint64_t run_data_fingerprint(const run_t *r)
     return data_fingerprint(h, r->test);
 }
 
+/* The output options, which decide what a member does (which resume file
+ * it reads, whether it scores for a summary, where it stops) and what
+ * member 0 writes. */
+static uint64_t options_fingerprint(const trainer_opts_t *o)
+{
+    const char *given[4] = {o->log_path, o->model_path, o->summary_path, o->prefix};
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (int i = 0; i < 4; i++) {
+        unsigned char has = given[i] != NULL;
+        h = fnv1a(h, &has, 1);
+        if (has)
+            h = fnv1a(h, given[i], strlen(given[i]) + 1);
+    }
+    return fnv1a(h, &o->stop_after_epoch, sizeof o->stop_after_epoch);
+}
+
 /* A group must start from one state: every member's training and test
- * data, configuration, parameters with the optimiser's state, and epoch
- * to start from are compared (as 52-bit digests, through the group's
- * maximum of each and of its negation), and a difference is refused on
- * every member alike.  It catches nodes that do not see the same files: a
- * resume file or a dataset only some of them have. */
+ * data, configuration, parameters with the optimiser's state, epoch to
+ * start from and output options are compared (as 52-bit digests, through
+ * the group's maximum of each and of its negation), and a difference is
+ * refused on every member alike.  It catches nodes that do not see the
+ * same files (a resume file or a dataset only some of them have) and
+ * members given different options, which would otherwise wait for each
+ * other forever. */
 static int group_check_start(run_t *r, const optimizer_t *opt, const char *config_text,
                              long start, err_t *e)
 {
@@ -409,18 +427,21 @@ static int group_check_start(run_t *r, const optimizer_t *opt, const char *confi
     state = fnv1a(state, opt->m, np * sizeof *opt->m);
     state = fnv1a(state, opt->v, np * sizeof *opt->v);
     state = fnv1a(state, &opt->step, sizeof opt->step);
-    uint64_t digest[4] = {run_data_fingerprint(r),
+    enum { K = 5 };
+    uint64_t digest[K] = {run_data_fingerprint(r),
                           fnv1a(0xcbf29ce484222325ULL, config_text, strlen(config_text)), state,
-                          (uint64_t)start};
-    static const char *const what[4] = {"training or test data", "configuration",
-                                        "parameters or optimiser state", "epoch to resume from"};
-    double v[8];
-    for (int k = 0; k < 4; k++) {
+                          (uint64_t)start, options_fingerprint(r->o)};
+    static const char *const what[K] = {
+        "training or test data", "configuration", "parameters or optimiser state",
+        "epoch to resume from",
+        "output options (log, model and summary paths, prefix, epoch to stop after)"};
+    double v[2 * K];
+    for (int k = 0; k < K; k++) {
         v[2 * k] = (double)(digest[k] >> 12);
         v[2 * k + 1] = -v[2 * k];
     }
-    comm_max(r->comm, v, 8);
-    for (int k = 0; k < 4; k++)
+    comm_max(r->comm, v, 2 * K);
+    for (int k = 0; k < K; k++)
         if (v[2 * k] != -v[2 * k + 1])
             return err_set(e, "%s: the %d processes do not start from the same %s (does every "
                               "node see the same files?)",
@@ -885,41 +906,55 @@ static int run_training(run_t *r, err_t *e)
         free(config_text);
         return 0;
     }
+    /* Written into the caller's open outputs, committed by trainer_commit
+     * together with the caller's own. */
     if (status == 0) {
-        atomic_file_t log;
-        if (atomic_open(&log, o->log_path, e) != 0) {
-            status = -1;
-        } else {
-            /* The accuracy columns of a sequence model (latent, rnn) hold
-             * its mse, and say so. */
-            int seq_mse = logs_sequence_mse(r->rc);
-            fputs(by_epochs ? "epoch\titerations\ttrain_loss\ttrain_accuracy\ttest_loss\t"
-                              "test_accuracy\tnfe_forward\tnfe_backward\tseconds\n"
-                    : seq_mse ? "iteration\tloss\tbatch_mse\tnfe_forward\tnfe_backward\t"
-                                "seconds\ttest_loss\ttest_mse\ttrain_loss\ttrain_mse\n"
-                              : "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
-                                "test_loss\ttest_accuracy\ttrain_loss\ttrain_accuracy\n",
-                  log.fp);
-            fputs(r->rows_text, log.fp);
-            status = checkpoint_write(o->model_path, config_text, r->params, np, e);
-            if (status == 0)
-                status = atomic_commit(&log, e);
-            else
-                atomic_abort(&log);
-        }
+        /* The accuracy columns of a sequence model (latent, rnn) hold its
+         * mse, and say so. */
+        int seq_mse = logs_sequence_mse(r->rc);
+        fputs(by_epochs ? "epoch\titerations\ttrain_loss\ttrain_accuracy\ttest_loss\t"
+                          "test_accuracy\tnfe_forward\tnfe_backward\tseconds\n"
+                : seq_mse ? "iteration\tloss\tbatch_mse\tnfe_forward\tnfe_backward\t"
+                            "seconds\ttest_loss\ttest_mse\ttrain_loss\ttrain_mse\n"
+                          : "iteration\tloss\tmetric\tnfe_forward\tnfe_backward\tseconds\t"
+                            "test_loss\ttest_accuracy\ttrain_loss\ttrain_accuracy\n",
+              o->log_out->fp);
+        fputs(r->rows_text, o->log_out->fp);
+        status = checkpoint_write_fp(o->model_out->fp, o->model_path, config_text, r->params, np,
+                                     e);
+        if (status == 0 && o->summary_path)
+            summary_print(&sum, o->summary_out->fp);
     }
-    if (status == 0 && o->summary_path)
-        status = summary_write(&sum, o->summary_path, e);
-    if (status == 0)
-        unlink(resume_path);
     summary_free(&sum);
     free(config_text);
     return status;
 }
 
+int trainer_commit(const trainer_opts_t *o, atomic_file_t *const *extra, size_t n_extra,
+                   err_t *e)
+{
+    enum { MAX_EXTRA = 8 };
+    atomic_file_t *all[3 + MAX_EXTRA] = {o->log_out, o->model_out, o->summary_out};
+    if (n_extra > MAX_EXTRA)
+        return err_set(e, "trainer_commit: more than %d other outputs", MAX_EXTRA);
+    for (size_t i = 0; i < n_extra; i++)
+        all[3 + i] = extra[i];
+    if (atomic_commit_all(all, 3 + n_extra, e) != 0)
+        return -1;
+    /* Every schedule writes MODEL.resume as it goes (epochs: after each;
+     * iterations: every resume_every); a finished run no longer needs it. */
+    char resume_path[4096];
+    snprintf(resume_path, sizeof resume_path, "%s.resume", o->model_path);
+    unlink(resume_path);
+    return 0;
+}
+
 int trainer_run(const trainer_opts_t *o, err_t *e)
 {
     run_t r = {.o = o, .rc = o->rc, .train = o->train, .test = o->test, .comm = o->comm};
+    int writer = !comm_parallel(o->comm) || o->comm->rank == 0;
+    if (writer && (!o->log_out || !o->model_out || (o->summary_path && !o->summary_out)))
+        return err_set(e, "trainer_run: the outputs were not opened before the run");
     int status = run_training(&r, e);
     if (r.rows)
         fclose(r.rows);

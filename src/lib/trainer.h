@@ -28,9 +28,13 @@
  *   same batches.  Summary keys PREFIX_{parameters, epochs, test_accuracy
  *   (percent), test_loss, nfe_forward, nfe_backward, seconds_per_epoch,
  *   step_seconds}.
- * The log and the checkpoint are written atomically, only when training
- * succeeded.  The library never prints: progress goes to the notify
- * callback.
+ * The outputs are all or nothing: the caller opens them before the run
+ * (trainer_opts_t's log_out, model_out, summary_out), the trainer writes
+ * them only when training succeeded, and trainer_commit puts them in place
+ * together with the caller's own, then removes MODEL.resume; a failure at
+ * any point leaves every target as it was (MODEL.resume, rewritten after
+ * every epoch, holds the progress of an unfinished run).  The library never
+ * prints: progress goes to the notify callback.
  *
  * Data parallel (trainer_opts_t.comm, a group of N processes, comm.h):
  * every member runs this same loop on the same data, seed and config, so
@@ -46,7 +50,8 @@
  * result is one process's up to the order of the gradients' sums.  Only
  * member 0 writes the log, the checkpoint, the summary and the resume
  * file; every member reads the resume file, and the members must start
- * from the same data, config, parameters and epoch (checked).  Refused in
+ * from the same data, config, parameters and epoch, with the same output
+ * options (paths, prefix, stop_after_epoch), all checked.  Refused in
  * a group: a trajectory (a batch of one), L-BFGS fine-tuning, and a batch
  * of fewer examples than members. */
 #ifndef NODE_TRAINER_H
@@ -97,6 +102,13 @@ typedef struct {
     long stop_after_epoch; /* > 0: stop there as an interruption would */
     long stop_after_iteration; /* the same for the iteration schedule */
     long resume_every; /* iterations between resume files; 0: TRAINER_RESUME_EVERY */
+    /* The outputs at log_path, model_path and (with summary_path)
+     * summary_path, opened by the caller with atomic_open before the run,
+     * so that an unwritable destination fails before any work, on the
+     * member that writes (alone, or member 0 of a group; the others pass
+     * NULL).  The trainer writes into them and commits nothing: see
+     * trainer_commit. */
+    atomic_file_t *log_out, *model_out, *summary_out;
     train_notify_fn notify; /* may be NULL */
     void *notify_ctx;
     comm_t *comm; /* the group sharing every batch; NULL: this process alone */
@@ -115,12 +127,20 @@ typedef struct {
 
 /* 0 when trained, 1 when stopped by stop_after_epoch or
  * stop_after_iteration (only MODEL.resume written), -1 with a message.
- * A resume file that is not a regular file within checkpoint.h's bound,
- * or whose contents no run could have written (an epoch or iteration
- * outside [0, the configured count], a non-finite parameter or moment,
- * ...), is refused (-1, naming the file); one made on another
- * configuration or other data is ignored (notified). */
+ * Unless 0, the caller aborts the outputs (atomic_abort), leaving their
+ * targets as they were.  A resume file that is not a regular file within
+ * checkpoint.h's bound, or whose contents no run could have written (an
+ * epoch or iteration outside [0, the configured count], a non-finite
+ * parameter or moment, ...), is refused (-1, naming the file); one made on
+ * another configuration or other data is ignored (notified). */
 int trainer_run(const trainer_opts_t *o, err_t *e);
+
+/* After trainer_run returned 0, on the member that writes: commits the
+ * log, the checkpoint and the summary together with the caller's n_extra
+ * other outputs (atomic_commit_all: all or none), then removes
+ * MODEL.resume, which only a finished run no longer needs. */
+int trainer_commit(const trainer_opts_t *o, atomic_file_t *const *extra, size_t n_extra,
+                   err_t *e);
 
 /* Chunk size for scoring a dataset with this config: the training batch
  * for kinds trained by epochs (their workspace is sized for it), else

@@ -41,6 +41,10 @@ int err_set(err_t *e, const char *fmt, ...)
     return -1;
 }
 
+static void (*die_hook)(void);
+
+void set_die_hook(void (*hook)(void)) { die_hook = hook; }
+
 void die(const char *fmt, ...)
 {
     va_list ap;
@@ -49,6 +53,8 @@ void die(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    if (die_hook)
+        die_hook();
     exit(1);
 }
 

@@ -21,6 +21,10 @@ int err_set(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 
 /* Prints "prog: message" to stderr and exits with status 1. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* A command's own ending for die(), run after the message instead of
+ * exit(1) (which follows if it returns): train, in an MPI group, aborts the
+ * whole group rather than leaving the others waiting.  NULL: none. */
+void set_die_hook(void (*hook)(void));
 
 /* For commands parsing with getopt_long (opterr = 0, optstring ":..."):
  * dies with the message for getopt's result c, ':' (a missing value) or
