@@ -197,14 +197,16 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
     size_t text_len;
     if (read_file(path, &text, &text_len, e) != 0)
         return -1;
+    return dataset_parse_tsv(path, text, text_len, d, e);
+}
+
+int dataset_parse_tsv(const char *path, char *text, size_t text_len, dataset_t *d, err_t *e)
+{
+    memset(d, 0, sizeof *d);
     /* A NUL byte would end the text early and drop every row after it. */
-    const char *nul = memchr(text, '\0', text_len);
-    if (nul) {
-        int nul_line = 1;
-        for (const char *c = text; c < nul; c++)
-            nul_line += *c == '\n';
+    if (text_refuse_nul(path, text, text_len, e) != 0) {
         free(text);
-        return err_set(e, "%s:%d: NUL byte (not a text file)", path, nul_line);
+        return -1;
     }
     int roles[256], ncol = 0, nx = 0, ny = 0, nlabel = 0, nt = 0, nseq = 0, nobs = 0;
     char *save = NULL, *line = strtok_r(text, "\n", &save);
