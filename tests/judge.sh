@@ -323,6 +323,60 @@ one_claim x 'x' src - loss value 'acc 1 0.1 up'
 refused "bad/claims.tsv:1: claim 'x': 'up' is not higher or lower" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
 one_claim x 'x' src - loss value 'acc 1 -0.1 higher'
 refused "bad/claims.tsv:1: claim 'x': tolerance -0.1 is negative" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+# nothing passes by accident: control characters and blank fields in claims, a
+# non-finite threshold, ratio or tolerance, a negative tolerance (printed as a
+# "+/- -3" sd), a count that is not whole, numbers whose difference, ratio or
+# interval overflows
+for cc in '\001' '\033' '\177' '\r'; do
+    printf "x\tx${cc}y\tsrc\t-\tloss\tabove\tA 0\n" > "$tmp/bad/claims.tsv"
+    refused "bad/claims.tsv:1: field 2 (claim) holds the control character" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+done
+printf 'x\tx\tsrc\t-\tloss\tnone\t   \n' > "$tmp/bad/claims.tsv"
+refused "bad/claims.tsv:1: claim 'x': field 7 (args) is blank" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+one_claim x ' ' src - loss above 'A 0'
+refused "bad/claims.tsv:1: claim 'x': field 2 (claim) is blank" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+printf 'k 1 2\001\n' > "$tmp/cc.tsv"
+one_claim x 'x' src - loss above 'k 0'
+refused "cc.tsv:1: key 'k': a value holds the control character 0x01" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/cc.tsv"
+printf 'inf 2\nnan 2\n' > "$tmp/infkey.tsv" # keys named like numbers
+for r in inf nan -inf; do
+    one_claim x 'x' src - loss ratio_above "big small $r"
+    refused "bad/claims.tsv:1: claim 'x': '$r' is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/infkey.tsv"
+    one_claim x 'x' src - loss above "A $r"
+    refused "bad/claims.tsv:1: claim 'x': '$r' is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+    one_claim x 'x' src - loss value "acc 1 $r higher"
+    refused "bad/claims.tsv:1: claim 'x': '$r' is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+done
+printf 'negsd -3 -3\n' > "$tmp/neg.tsv"
+one_claim x 'x' src - loss value 'acc 1 negsd higher'
+refused "bad/claims.tsv:1: claim 'x': tolerance -3 is negative" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/neg.tsv"
+one_claim x 'x' src - loss exact_value 'P 10 negsd'
+refused "bad/claims.tsv:1: claim 'x': tolerance -3 is negative" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/neg.tsv"
+for v in '10.5 10.5' '-2 -2' '1e300 1e300'; do
+    printf 'odenet_parameters %s\n' "$v" > "$tmp/count.tsv"
+    one_claim x 'x' src - params exact_below 'odenet_parameters 5'
+    if [ "$v" = '1e300 1e300' ]; then
+        rm -f $outs; expect 0 judge --claims "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/count.tsv"
+    else
+        refused "count.tsv:1: key 'odenet_parameters': value 1, '${v%% *}', is not a whole number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/count.tsv"
+    fi
+done
+printf 'huge 1e308 1e308\ntiny 1e-300 2e-300\nneg -1e308 -1e308\n' > "$tmp/huge.tsv"
+one_claim x 'x' src - loss ratio_above 'huge tiny 1'
+refused "bad/claims.tsv:1: claim 'x': the ratio or its interval is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/huge.tsv"
+one_claim x 'x' src - loss greater 'huge neg'
+refused "bad/claims.tsv:1: claim 'x': the difference or its interval is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/huge.tsv"
+one_claim x 'x' src - loss value 'acc 1e308 1e308 higher'
+refused "bad/claims.tsv:1: claim 'x': the interval or the band REF +/- TOL is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+printf 'sm 1e-300 1.1e-300 0.9e-300\nmid 1e250 1e250 1e250\n' > "$tmp/sm.tsv"
+one_claim x 'x' src - loss greater 'mid sm'
+refused "bad/claims.tsv:1: claim 'x': the relative effect (--effects) is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/sm.tsv"
+# specials in claim text reach the LaTeX escaped, never as code
+one_claim x '}\input{secret.tex}{ $&#^~%_<>"' 'src \def' '\x' loss above 'A 0'
+rm -f $outs
+expect 0 judge --claims "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+if grep -q -F -e '\input{' -e '\def' -e '{\x' "$tmp/o.tex"; then bad "claim text reached o.tex unescaped"; cat "$tmp/o.tex"; else ok; fi
+grep -q -F '\}\textbackslash{}input\{secret.tex\}\{ \$\&\#\textasciicircum{}\textasciitilde{}\%\_' "$tmp/o.tex" && ok || { bad "claim text not escaped as expected"; grep -F 'secret' "$tmp/o.tex"; }
 one_claim r-above 'x' src - loss above 'A 0'
 rm -f $outs
 expect 1 judge --claims "$tmp/sines/claims.tsv" --references "$tmp/bad/claims.tsv" "$tmp/s.tsv"

@@ -38,8 +38,12 @@
  * line per claim, `id outcome why`.  --expect rows `id outcome` (spaces in the outcome as
  * '-') make any change of those outcomes print "CHANGED ..." and exit 1, after the line
  * "N verdicts as expected, N changed".  Bad input (a malformed line, an unknown rule or key,
- * a value that is not a finite number, a NUL byte) is an error naming the file and line,
- * with no output. */
+ * a value, threshold, ratio or tolerance that is not a finite number, a negative tolerance,
+ * a count key (..._parameters, _count, _epochs, _iterations, _points, _images) whose value
+ * is not a whole number, a control character or a blank field in a claim, a NUL byte in
+ * any file, numbers whose difference, ratio, interval or relative effect overflows) is an
+ * error naming the file and line, with no output.  The files are parsed by the library
+ * (src/lib/claims.c); the statistics, with GSL, are here. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <getopt.h>
 #include <math.h>
@@ -109,6 +113,20 @@ typedef struct {
 } stats_t;
 
 /* The sample of key, its values parsed (once). */
+/* A key that counts something (its last word parameters, count, epochs, iterations, points
+ * or images): its values must be whole numbers >= 0. */
+static int is_count_key(const char *key)
+{
+    static const char *const word[] = {"parameters", "count", "epochs", "iterations",
+                                       "points", "images"};
+    const char *last = strrchr(key, '_');
+    last = last ? last + 1 : key;
+    for (size_t i = 0; i < sizeof word / sizeof *word; i++)
+        if (!strcmp(last, word[i]))
+            return 1;
+    return 0;
+}
+
 static int values(const samples_t *ss, const claim_t *c, const char *key, sample_t **out,
                   err_t *e)
 {
@@ -124,6 +142,13 @@ static int values(const samples_t *ss, const claim_t *c, const char *key, sample
                 return err_set(e, "%s:%d: key '%s': value %d, '%s', is not a finite number "
                                   "(used by claim '%s' at %s:%d)", s->file, s->line, s->key,
                                i + 1, s->text[i], c->id, c->file, c->line);
+            }
+        for (int i = 0; i < s->n && is_count_key(s->key); i++)
+            if (!(x[i] >= 0) || x[i] != floor(x[i])) {
+                free(x);
+                return err_set(e, "%s:%d: key '%s': value %d, '%s', is not a whole number >= 0 "
+                                  "(the key is a count; used by claim '%s' at %s:%d)", s->file,
+                               s->line, s->key, i + 1, s->text[i], c->id, c->file, c->line);
             }
         s->x = x;
     }
@@ -179,8 +204,13 @@ static int deterministic(const samples_t *ss, const claim_t *c, const char *key,
 static int number_or_key(const samples_t *ss, const claim_t *c, const char *word, double *v,
                          err_t *e)
 {
-    if (parse_double(word, v) == 0 && isfinite(*v))
-        return 0;
+    if (parse_double(word, v) == 0) {
+        if (isfinite(*v))
+            return 0;
+        /* inf, nan: not a key named "inf" */
+        return err_set(e, "%s:%d: claim '%s': '%s' is not a finite number", c->file, c->line,
+                       c->id, word);
+    }
     if (!key_is_valid(word))
         return err_set(e, "%s:%d: claim '%s': '%s' is neither a finite number nor a key",
                        c->file, c->line, c->id, word);
@@ -234,6 +264,17 @@ static int runs_to_decide(double var_a, double var_b, int two_samples, int m0, d
     return 0;
 }
 
+/* Refuses a claim whose numbers (n of them, named what) are not all finite: values so large
+ * or so small that their difference, ratio, interval or relative effect overflows. */
+static int all_finite(const claim_t *c, const double *x, int n, const char *what, err_t *e)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return err_set(e, "%s:%d: claim '%s': the %s is not a finite number (the values "
+                              "are too large or too small)", c->file, c->line, c->id, what);
+    return 0;
+}
+
 static void num(char *buf, double x)
 {
     snprintf(buf, NUM_LEN, "%.4g", x == 0 ? 0.0 : x); /* no "-0" */
@@ -264,11 +305,24 @@ static int judge_comparison(const samples_t *ss, claim_t *c, err_t *e)
     double effect = one ? a.mean : a.mean - b.mean; /* E */
     double t_effect = logs ? log(threshold) : threshold; /* T on the effect's scale */
     int has_interval = a.n >= 2 && (one || b.n >= 2);
+    double var[] = {a.sd * a.sd, b.sd * b.sd};
+    if (all_finite(c, var, 2, "variance", e) != 0)
+        return -1;
     double half = 0;
     if (has_interval &&
         half_width(a.sd * a.sd, a.n, b.sd * b.sd, one ? 0 : b.n, &half, e) != 0)
         return -1;
     double lo = effect - half, hi = effect + half;
+    {
+        double shown[] = {effect, half, lo, hi, logs ? exp(a.mean) : a.mean,
+                          logs ? exp(b.mean) : b.mean, logs ? exp(effect) : effect,
+                          logs ? exp(lo) : lo, logs ? exp(hi) : hi};
+        if (all_finite(c, shown, sizeof shown / sizeof *shown,
+                       one ? "mean or its interval" : logs ? "ratio or its interval"
+                                                          : "difference or its interval",
+                       e) != 0)
+            return -1;
+    }
 
     /* What the tex and the TSV show. */
     c->shape = one ? SHAPE_ONE : logs ? SHAPE_RATIO : SHAPE_TWO;
@@ -329,7 +383,8 @@ static int judge_comparison(const samples_t *ss, claim_t *c, err_t *e)
     double r_lo = sign * (lo - t_effect) / scale, r_hi = sign * (hi - t_effect) / scale;
     c->rel_lo = r_lo < r_hi ? r_lo : r_hi;
     c->rel_hi = r_lo < r_hi ? r_hi : r_lo;
-    return 0;
+    double rel[] = {c->rel, c->rel_lo, c->rel_hi};
+    return all_finite(c, rel, 3, "relative effect (--effects)", e);
 }
 
 /* exact_above, exact_below, exact_value. */
@@ -382,10 +437,15 @@ static int judge_value(const samples_t *ss, claim_t *c, err_t *e)
     if (!higher && strcmp(c->argv[3], "lower"))
         return err_set(e, "%s:%d: claim '%s': '%s' is not higher or lower (which direction is "
                           "better)", c->file, c->line, c->id, c->argv[3]);
-    double half = 0;
+    double half = 0, var = a.sd * a.sd;
+    if (all_finite(c, &var, 1, "variance", e) != 0)
+        return -1;
     if (a.n >= 2 && half_width(a.sd * a.sd, a.n, 0, 0, &half, e) != 0)
         return -1;
     double lo = a.mean - half, hi = a.mean + half;
+    double shown[] = {half, lo, hi, ref - tol, ref + tol};
+    if (all_finite(c, shown, 5, "interval or the band REF +/- TOL", e) != 0)
+        return -1;
     c->shape = SHAPE_ONE;
     c->n_a = a.n;
     num(c->mean_a, a.mean);
