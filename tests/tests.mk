@@ -54,11 +54,11 @@ SAN_REPORTS := $(abspath $(SAN_BUILD))/reports
 SAN_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$(SAN_REPORTS)/asan \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$(SAN_REPORTS)/ubsan \
   LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0:exitcode=86
-FUZZERS := idx config tsv checkpoint table
+FUZZERS := idx config tsv checkpoint table sequences expected claims verdicts
 FUZZ_BINS := $(patsubst %,$(SAN_BUILD)/fuzz/fuzz-%,$(FUZZERS))
 
 # (Inside the sanitizer build, BUILD is $(SAN_BUILD) and CC clang.)
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libnodeode.a
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_tsv_check.h $(BUILD)/libnodeode.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer $< $(BUILD)/libnodeode.a $(DEP_LIBS) -o $@
 

@@ -163,7 +163,8 @@ static int by_key(const void *a, const void *b)
  * (the first duplicate read, if several). */
 int samples_index(samples_t *ss, err_t *e)
 {
-    qsort(ss->s, (size_t)ss->n, sizeof *ss->s, by_key);
+    if (ss->n > 1) /* qsort's base may not be NULL, as it is with no samples */
+        qsort(ss->s, (size_t)ss->n, sizeof *ss->s, by_key);
     const sample_t *first = NULL, *again = NULL;
     for (int i = 1; i < ss->n; i++)
         if (!strcmp(ss->s[i - 1].key, ss->s[i].key) && (!again || ss->s[i].seq < again->seq)) {

@@ -1,6 +1,9 @@
-/* Shared by the libFuzzer harnesses: the readers under test take a path, so
- * each input is written to one temporary file per process (removed at exit)
- * and the reader is pointed at it. */
+/* Shared by the libFuzzer harnesses.  The text readers parse from memory
+ * (table_parse, dataset_parse_tsv, expected_parse, claims_parse, ...; the file
+ * readers call them), so their harnesses hand over a NUL-terminated copy of
+ * the input (fuzz_text) and never touch the filesystem.  The binary readers
+ * (idx, checkpoint) take a path: each input is written to one temporary file
+ * per process (removed at exit) and the reader is pointed at it. */
 #ifndef NODE_FUZZ_H
 #define NODE_FUZZ_H
 
@@ -44,6 +47,19 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size, const void
         abort();
     }
     return fuzz_path;
+}
+
+/* A malloc'd copy of the input with a terminating NUL (text[size] == '\0'), as
+ * read_file would give it. */
+static inline char *fuzz_text(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        abort();
+    if (size)
+        memcpy(text, data, size);
+    text[size] = '\0';
+    return text;
 }
 
 #endif
