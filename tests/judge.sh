@@ -372,11 +372,22 @@ printf 'sm 1e-300 1.1e-300 0.9e-300\nmid 1e250 1e250 1e250\n' > "$tmp/sm.tsv"
 one_claim x 'x' src - loss greater 'mid sm'
 refused "bad/claims.tsv:1: claim 'x': the relative effect (--effects) is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/sm.tsv"
 # specials in claim text reach the LaTeX escaped, never as code
-one_claim x '}\input{secret.tex}{ $&#^~%_<>"' 'src \def' '\x' loss above 'A 0'
+{ claim a 'a' src - loss above 'A 0'
+  claim x '[2pt]}\input{secret.tex}{ $&#^~%_<>"' 'src \def' '\x' loss above 'A 0'; } > "$tmp/bad/claims.tsv"
 rm -f $outs
 expect 0 judge --claims "$tmp/bad/claims.tsv" "$tmp/s.tsv"
 if grep -q -F -e '\input{' -e '\def' -e '{\x' "$tmp/o.tex"; then bad "claim text reached o.tex unescaped"; cat "$tmp/o.tex"; else ok; fi
-grep -q -F '\}\textbackslash{}input\{secret.tex\}\{ \$\&\#\textasciicircum{}\textasciitilde{}\%\_' "$tmp/o.tex" && ok || { bad "claim text not escaped as expected"; grep -F 'secret' "$tmp/o.tex"; }
+grep -q -F '{[}2pt{]}\}\textbackslash{}input\{secret.tex\}\{ \$\&\#\textasciicircum{}\textasciitilde{}\%\_' "$tmp/o.tex" && ok || { bad "claim text not escaped as expected"; grep -F 'secret' "$tmp/o.tex"; }
+if command -v pdflatex >/dev/null 2>&1; then
+    rm -rf "$tmp/tex2"; mkdir "$tmp/tex2" && cp "$tmp/o.tex" "$tmp/tex2/"
+    printf '%s\n' '\documentclass{article}' '\usepackage{longtable,array,booktabs}' \
+        '\begin{document}' '\input{o.tex}' '\end{document}' > "$tmp/tex2/doc.tex"
+    if (cd "$tmp/tex2" && pdflatex -interaction=nonstopmode -halt-on-error doc.tex > log.txt 2>&1); then
+        ok
+    else
+        bad "hostile claim text: the LaTeX does not compile"; tail -n 20 "$tmp/tex2/log.txt"
+    fi
+fi
 one_claim r-above 'x' src - loss above 'A 0'
 rm -f $outs
 expect 1 judge --claims "$tmp/sines/claims.tsv" --references "$tmp/bad/claims.tsv" "$tmp/s.tsv"

@@ -546,8 +546,9 @@ static int judge_one(const samples_t *ss, claims_t *cl, claim_t *c, err_t *e)
 
 /* ---------------------------------------------------------------- writing */
 
-/* LaTeX-safe text: specials escaped, straight double quotes made `` '',
- * and "+/-" a plus-minus sign. */
+/* LaTeX-safe text: specials escaped, brackets braced, straight double quotes made `` '',
+ * and "+/-" a plus-minus sign.  Control characters never get here (claims.c refuses
+ * them). */
 static void tex_text(FILE *fp, const char *s)
 {
     int open = 0;
@@ -575,6 +576,8 @@ static void tex_text(FILE *fp, const char *s)
             fputs(ch == '<' ? "\\textless{}" : "\\textgreater{}", fp);
         } else if (ch == '{' || ch == '}') {
             fprintf(fp, "\\%c", ch);
+        } else if (ch == '[' || ch == ']') {
+            fprintf(fp, "{%c}", ch); /* never an optional argument (of the row's \\) */
         } else {
             fputc(ch, fp);
         }
