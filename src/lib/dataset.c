@@ -107,7 +107,7 @@ static int load_sequences(const char *path, const double *vals, const int *lines
             err_set(e, "%s:%d: observed must be 0 or 1, not %g", path, line, o);
             goto fail;
         }
-        int new_seq = s != (double)seq;
+        int new_seq = i == 0 || s != (double)seq; /* row 0 starts one, whatever its index */
         if (new_seq && s != (double)(seq + 1)) {
             if (seq < 0)
                 err_set(e, "%s:%d: sequence index %g out of order (the first must be 0)", path,
