@@ -1,7 +1,6 @@
 #define _XOPEN_SOURCE 700 /* realpath, strndup */
 #include "claims.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
