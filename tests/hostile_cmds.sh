@@ -68,6 +68,64 @@ has "twice.tsv:3: key 'a' already expected at line 1"
 printf 'b\t2\n' > "$tmp/sum2.tsv"
 expect 1 "$bin/check-numbers" "$tmp/twice.tsv" "$tmp/sum.tsv" "$tmp/sum2.tsv"
 
+# --- check-numbers passes nothing by accident: a NUL byte in any file, an
+# expected value or tolerance that is not finite (or a negative tolerance) is
+# an error naming the file and line; a measured inf or nan fails every row.
+printf 'a\t1\nb\t2\nc\t3\n' > "$tmp/sum.tsv"
+printf 'a 1 0.1\n\000b 9 0.1\n' > "$tmp/exp.tsv"
+expect 1 "$bin/check-numbers" "$tmp/exp.tsv" "$tmp/sum.tsv"
+has 'exp.tsv:2: NUL byte'
+printf 'a 1 0.1\nb 9 0.1\n' > "$tmp/exp.tsv"
+printf 'a\t1\n\000b\t9\n' > "$tmp/nulsum.tsv"
+expect 1 "$bin/check-numbers" "$tmp/exp.tsv" "$tmp/nulsum.tsv"
+has 'nulsum.tsv:2: NUL byte'
+for tol in inf inf% nan nan% -1 -5% 1e999 -inf; do
+    printf 'a 1 0.1\nb 2 %s\n' "$tol" > "$tmp/exp.tsv"
+    expect 1 "$bin/check-numbers" "$tmp/exp.tsv" "$tmp/sum.tsv"
+    has "exp.tsv:2: tolerance '$tol' is not a finite non-negative number"
+done
+for ev in inf nan '>=-inf' '<=inf' '>=nan'; do
+    printf 'a %s -\n' "$ev" > "$tmp/exp.tsv"
+    [ "${ev#[<>]}" = "$ev" ] && printf 'a %s 0.1\n' "$ev" > "$tmp/exp.tsv"
+    expect 1 "$bin/check-numbers" "$tmp/exp.tsv" "$tmp/sum.tsv"
+    has "exp.tsv:1: expected value '$ev' is not a finite number"
+done
+printf 'a 1e308 1e308%%\n' > "$tmp/exp.tsv"
+expect 1 "$bin/check-numbers" "$tmp/exp.tsv" "$tmp/sum.tsv"
+has "exp.tsv:1: tolerance '1e308%' is not a finite"
+for v in inf -inf nan; do
+    printf 'x\t1\nk\t%s\n' "$v" > "$tmp/inf.tsv"
+    for row in 'k >=0 -' 'k <=0 -' 'k >=-1e308 -' 'k <=1e308 -' 'k 1 1e308' 'k 1 100000%'; do
+        echo "$row" > "$tmp/exp.tsv"
+        expect 1 "$bin/check-numbers" "$tmp/exp.tsv" "$tmp/inf.tsv"
+        has "FAIL (not finite, .*inf.tsv:2)"
+        has '0 passed, 1 failed'
+    done
+done
+
+# --- tex-macros: only finite numbers and plain text become macros; nothing a
+# summary holds can become LaTeX code.
+for v in '}\input{secret.tex}{' '\input{x}' nan -inf inf 1e999 0x10 '1^2' 'a~b' 'a{b' '<x>'; do
+    printf 'ok\t1\nk\t%s\n' "$v" > "$tmp/v.tsv"
+    expect 1 "$bin/tex-macros" "$tmp/v.tex" "$tmp/v.tsv"
+    has "v.tsv:2: key 'k': value"
+done
+printf 'ok\t1\nk\ta\001b\n' > "$tmp/v.tsv"
+expect 1 "$bin/tex-macros" "$tmp/v.tex" "$tmp/v.tsv"
+has "v.tsv:2: key 'k': value holds the byte 0x01"
+printf 'a\t1\n\000b\t2\n' > "$tmp/v.tsv"
+expect 1 "$bin/tex-macros" "$tmp/v.tex" "$tmp/v.tsv"
+has "v.tsv:2: NUL byte"
+absent "$tmp/v.tex"
+printf 'a\t0.4072671272\nb\tdopri5\nc\tx_y%%\nd\t-3\n' > "$tmp/v.tsv"
+expect 0 "$bin/tex-macros" "$tmp/v.tex" "$tmp/v.tsv"
+if grep -q '^\\newcommand{\\a}{0.4073}$' "$tmp/v.tex" && grep -q '^\\newcommand{\\b}{dopri5}$' "$tmp/v.tex" &&
+   grep -q '^\\newcommand{\\c}{x\\_y\\%}$' "$tmp/v.tex" && grep -q '^\\newcommand{\\d}{-3}$' "$tmp/v.tex"; then
+    ok
+else
+    bad "tex-macros: plain values not written as expected"; cat "$tmp/v.tex"
+fi
+
 # --- tex-macros: two keys, one macro name
 for pair in 'k9 k_9' 'a_b aB' 'x_1 x_1'; do
     set -- $pair

@@ -276,10 +276,10 @@ printf 'A 9\n' > "$tmp/dup.tsv"
 refused "dup.tsv:1: key 'A' already given at .*s.tsv:3" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/dup.tsv"
 printf 'k 1\nj 2\nk 3 4\n' > "$tmp/dup.tsv"
 refused "dup.tsv:3: key 'k' already given at .*dup.tsv:1" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/dup.tsv"
-printf 'k 1\0 2\n' > "$tmp/nul.tsv"
-refused "nul.tsv: holds a NUL byte" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/nul.tsv"
+printf 'j 1\nk 1\0 2\n' > "$tmp/nul.tsv"
+refused "nul.tsv:2: NUL byte" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/nul.tsv"
 printf 'x\tx\tsrc\t-\tloss\tabove\tA\0 0\n' > "$tmp/bad/claims.tsv"
-refused "bad/claims.tsv: holds a NUL byte" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+refused "bad/claims.tsv:1: NUL byte" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
 printf 'k\n' > "$tmp/novalue.tsv"
 refused "novalue.tsv:1: key 'k' has no value" "$tmp/sines/claims.tsv" "$tmp/s.tsv" "$tmp/novalue.tsv"
 printf '0.5 1\n' > "$tmp/nokey.tsv"
@@ -323,6 +323,71 @@ one_claim x 'x' src - loss value 'acc 1 0.1 up'
 refused "bad/claims.tsv:1: claim 'x': 'up' is not higher or lower" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
 one_claim x 'x' src - loss value 'acc 1 -0.1 higher'
 refused "bad/claims.tsv:1: claim 'x': tolerance -0.1 is negative" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+# nothing passes by accident: control characters and blank fields in claims, a
+# non-finite threshold, ratio or tolerance, a negative tolerance (printed as a
+# "+/- -3" sd), a count that is not whole, numbers whose difference, ratio or
+# interval overflows
+for cc in '\001' '\033' '\177' '\r'; do
+    printf "x\tx${cc}y\tsrc\t-\tloss\tabove\tA 0\n" > "$tmp/bad/claims.tsv"
+    refused "bad/claims.tsv:1: field 2 (claim) holds the control character" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+done
+printf 'x\tx\tsrc\t-\tloss\tnone\t   \n' > "$tmp/bad/claims.tsv"
+refused "bad/claims.tsv:1: claim 'x': field 7 (args) is blank" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+one_claim x ' ' src - loss above 'A 0'
+refused "bad/claims.tsv:1: claim 'x': field 2 (claim) is blank" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+printf 'k 1 2\001\n' > "$tmp/cc.tsv"
+one_claim x 'x' src - loss above 'k 0'
+refused "cc.tsv:1: key 'k': a value holds the control character 0x01" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/cc.tsv"
+printf 'inf 2\nnan 2\n' > "$tmp/infkey.tsv" # keys named like numbers
+for r in inf nan -inf; do
+    one_claim x 'x' src - loss ratio_above "big small $r"
+    refused "bad/claims.tsv:1: claim 'x': '$r' is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/infkey.tsv"
+    one_claim x 'x' src - loss above "A $r"
+    refused "bad/claims.tsv:1: claim 'x': '$r' is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+    one_claim x 'x' src - loss value "acc 1 $r higher"
+    refused "bad/claims.tsv:1: claim 'x': '$r' is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+done
+printf 'negsd -3 -3\n' > "$tmp/neg.tsv"
+one_claim x 'x' src - loss value 'acc 1 negsd higher'
+refused "bad/claims.tsv:1: claim 'x': tolerance -3 is negative" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/neg.tsv"
+one_claim x 'x' src - loss exact_value 'P 10 negsd'
+refused "bad/claims.tsv:1: claim 'x': tolerance -3 is negative" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/neg.tsv"
+for v in '10.5 10.5' '-2 -2' '1e300 1e300'; do
+    printf 'odenet_parameters %s\n' "$v" > "$tmp/count.tsv"
+    one_claim x 'x' src - params exact_below 'odenet_parameters 5'
+    if [ "$v" = '1e300 1e300' ]; then
+        rm -f $outs; expect 0 judge --claims "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/count.tsv"
+    else
+        refused "count.tsv:1: key 'odenet_parameters': value 1, '${v%% *}', is not a whole number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/count.tsv"
+    fi
+done
+printf 'huge 1e308 1e308\ntiny 1e-300 2e-300\nneg -1e308 -1e308\n' > "$tmp/huge.tsv"
+one_claim x 'x' src - loss ratio_above 'huge tiny 1'
+refused "bad/claims.tsv:1: claim 'x': the ratio or its interval is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/huge.tsv"
+one_claim x 'x' src - loss greater 'huge neg'
+refused "bad/claims.tsv:1: claim 'x': the difference or its interval is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/huge.tsv"
+one_claim x 'x' src - loss value 'acc 1e308 1e308 higher'
+refused "bad/claims.tsv:1: claim 'x': the interval or the band REF +/- TOL is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+printf 'sm 1e-300 1.1e-300 0.9e-300\nmid 1e250 1e250 1e250\n' > "$tmp/sm.tsv"
+one_claim x 'x' src - loss greater 'mid sm'
+refused "bad/claims.tsv:1: claim 'x': the relative effect (--effects) is not a finite number" "$tmp/bad/claims.tsv" "$tmp/s.tsv" "$tmp/sm.tsv"
+# specials in claim text reach the LaTeX escaped, never as code
+{ claim a 'a' src - loss above 'A 0'
+  claim x '[2pt]}\input{secret.tex}{ $&#^~%_<>"' 'src \def' '\x' loss above 'A 0'; } > "$tmp/bad/claims.tsv"
+rm -f $outs
+expect 0 judge --claims "$tmp/bad/claims.tsv" "$tmp/s.tsv"
+if grep -q -F -e '\input{' -e '\def' -e '{\x' "$tmp/o.tex"; then bad "claim text reached o.tex unescaped"; cat "$tmp/o.tex"; else ok; fi
+grep -q -F '{[}2pt{]}\}\textbackslash{}input\{secret.tex\}\{ \$\&\#\textasciicircum{}\textasciitilde{}\%\_' "$tmp/o.tex" && ok || { bad "claim text not escaped as expected"; grep -F 'secret' "$tmp/o.tex"; }
+if command -v pdflatex >/dev/null 2>&1; then
+    rm -rf "$tmp/tex2"; mkdir "$tmp/tex2" && cp "$tmp/o.tex" "$tmp/tex2/"
+    printf '%s\n' '\documentclass{article}' '\usepackage{longtable,array,booktabs}' \
+        '\begin{document}' '\input{o.tex}' '\end{document}' > "$tmp/tex2/doc.tex"
+    if (cd "$tmp/tex2" && pdflatex -interaction=nonstopmode -halt-on-error doc.tex > log.txt 2>&1); then
+        ok
+    else
+        bad "hostile claim text: the LaTeX does not compile"; tail -n 20 "$tmp/tex2/log.txt"
+    fi
+fi
 one_claim r-above 'x' src - loss above 'A 0'
 rm -f $outs
 expect 1 judge --claims "$tmp/sines/claims.tsv" --references "$tmp/bad/claims.tsv" "$tmp/s.tsv"
@@ -348,7 +413,10 @@ refused_expect "bx.tsv: no expected verdicts"
 : > "$tmp/bx.tsv"
 refused_expect "bx.tsv: no expected verdicts"
 printf 'r-above reproduced\0\n' > "$tmp/bx.tsv"
-refused_expect "bx.tsv: holds a NUL byte"
+refused_expect "bx.tsv:1: NUL byte"
+# a NUL byte must not hide the rows after it (here a changed verdict)
+printf 'r-above reproduced\n\0\nr-above contradicted\n' > "$tmp/bx.tsv"
+refused_expect "bx.tsv:2: NUL byte"
 printf 'r-above reproduced extra\n' > "$tmp/bx.tsv"
 refused_expect "bx.tsv:1: a row is .id outcome., not more than 2 fields"
 printf 'r-above reproduced\nr-above reproduced\n' > "$tmp/bx.tsv"

@@ -282,6 +282,10 @@ static void refuses_bad_sequences(void **state)
     /* Sequence indices: first not 0, a gap, going back, not an integer. */
     expect_refused(SEQ_HEADER "1\t0\t0\t0\t1\n",
                    ":2: sequence index 1 out of order (the first must be 0)");
+    /* -1 first, the index before any sequence (read past the start of the
+     * times once; found by fuzz-sequences). */
+    expect_refused(SEQ_HEADER "-1\t0\t11\t0\t1\n",
+                   ":2: sequence index -1 out of order (the first must be 0)");
     expect_refused(SEQ_HEADER SEQ_OK0 "2\t0\t0\t0\t1\n", ":4: sequence index 2 out of order");
     expect_refused(SEQ_HEADER SEQ_OK0 "1\t0\t0\t0\t1\n1\t1\t0\t0\t1\n0\t2\t0\t0\t1\n",
                    ":6: sequence index 0 out of order (after 1");

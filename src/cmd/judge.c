@@ -38,8 +38,12 @@
  * line per claim, `id outcome why`.  --expect rows `id outcome` (spaces in the outcome as
  * '-') make any change of those outcomes print "CHANGED ..." and exit 1, after the line
  * "N verdicts as expected, N changed".  Bad input (a malformed line, an unknown rule or key,
- * a value that is not a finite number, a NUL byte) is an error naming the file and line,
- * with no output. */
+ * a value, threshold, ratio or tolerance that is not a finite number, a negative tolerance,
+ * a count key (..._parameters, _count, _epochs, _iterations, _points, _images) whose value
+ * is not a whole number, a control character or a blank field in a claim, a NUL byte in
+ * any file, numbers whose difference, ratio, interval or relative effect overflows) is an
+ * error naming the file and line, with no output.  The files are parsed by the library
+ * (src/lib/claims.c); the statistics, with GSL, are here. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <getopt.h>
 #include <math.h>
@@ -51,6 +55,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "claims.h"
 #include "table.h"
 #include "util.h"
 
@@ -73,101 +78,6 @@ static void *xrealloc(void *p, size_t n)
             (arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));                         \
         }                                                                                   \
     } while (0)
-
-/* Every file's text, owned here; samples and claims point into them. */
-typedef struct {
-    char **text;
-    int n, cap;
-} texts_t;
-
-/* ---------------------------------------------------------------- samples */
-
-typedef struct {
-    const char *key, *file;
-    int line, seq; /* seq: reading order, to name the first of two places */
-    int n;
-    char **text; /* (n) the values as written */
-    double *x;   /* (n) parsed on first use; NULL before */
-} sample_t;
-
-typedef struct {
-    sample_t *s;
-    int n, cap;
-} samples_t;
-
-/* ---------------------------------------------------------------- claims */
-
-typedef enum {
-    ABOVE, BELOW, GREATER, LESS, RATIO_ABOVE, RATIO_BELOW, /* comparisons */
-    EXACT_ABOVE, EXACT_BELOW, EXACT_VALUE, VALUE, ALL, NONE, N_RULES
-} rule_t;
-
-static const struct {
-    const char *name, *args;
-    int min_args, max_args; /* max_args -1: no limit */
-} RULES[N_RULES] = {
-    [ABOVE] = {"above", "KEY T", 2, 2},
-    [BELOW] = {"below", "KEY T", 2, 2},
-    [GREATER] = {"greater", "A B [M]", 2, 3},
-    [LESS] = {"less", "A B [M]", 2, 3},
-    [RATIO_ABOVE] = {"ratio_above", "A B R", 3, 3},
-    [RATIO_BELOW] = {"ratio_below", "A B R", 3, 3},
-    [EXACT_ABOVE] = {"exact_above", "KEY T", 2, 2},
-    [EXACT_BELOW] = {"exact_below", "KEY T", 2, 2},
-    [EXACT_VALUE] = {"exact_value", "KEY REF TOL", 3, 3},
-    [VALUE] = {"value", "KEY REF TOL higher|lower", 4, 4},
-    [ALL] = {"all", "ID [ID ...]", 1, -1},
-    [NONE] = {"none", "REASON...", 1, -1},
-};
-
-static int is_comparison(rule_t r) { return r <= RATIO_BELOW; }
-
-typedef enum {
-    REPRODUCED, CONTRADICTED, INCONCLUSIVE, MATCHES, BETTER, WORSE, DIFFERS, NOT_TESTABLE,
-    N_OUTCOMES
-} outcome_t;
-
-static const char *const OUTCOME[N_OUTCOMES] = {
-    "reproduced", "contradicted", "inconclusive", "matches", "better", "worse", "differs",
-    "not testable"};
-/* The same with '-' for spaces: TSV and --expect. */
-static const char *const OUTCOME_WORD[N_OUTCOMES] = {
-    "reproduced", "contradicted", "inconclusive", "matches", "better", "worse", "differs",
-    "not-testable"};
-static const char *const OUTCOME_MACRO[N_OUTCOMES] = {
-    "Reproduced", "Contradicted", "Inconclusive", "Matches", "Better", "Worse", "Differs",
-    "NotTestable"};
-
-/* What the numbers of a claim are: one mean, two means and their difference, two
- * geometric means and their ratio, one deterministic value, sub-claims, nothing. */
-typedef enum { SHAPE_NONE, SHAPE_ONE, SHAPE_TWO, SHAPE_RATIO, SHAPE_EXACT, SHAPE_ALL } shape_t;
-
-#define NUM_LEN 32
-
-typedef struct {
-    const char *file, *stage;
-    int line, is_ref;
-    char *id, *claim, *source, *report, *measure, *args; /* the fields, in the file's text */
-    rule_t rule;
-    int argc;
-    char **argv; /* (argc) args split at single spaces, into args_split */
-    char *args_split;
-    /* the judgement */
-    outcome_t outcome;
-    shape_t shape;
-    int n_a, n_b;                                 /* runs; n_b 0 for one side */
-    char mean_a[NUM_LEN], mean_b[NUM_LEN];        /* %.4g, as in the tex */
-    char effect[NUM_LEN], lo[NUM_LEN], hi[NUM_LEN]; /* lo, hi "" without an interval */
-    char threshold[3 * NUM_LEN];
-    char why[512];
-    int has_effect; /* a comparison: a row of --effects */
-    double rel, rel_lo, rel_hi;
-} claim_t;
-
-typedef struct {
-    claim_t *c;
-    int n, cap;
-} claims_t;
 
 static void usage(FILE *fp)
 {
@@ -195,257 +105,6 @@ static void usage(FILE *fp)
         "--expect rows `id outcome` (not-testable for not testable): exit 1 if any changed.\n");
 }
 
-/* ---------------------------------------------------------------- reading */
-
-/* The whole file (util's read_file), refused if it holds a NUL byte; kept in texts. */
-static char *slurp(const char *path, texts_t *texts, err_t *e)
-{
-    char *buf;
-    size_t len;
-    if (read_file(path, &buf, &len, e) != 0)
-        return NULL;
-    if (strlen(buf) != len) {
-        free(buf);
-        err_set(e, "%s: holds a NUL byte: not a text file", path);
-        return NULL;
-    }
-    GROW(texts->text, texts->n, texts->cap);
-    texts->text[texts->n++] = buf;
-    return buf;
-}
-
-/* The next line of a buffer being consumed, NUL-terminated and without its '\r'; NULL at
- * the end. */
-static char *next_line(char **p)
-{
-    if (!*p || !**p)
-        return NULL;
-    char *line = *p, *nl = strchr(line, '\n');
-    if (nl) {
-        *nl = '\0';
-        *p = nl + 1;
-    } else {
-        *p = NULL;
-    }
-    size_t len = strlen(line);
-    if (len && line[len - 1] == '\r')
-        line[len - 1] = '\0';
-    return line;
-}
-
-/* A samples file: `KEY V1 [V2 ...]` lines; '#' starts a comment, as in every summary
- * (table.h). */
-static int read_samples(const char *path, texts_t *texts, samples_t *ss, err_t *e)
-{
-    char *text = slurp(path, texts, e);
-    if (!text)
-        return -1;
-    int line = 0;
-    for (char *p = text, *l; (l = next_line(&p));) {
-        line++;
-        char *hash = strchr(l, '#');
-        if (hash)
-            *hash = '\0';
-        char *save = NULL, *key = strtok_r(l, " \t", &save);
-        if (!key)
-            continue;
-        if (!key_is_valid(key))
-            return err_set(e, "%s:%d: '%s' is not a key (a letter, then letters, digits, '_')",
-                           path, line, key);
-        sample_t s = {.key = key, .file = path, .line = line, .seq = ss->n};
-        int cap = 0;
-        for (char *v; (v = strtok_r(NULL, " \t", &save));) {
-            GROW(s.text, s.n, cap);
-            s.text[s.n++] = v;
-        }
-        if (s.n == 0)
-            return err_set(e, "%s:%d: key '%s' has no value", path, line, key);
-        GROW(ss->s, ss->n, ss->cap);
-        ss->s[ss->n++] = s;
-    }
-    return 0;
-}
-
-static int by_key(const void *a, const void *b)
-{
-    const sample_t *x = a, *y = b;
-    int c = strcmp(x->key, y->key);
-    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-/* Sorts the samples by key for lookup; a key given twice is an error naming both places
- * (the first duplicate read, if several). */
-static int index_samples(samples_t *ss, err_t *e)
-{
-    qsort(ss->s, (size_t)ss->n, sizeof *ss->s, by_key);
-    const sample_t *first = NULL, *again = NULL;
-    for (int i = 1; i < ss->n; i++)
-        if (!strcmp(ss->s[i - 1].key, ss->s[i].key) && (!again || ss->s[i].seq < again->seq)) {
-            first = &ss->s[i - 1];
-            again = &ss->s[i];
-        }
-    if (again)
-        return err_set(e, "%s:%d: key '%s' already given at %s:%d", again->file, again->line,
-                       again->key, first->file, first->line);
-    return 0;
-}
-
-static sample_t *find_sample(const samples_t *ss, const char *key)
-{
-    sample_t probe = {.key = key, .seq = -1};
-    int lo = 0, hi = ss->n;
-    while (lo < hi) { /* first sample whose key is not below key */
-        int mid = lo + (hi - lo) / 2;
-        if (by_key(&ss->s[mid], &probe) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < ss->n && !strcmp(ss->s[lo].key, key) ? &ss->s[lo] : NULL;
-}
-
-/* Splits a line at tabs into at most max fields; returns the count (max + 1: more). */
-static int split_tabs(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        f[n++] = p;
-        char *t = strchr(p, '\t');
-        if (!t)
-            return n;
-        *t = '\0';
-        p = t + 1;
-    }
-    return max + 1;
-}
-
-static int is_id(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!(*s == '-' || *s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9')))
-            return 0;
-    return 1;
-}
-
-/* The name of the directory holding path (stages/sines/report-claims.tsv -> "sines"),
- * read from the path, or from the directory's real path for ".", ".." or none. */
-static char *stage_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    if (!dir)
-        die("out of memory");
-    for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
-        dir[n - 1] = '\0';
-    const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-        char *real = realpath(dir, NULL);
-        if (real) {
-            free(dir);
-            dir = real;
-            base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-        }
-    }
-    char *stage = strdup(*base ? base : "/");
-    free(dir);
-    if (!stage)
-        die("out of memory");
-    return stage;
-}
-
-static int read_claims(const char *path, int is_ref, texts_t *texts, char **stage,
-                       claims_t *cl, err_t *e)
-{
-    char *text = slurp(path, texts, e);
-    if (!text)
-        return -1;
-    *stage = stage_of(path);
-    int line = 0, first = cl->n;
-    for (char *p = text, *l; (l = next_line(&p));) {
-        line++;
-        if (!*l || l[0] == '#')
-            continue;
-        char *f[7];
-        int nf = split_tabs(l, f, 7);
-        if (nf != 7)
-            return err_set(e, "%s:%d: claim '%s': a claim has 7 tab-separated fields (id, claim, "
-                              "source, report value, measure, rule, args), not %s%d", path, line,
-                           f[0], nf > 7 ? "more than " : "", nf > 7 ? 7 : nf);
-        static const char *const field[7] = {"id", "claim", "source", "report value",
-                                             "measure", "rule", "args"};
-        for (int i = 0; i < 7; i++)
-            if (!*f[i])
-                return err_set(e, "%s:%d: claim '%s': field %d (%s) is empty (write - for none)",
-                               path, line, f[0], i + 1, field[i]);
-        if (!is_id(f[0]))
-            return err_set(e, "%s:%d: '%s' is not an id (letters, digits, '-', '_')", path,
-                           line, f[0]);
-        for (int i = 0; i < cl->n; i++)
-            if (!strcmp(cl->c[i].id, f[0]))
-                return err_set(e, "%s:%d: claim '%s' is already listed at %s:%d", path, line,
-                               f[0], cl->c[i].file, cl->c[i].line);
-        int rule = 0;
-        while (rule < N_RULES && strcmp(RULES[rule].name, f[5]))
-            rule++;
-        if (rule == N_RULES)
-            return err_set(e, "%s:%d: claim '%s': unknown rule '%s' (above, below, greater, "
-                              "less, ratio_above, ratio_below, exact_above, exact_below, "
-                              "exact_value, value, all, none)", path, line, f[0], f[5]);
-        if (!strcmp(f[4], "-") && rule != ALL && rule != NONE)
-            return err_set(e, "%s:%d: claim '%s': rule %s needs the measure (what the numbers "
-                              "are, with unit); '-' is for all and none", path, line, f[0],
-                           f[5]);
-        GROW(cl->c, cl->n, cl->cap);
-        claim_t *c = &cl->c[cl->n++];
-        *c = (claim_t){.file = path, .stage = *stage, .line = line, .is_ref = is_ref,
-                       .id = f[0], .claim = f[1], .source = f[2], .report = f[3],
-                       .measure = f[4], .rule = (rule_t)rule, .args = f[6]};
-        if (rule == NONE) {
-            if (!strcmp(c->args, "-"))
-                return err_set(e, "%s:%d: claim '%s': rule none needs the reason", path, line,
-                               c->id);
-            continue;
-        }
-        c->args_split = strdup(c->args);
-        if (!c->args_split)
-            die("out of memory");
-        int cap = 0;
-        for (char *q = c->args_split;;) {
-            char *sp = strchr(q, ' ');
-            if (sp)
-                *sp = '\0';
-            if (!*q)
-                return err_set(e, "%s:%d: claim '%s': the args '%s' are not separated by "
-                                  "single spaces", path, line, c->id, c->args);
-            GROW(c->argv, c->argc, cap);
-            c->argv[c->argc++] = q;
-            if (!sp)
-                break;
-            q = sp + 1;
-        }
-        int lo = RULES[rule].min_args, hi = RULES[rule].max_args;
-        if (c->argc < lo || (hi >= 0 && c->argc > hi)) {
-            char want[32];
-            if (hi < 0)
-                snprintf(want, sizeof want, "%d or more", lo);
-            else if (hi > lo)
-                snprintf(want, sizeof want, "%d or %d", lo, hi);
-            else
-                snprintf(want, sizeof want, "%d", lo);
-            return err_set(e, "%s:%d: claim '%s': rule %s takes %s (%s arguments), not %d",
-                           path, line, c->id, RULES[rule].name, RULES[rule].args, want,
-                           c->argc);
-        }
-    }
-    if (cl->n == first)
-        return err_set(e, "%s: no claims: nothing would be judged", path);
-    return 0;
-}
-
 /* ---------------------------------------------------------------- statistics */
 
 typedef struct {
@@ -454,10 +113,24 @@ typedef struct {
 } stats_t;
 
 /* The sample of key, its values parsed (once). */
+/* A key that counts something (its last word parameters, count, epochs, iterations, points
+ * or images): its values must be whole numbers >= 0. */
+static int is_count_key(const char *key)
+{
+    static const char *const word[] = {"parameters", "count", "epochs", "iterations",
+                                       "points", "images"};
+    const char *last = strrchr(key, '_');
+    last = last ? last + 1 : key;
+    for (size_t i = 0; i < sizeof word / sizeof *word; i++)
+        if (!strcmp(last, word[i]))
+            return 1;
+    return 0;
+}
+
 static int values(const samples_t *ss, const claim_t *c, const char *key, sample_t **out,
                   err_t *e)
 {
-    sample_t *s = find_sample(ss, key);
+    sample_t *s = samples_find(ss, key);
     if (!s)
         return err_set(e, "%s:%d: claim '%s': no samples file gives the key '%s'", c->file,
                        c->line, c->id, key);
@@ -469,6 +142,13 @@ static int values(const samples_t *ss, const claim_t *c, const char *key, sample
                 return err_set(e, "%s:%d: key '%s': value %d, '%s', is not a finite number "
                                   "(used by claim '%s' at %s:%d)", s->file, s->line, s->key,
                                i + 1, s->text[i], c->id, c->file, c->line);
+            }
+        for (int i = 0; i < s->n && is_count_key(s->key); i++)
+            if (!(x[i] >= 0) || x[i] != floor(x[i])) {
+                free(x);
+                return err_set(e, "%s:%d: key '%s': value %d, '%s', is not a whole number >= 0 "
+                                  "(the key is a count; used by claim '%s' at %s:%d)", s->file,
+                               s->line, s->key, i + 1, s->text[i], c->id, c->file, c->line);
             }
         s->x = x;
     }
@@ -524,8 +204,13 @@ static int deterministic(const samples_t *ss, const claim_t *c, const char *key,
 static int number_or_key(const samples_t *ss, const claim_t *c, const char *word, double *v,
                          err_t *e)
 {
-    if (parse_double(word, v) == 0 && isfinite(*v))
-        return 0;
+    if (parse_double(word, v) == 0) {
+        if (isfinite(*v))
+            return 0;
+        /* inf, nan: not a key named "inf" */
+        return err_set(e, "%s:%d: claim '%s': '%s' is not a finite number", c->file, c->line,
+                       c->id, word);
+    }
     if (!key_is_valid(word))
         return err_set(e, "%s:%d: claim '%s': '%s' is neither a finite number nor a key",
                        c->file, c->line, c->id, word);
@@ -579,6 +264,17 @@ static int runs_to_decide(double var_a, double var_b, int two_samples, int m0, d
     return 0;
 }
 
+/* Refuses a claim whose numbers (n of them, named what) are not all finite: values so large
+ * or so small that their difference, ratio, interval or relative effect overflows. */
+static int all_finite(const claim_t *c, const double *x, int n, const char *what, err_t *e)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return err_set(e, "%s:%d: claim '%s': the %s is not a finite number (the values "
+                              "are too large or too small)", c->file, c->line, c->id, what);
+    return 0;
+}
+
 static void num(char *buf, double x)
 {
     snprintf(buf, NUM_LEN, "%.4g", x == 0 ? 0.0 : x); /* no "-0" */
@@ -609,11 +305,24 @@ static int judge_comparison(const samples_t *ss, claim_t *c, err_t *e)
     double effect = one ? a.mean : a.mean - b.mean; /* E */
     double t_effect = logs ? log(threshold) : threshold; /* T on the effect's scale */
     int has_interval = a.n >= 2 && (one || b.n >= 2);
+    double var[] = {a.sd * a.sd, b.sd * b.sd};
+    if (all_finite(c, var, 2, "variance", e) != 0)
+        return -1;
     double half = 0;
     if (has_interval &&
         half_width(a.sd * a.sd, a.n, b.sd * b.sd, one ? 0 : b.n, &half, e) != 0)
         return -1;
     double lo = effect - half, hi = effect + half;
+    {
+        double shown[] = {effect, half, lo, hi, logs ? exp(a.mean) : a.mean,
+                          logs ? exp(b.mean) : b.mean, logs ? exp(effect) : effect,
+                          logs ? exp(lo) : lo, logs ? exp(hi) : hi};
+        if (all_finite(c, shown, sizeof shown / sizeof *shown,
+                       one ? "mean or its interval" : logs ? "ratio or its interval"
+                                                          : "difference or its interval",
+                       e) != 0)
+            return -1;
+    }
 
     /* What the tex and the TSV show. */
     c->shape = one ? SHAPE_ONE : logs ? SHAPE_RATIO : SHAPE_TWO;
@@ -674,7 +383,8 @@ static int judge_comparison(const samples_t *ss, claim_t *c, err_t *e)
     double r_lo = sign * (lo - t_effect) / scale, r_hi = sign * (hi - t_effect) / scale;
     c->rel_lo = r_lo < r_hi ? r_lo : r_hi;
     c->rel_hi = r_lo < r_hi ? r_hi : r_lo;
-    return 0;
+    double rel[] = {c->rel, c->rel_lo, c->rel_hi};
+    return all_finite(c, rel, 3, "relative effect (--effects)", e);
 }
 
 /* exact_above, exact_below, exact_value. */
@@ -727,10 +437,15 @@ static int judge_value(const samples_t *ss, claim_t *c, err_t *e)
     if (!higher && strcmp(c->argv[3], "lower"))
         return err_set(e, "%s:%d: claim '%s': '%s' is not higher or lower (which direction is "
                           "better)", c->file, c->line, c->id, c->argv[3]);
-    double half = 0;
+    double half = 0, var = a.sd * a.sd;
+    if (all_finite(c, &var, 1, "variance", e) != 0)
+        return -1;
     if (a.n >= 2 && half_width(a.sd * a.sd, a.n, 0, 0, &half, e) != 0)
         return -1;
     double lo = a.mean - half, hi = a.mean + half;
+    double shown[] = {half, lo, hi, ref - tol, ref + tol};
+    if (all_finite(c, shown, 5, "interval or the band REF +/- TOL", e) != 0)
+        return -1;
     c->shape = SHAPE_ONE;
     c->n_a = a.n;
     num(c->mean_a, a.mean);
@@ -831,8 +546,9 @@ static int judge_one(const samples_t *ss, claims_t *cl, claim_t *c, err_t *e)
 
 /* ---------------------------------------------------------------- writing */
 
-/* LaTeX-safe text: specials escaped, straight double quotes made `` '',
- * and "+/-" a plus-minus sign. */
+/* LaTeX-safe text: specials escaped, brackets braced, straight double quotes made `` '',
+ * and "+/-" a plus-minus sign.  Control characters never get here (claims.c refuses
+ * them). */
 static void tex_text(FILE *fp, const char *s)
 {
     int open = 0;
@@ -860,6 +576,8 @@ static void tex_text(FILE *fp, const char *s)
             fputs(ch == '<' ? "\\textless{}" : "\\textgreater{}", fp);
         } else if (ch == '{' || ch == '}') {
             fprintf(fp, "\\%c", ch);
+        } else if (ch == '[' || ch == ']') {
+            fprintf(fp, "{%c}", ch); /* never an optional argument (of the row's \\) */
         } else {
             fputc(ch, fp);
         }
@@ -1106,75 +824,6 @@ static int write_outputs(const char *const path[N_OUT], const claims_t *cl, err_
     return 0;
 }
 
-/* ---------------------------------------------------------------- --expect */
-
-typedef struct {
-    const claim_t *claim;
-    outcome_t want;
-} expected_t;
-
-/* Rows `id outcome`; every id a claim, every outcome a known word, no id twice. */
-static int read_expect(const char *path, texts_t *texts, const claims_t *cl, expected_t **out,
-                       int *n_out, err_t *e)
-{
-    char *text = slurp(path, texts, e);
-    if (!text)
-        return -1;
-    expected_t *ex = NULL;
-    int n = 0, cap = 0, line = 0;
-    int *lines = NULL, lcap = 0, ln = 0;
-    for (char *p = text, *l; (l = next_line(&p));) {
-        line++;
-        char *hash = strchr(l, '#');
-        if (hash)
-            *hash = '\0';
-        char *save = NULL, *f[3];
-        int nf = 0;
-        for (char *t = strtok_r(l, " \t", &save); t && nf < 3; t = strtok_r(NULL, " \t", &save))
-            f[nf++] = t;
-        if (nf == 0)
-            continue;
-        int bad = 0;
-        if (nf != 2)
-            bad = err_set(e, "%s:%d: a row is `id outcome`, not %s%d fields", path, line,
-                          nf > 2 ? "more than " : "", nf > 2 ? 2 : nf);
-        int o = 0;
-        while (!bad && o < N_OUTCOMES && strcmp(OUTCOME_WORD[o], f[1]))
-            o++;
-        if (!bad && o == N_OUTCOMES)
-            bad = err_set(e, "%s:%d: '%s' is not an outcome (reproduced, contradicted, "
-                             "inconclusive, matches, better, worse, differs, not-testable)",
-                          path, line, f[1]);
-        const claim_t *c = NULL;
-        for (int i = 0; !bad && i < cl->n && !c; i++)
-            if (!strcmp(cl->c[i].id, f[0]))
-                c = &cl->c[i];
-        if (!bad && !c)
-            bad = err_set(e, "%s:%d: no claim has the id '%s'", path, line, f[0]);
-        for (int i = 0; !bad && i < n; i++)
-            if (ex[i].claim == c)
-                bad = err_set(e, "%s:%d: claim '%s' already expected at line %d", path, line,
-                              f[0], lines[i]);
-        if (bad) {
-            free(ex);
-            free(lines);
-            return -1;
-        }
-        GROW(ex, n, cap);
-        GROW(lines, ln, lcap);
-        ex[n++] = (expected_t){c, (outcome_t)o};
-        lines[ln++] = line;
-    }
-    free(lines);
-    if (n == 0) {
-        free(ex);
-        return err_set(e, "%s: no expected verdicts: nothing would be checked", path);
-    }
-    *out = ex;
-    *n_out = n;
-    return 0;
-}
-
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
@@ -1261,15 +910,15 @@ int main(int argc, char **argv)
     texts_t texts = {0};
     samples_t ss = {0};
     for (int i = 0; i < n_samples; i++)
-        if (read_samples(argv[optind + i], &texts, &ss, &e) != 0)
+        if (samples_read(argv[optind + i], &texts, &ss, &e) != 0)
             die("%s", e.msg);
-    if (index_samples(&ss, &e) != 0)
+    if (samples_index(&ss, &e) != 0)
         die("%s", e.msg);
 
     claims_t cl = {0};
     char **stages = xcalloc((size_t)n_claim_files, sizeof *stages);
     for (int i = 0; i < n_claim_files; i++)
-        if (read_claims(claim_files[i], claim_is_ref[i], &texts, &stages[i], &cl, &e) != 0)
+        if (claims_read(claim_files[i], claim_is_ref[i], &texts, &stages[i], &cl, &e) != 0)
             die("%s", e.msg);
     /* Umbrellas after the claims they join. */
     for (int pass = 0; pass < 2; pass++)
@@ -1277,9 +926,9 @@ int main(int argc, char **argv)
             if ((cl.c[i].rule == ALL) == pass && judge_one(&ss, &cl, &cl.c[i], &e) != 0)
                 die("%s", e.msg);
 
-    expected_t *ex = NULL;
+    expected_verdict_t *ex = NULL;
     int n_ex = 0;
-    if (expect && read_expect(expect, &texts, &cl, &ex, &n_ex, &e) != 0)
+    if (expect && verdicts_read(expect, &texts, &cl, &ex, &n_ex, &e) != 0)
         die("%s", e.msg);
     if (write_outputs(out, &cl, &e) != 0)
         die("%s", e.msg);
@@ -1299,22 +948,12 @@ int main(int argc, char **argv)
         printf("%d verdicts as expected, %d changed\n", n_ex - changed, changed);
 
     free(ex);
-    for (int i = 0; i < cl.n; i++) {
-        free(cl.c[i].argv);
-        free(cl.c[i].args_split);
-    }
-    free(cl.c);
+    claims_free(&cl);
     for (int i = 0; i < n_claim_files; i++)
         free(stages[i]);
     free(stages);
-    for (int i = 0; i < ss.n; i++) {
-        free(ss.s[i].text);
-        free(ss.s[i].x);
-    }
-    free(ss.s);
-    for (int i = 0; i < texts.n; i++)
-        free(texts.text[i]);
-    free(texts.text);
+    samples_free(&ss);
+    texts_free(&texts);
     free(claim_files);
     free(claim_is_ref);
     return changed ? 1 : 0;

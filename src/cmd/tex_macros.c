@@ -8,7 +8,17 @@
  * are letters only.  Two keys that give one macro name (k9 and k_9, a_b and
  * aB, or a key repeated in one file or across files) are refused, naming both
  * keys and where they are, and nothing is written.  Fractional values are
- * rounded to 4 significant digits (write_value). */
+ * rounded to 4 significant digits (write_value).
+ *
+ * A value is a finite number in plain decimal notation, or plain text: letters,
+ * digits and - + . , : ; / ( ) = * @ ! ?, with _ % & # $ escaped.  Anything
+ * else (inf, nan, 0x10, 1^2, a backslash, a brace, a control character, a
+ * non-ASCII byte) is refused with its file and line, and nothing is written.
+ * Refused, not escaped: the pipeline's own summaries never hold such a value,
+ * so one means a broken or hostile summary, and a macro that quietly typesets
+ * it would hide that; refusing also leaves nothing in the value that TeX could
+ * read as code (\input, a closing brace).  A NUL byte in a summary is an error
+ * naming its line (table.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <math.h>
@@ -44,6 +54,53 @@ static void macro_name(const char *key, char *out, size_t cap)
         }
     }
     out[n] = '\0';
+}
+
+/* A number in plain decimal notation: [+-]digits[.digits][e[+-]digits] (or
+ * .digits); no inf, nan, hex or other form strtod would accept. */
+static int is_decimal(const char *v)
+{
+    const char *c = v + (*v == '+' || *v == '-');
+    size_t before = strspn(c, "0123456789");
+    c += before;
+    size_t after = 0;
+    if (*c == '.') {
+        after = strspn(c + 1, "0123456789");
+        c += 1 + after;
+    }
+    if (before + after == 0)
+        return 0;
+    if (*c == 'e' || *c == 'E') {
+        c++;
+        c += *c == '+' || *c == '-';
+        size_t exp = strspn(c, "0123456789");
+        if (!exp)
+            return 0;
+        c += exp;
+    }
+    return *c == '\0';
+}
+
+/* Checks a value (see the top of this file); a message for err_set if refused. */
+static int check_value(const char *v, char *why, size_t cap)
+{
+    double x;
+    if (parse_double(v, &x) == 0 || is_decimal(v)) {
+        if (is_decimal(v) && parse_double(v, &x) == 0 && isfinite(x))
+            return 0;
+        snprintf(why, cap, "value '%s' is not a finite number in decimal notation", v);
+        return -1;
+    }
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+        if (!isalnum(*c) && !strchr("-+.,:;/()=*@!?_%&#$", *c)) {
+            if (*c < 0x20 || *c >= 0x7f)
+                snprintf(why, cap, "value holds the byte 0x%02x: not plain text", *c);
+            else
+                snprintf(why, cap, "value '%s' holds '%c': not plain text (letters, digits, "
+                                   "- + . , : ; / ( ) = * @ ! ? _ %% & # $)", v, *c);
+            return -1;
+        }
+    return 0;
 }
 
 /* A fractional number (digits with a '.' or an exponent) is printed with
@@ -110,6 +167,11 @@ int main(int argc, char **argv)
             if (!key_is_valid(t.rows[r].col[0])) {
                 atomic_abort(&af);
                 die("%s:%d: invalid key '%s'", argv[s], t.rows[r].line, t.rows[r].col[0]);
+            }
+            char why[512];
+            if (check_value(t.rows[r].col[1], why, sizeof why) != 0) {
+                atomic_abort(&af);
+                die("%s:%d: key '%s': %s", argv[s], t.rows[r].line, t.rows[r].col[0], why);
             }
             macro_name(t.rows[r].col[0], name, sizeof name);
             for (int m = 0; m < nm; m++)

@@ -107,7 +107,7 @@ static int load_sequences(const char *path, const double *vals, const int *lines
             err_set(e, "%s:%d: observed must be 0 or 1, not %g", path, line, o);
             goto fail;
         }
-        int new_seq = s != (double)seq;
+        int new_seq = i == 0 || s != (double)seq; /* row 0 starts one, whatever its index */
         if (new_seq && s != (double)(seq + 1)) {
             if (seq < 0)
                 err_set(e, "%s:%d: sequence index %g out of order (the first must be 0)", path,
@@ -197,14 +197,16 @@ int dataset_load_tsv(const char *path, dataset_t *d, err_t *e)
     size_t text_len;
     if (read_file(path, &text, &text_len, e) != 0)
         return -1;
+    return dataset_parse_tsv(path, text, text_len, d, e);
+}
+
+int dataset_parse_tsv(const char *path, char *text, size_t text_len, dataset_t *d, err_t *e)
+{
+    memset(d, 0, sizeof *d);
     /* A NUL byte would end the text early and drop every row after it. */
-    const char *nul = memchr(text, '\0', text_len);
-    if (nul) {
-        int nul_line = 1;
-        for (const char *c = text; c < nul; c++)
-            nul_line += *c == '\n';
+    if (text_refuse_nul(path, text, text_len, e) != 0) {
         free(text);
-        return err_set(e, "%s:%d: NUL byte (not a text file)", path, nul_line);
+        return -1;
     }
     /* A UTF-8 byte-order mark (some editors save one) is named, not skipped:
      * the pipeline's other readers of these files (awk, gnuplot, the

@@ -67,6 +67,9 @@ typedef struct {
 } dataset_t;
 
 int dataset_load_tsv(const char *path, dataset_t *d, err_t *e);
+/* The same from text already in memory (len bytes, text[len] == '\0'), named
+ * path in messages; takes ownership of text (freed before returning). */
+int dataset_parse_tsv(const char *path, char *text, size_t len, dataset_t *d, err_t *e);
 /* The first max_count images (all if <= 0) of the train or test set. */
 int dataset_load_mnist(const char *dir, int train, int max_count, dataset_t *d, err_t *e);
 void dataset_free(dataset_t *d);

@@ -9,8 +9,23 @@
 int table_read(const char *path, int min_cols, int max_cols, table_t *t, err_t *e)
 {
     memset(t, 0, sizeof *t);
-    if (read_file(path, &t->text, NULL, e) != 0)
+    char *text;
+    size_t len;
+    if (read_file(path, &text, &len, e) != 0)
         return -1;
+    return table_parse(path, text, len, min_cols, max_cols, t, e);
+}
+
+int table_parse(const char *path, char *text, size_t len, int min_cols, int max_cols,
+                table_t *t, err_t *e)
+{
+    memset(t, 0, sizeof *t);
+    t->text = text;
+    /* A NUL byte would end the text there: every row after it dropped. */
+    if (text_refuse_nul(path, text, len, e) != 0) {
+        table_free(t);
+        return -1;
+    }
     int cap = 64;
     t->rows = xmalloc(cap * sizeof *t->rows);
     char *save_line = NULL;

@@ -22,6 +22,11 @@ typedef struct {
 
 /* Every row must have between min_cols and max_cols fields. */
 int table_read(const char *path, int min_cols, int max_cols, table_t *t, err_t *e);
+/* The same from text in memory (len bytes, text[len] == '\0'), named path in
+ * messages; t takes ownership of text (freed by table_free, or on an error).
+ * A NUL byte is an error naming the line. */
+int table_parse(const char *path, char *text, size_t len, int min_cols, int max_cols,
+                table_t *t, err_t *e);
 void table_free(table_t *t);
 
 /* A summary being built: key/value pairs written as a TSV, atomically. */

@@ -405,6 +405,17 @@ int read_file(const char *path, char **out, size_t *len, err_t *e)
     return 0;
 }
 
+int text_refuse_nul(const char *path, const char *text, size_t len, err_t *e)
+{
+    const char *nul = memchr(text, '\0', len);
+    if (!nul)
+        return 0;
+    int line = 1;
+    for (const char *c = text; c < nul; c++)
+        line += *c == '\n';
+    return err_set(e, "%s:%d: NUL byte (not a text file)", path, line);
+}
+
 int parse_double(const char *s, double *out)
 {
     char *end;

@@ -83,6 +83,10 @@ int check_io_paths(const io_path_t *inputs, size_t n_inputs, const io_path_t *ou
 /* Reads a whole file into a malloc'd buffer (NUL-terminated). */
 int read_file(const char *path, char **out, size_t *len, err_t *e);
 
+/* Refuses (-1, naming the file and the line) a text of len bytes that holds a
+ * NUL byte, which would end it early and silently drop every line after it. */
+int text_refuse_nul(const char *path, const char *text, size_t len, err_t *e);
+
 /* Wall-clock seconds from a monotonic clock, for timing steps. */
 double monotonic_seconds(void);
 
