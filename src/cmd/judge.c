@@ -62,23 +62,6 @@
 /* The largest number of runs per side the "would decide" search tries. */
 #define MAX_RUNS_SEARCHED 10000
 
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p)
-        die("out of memory");
-    return p;
-}
-
-/* Makes room for one more element in a growing array. */
-#define GROW(arr, n, cap)                                                                   \
-    do {                                                                                    \
-        if ((n) == (cap)) {                                                                 \
-            (cap) = (cap) ? 2 * (cap) : 16;                                                 \
-            (arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));                         \
-        }                                                                                   \
-    } while (0)
-
 static void usage(FILE *fp)
 {
     fprintf(fp,

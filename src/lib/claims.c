@@ -6,23 +6,6 @@
 
 #include "table.h"
 
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p)
-        die("out of memory");
-    return p;
-}
-
-/* Makes room for one more element in a growing array. */
-#define GROW(arr, n, cap)                                                                   \
-    do {                                                                                    \
-        if ((n) == (cap)) {                                                                 \
-            (cap) = (cap) ? 2 * (cap) : 16;                                                 \
-            (arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));                         \
-        }                                                                                   \
-    } while (0)
-
 const rule_info_t RULES[N_RULES] = {
     [ABOVE] = {"above", "KEY T", 2, 2},
     [BELOW] = {"below", "KEY T", 2, 2},

@@ -81,6 +81,14 @@ void *xcalloc_at(size_t n, size_t size, const char *file, int line)
     return p;
 }
 
+void *xrealloc_at(void *p, size_t n, const char *file, int line)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        die("%s:%d: out of memory reallocating %zu bytes", file, line, n);
+    return p;
+}
+
 /* Temporary files of atomic outputs not yet committed or aborted.  They
  * are removed when the process exits without committing them (die, an
  * error path that forgets atomic_abort) and on SIGINT, SIGTERM, SIGHUP and

@@ -41,6 +41,17 @@ const char *progname(void);
 #define xcalloc(n, s) xcalloc_at((n), (s), __FILE__, __LINE__)
 void *xmalloc_at(size_t n, const char *file, int line);
 void *xcalloc_at(size_t n, size_t size, const char *file, int line);
+#define xrealloc(p, n) xrealloc_at((p), (n), __FILE__, __LINE__)
+void *xrealloc_at(void *p, size_t n, const char *file, int line);
+/* Makes room for one more element in a growing array arr of n elements
+ * and capacity cap (doubling from 16). */
+#define GROW(arr, n, cap)                                                  \
+    do {                                                                   \
+        if ((n) == (cap)) {                                                \
+            (cap) = (cap) ? 2 * (cap) : 16;                                \
+            (arr) = xrealloc((arr), (size_t)(cap) * sizeof *(arr));        \
+        }                                                                  \
+    } while (0)
 
 /* Atomic output: write to "<path>.tmp.XXXXXX" in the same directory, then
  * rename over <path> on commit.  Abort (or a crash) leaves <path> untouched,
