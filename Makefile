@@ -43,7 +43,7 @@ BUILD := build
 BIN := $(BUILD)/bin
 # MPIRUN: a launcher for the heavy stages' training (the ODE-Net and the
 # ResNet, the flow, report 000's MNIST runs, the latent ODE), which then runs
-# data parallel in the launched processes (src/lib/trainer.h), e.g.
+# data parallel in the launched processes (src/lib/train/trainer.h), e.g.
 #   make MPIRUN='mpirun -np 4 --hostfile hosts'     or, under Slurm,  MPIRUN=srun
 # A group's result is one process's up to the order of the sums of its
 # gradients: in double, within 1e-12 (tests/mpi.sh).  In float32 (the
@@ -213,7 +213,10 @@ GSL_LIBS = $(shell pkg-config --libs gsl)
 OPENMP := -fopenmp
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(OPENMP) -Isrc/lib $(DEP_CFLAGS)
 
-LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/obj/lib/%.o,$(wildcard src/lib/*.c))
+# The library, one folder per layer (src/lib/README.md) and one per model
+# kind under src/lib/models/.
+LIB_SRC := $(sort $(wildcard src/lib/*/*.c src/lib/models/*/*.c))
+LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/obj/lib/%.o,$(LIB_SRC))
 CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
 # Never delete intermediate files (objects, checkpoints made by pattern
 # rules): they are results, and deleting them would force reruns.
@@ -234,9 +237,9 @@ $(BUILD)/obj/%.o: src/%.c | $(BUILD)/deps.ok
 # The activation kernels must vectorise: -fno-trapping-math lets GCC
 # if-convert the selects (it changes no result, only assumptions about
 # floating-point exception flags, which nothing here reads).
-$(BUILD)/obj/lib/fastmath.o: ALL_CFLAGS += -ftree-vectorize -fno-trapping-math
-$(BUILD)/obj/lib/nvec_fast.o: ALL_CFLAGS += -ftree-vectorize
-$(BUILD)/obj/lib/conv.o: ALL_CFLAGS += -ftree-vectorize
+$(BUILD)/obj/lib/nn/fastmath.o: ALL_CFLAGS += -ftree-vectorize -fno-trapping-math
+$(BUILD)/obj/lib/ode/nvec_fast.o: ALL_CFLAGS += -ftree-vectorize
+$(BUILD)/obj/lib/nn/conv.o: ALL_CFLAGS += -ftree-vectorize
 $(BUILD)/obj/cmd/train.o: ALL_CFLAGS += $(MPI_CFLAGS)
 $(BIN)/train: CMD_LIBS = $(MPI_LIBS)
 $(BUILD)/obj/cmd/judge.o: ALL_CFLAGS += $(GSL_CFLAGS)
@@ -260,33 +263,26 @@ bin: $(BINARIES)  ## build every executable into build/bin
 # ---------------------------------------------------------------- code stamps
 # A result depends on the code that made it, not on the whole binary: a run
 # of one model kind depends on $(call code,COMMAND,KIND), the sha256 of the
-# objects COMMAND links except the other kinds' own files, rewritten only
-# when they change.  So editing the ODE-Net's convolutions retrains no MLP
-# run, while a change to shared code (the ODE core, the trainer, the
-# registry of kinds) retrains everything.  The binary itself is an
+# objects that COMMAND's link pulls from the library when every other kind's
+# folder (src/lib/models/OTHER/) is left out (src/scripts/code-stamp.sh
+# follows the undefined symbols, as the linker does with an archive).  So
+# editing the ODE-Net's convolutions retrains no MLP run, while a change to
+# shared code the kind uses (the ODE core, the trainer, the registry of
+# kinds) retrains it.  A kind is the folder src/lib/models/KIND: nothing
+# here lists its files.  The stamp is recomputed whenever an object changes
+# and rewritten only when its contents do.  The binary itself is an
 # order-only prerequisite: built first, but its link time decides nothing.
-KIND_OWN_mlp := model field kind_mlp
-KIND_OWN_conv := odenet convfield conv kind_conv
-KIND_OWN_cnf := cnffield kind_cnf moons
-KIND_OWN_latent := latent kind_latent rnn elbo field
-# The recurrent baseline shares the latent ODE's cell (rnn) and likelihood
-# (elbo): a file two kinds own is in both their stamps and in no other's.
-KIND_OWN_rnn := rnnbase kind_rnn rnn elbo
-KIND_OWN_ALL := $(KIND_OWN_mlp) $(KIND_OWN_conv) $(KIND_OWN_cnf) $(KIND_OWN_latent) \
-                $(KIND_OWN_rnn)
-KINDS := mlp conv cnf latent rnn
-# The generator and the macro writer use no model kind (but the moons).
-KIND_OWN_tools := moons
+KINDS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard src/lib/models/*/*.c)))))
 code = $(BUILD)/stamps/$(1)-$(2).sha256
-kind_objs = $(filter-out $(patsubst %,$(BUILD)/obj/lib/%.o,$(filter-out $(KIND_OWN_$(1)),$(KIND_OWN_ALL))),$(LIB_OBJ))
 # (The temporary file is per process: a seed replica's sub-make may run the
 # same recipe at the same time.)
 define code_stamp
-$(call code,$(1),$(2)): $(BUILD)/obj/cmd/$(subst -,_,$(1)).o $(call kind_objs,$(2)) | $(BIN)/$(1)
+$(call code,$(1),$(2)): $(BUILD)/obj/cmd/$(subst -,_,$(1)).o $(LIB_OBJ) src/scripts/code-stamp.sh | $(BIN)/$(1)
 	+@mkdir -p $$(@D)
-	+@cat $$(filter %.o,$$^) | sha256sum > $$@.$$$$$$$$.tmp && $$(call write_if_changed,$$@.$$$$$$$$.tmp,$$@)
+	+@src/scripts/code-stamp.sh $(2) $(BUILD)/obj/lib $$(filter %.o,$$^) > $$@.$$$$$$$$.tmp && $$(call write_if_changed,$$@.$$$$$$$$.tmp,$$@)
 endef
 $(foreach c,train eval features,$(foreach k,$(KINDS),$(eval $(call code_stamp,$(c),$(k)))))
+# The generator and the macro writer use no model kind.
 $(foreach c,gen-data tex-macros judge,$(eval $(call code_stamp,$(c),tools)))
 
 # ---------------------------------------------------------------- stages

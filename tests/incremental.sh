@@ -173,7 +173,7 @@ probe "MNIST_DIR moved to a set with one pixel changed" "MNIST_DIR=$tmp/other" \
 # symbol changes its object) retrains no MLP run but the ODE-Net's.  This is
 # a real build (Make cannot predict an object's bytes), undone afterwards:
 # the file, its object and the code stamps come back byte for byte.
-src=src/lib/kind_conv.c
+src=src/lib/models/conv/conv_kinds.c
 stamps="build/stamps/train-mlp.sha256 build/stamps/train-conv.sha256"
 cp -p "$src" "$tmp/kind_conv.c"
 undo_src() {

@@ -22,7 +22,7 @@ finish() {
     [ "$failed" -eq 0 ]
 }
 
-# Checkpoint surgery (src/lib/checkpoint.h's layout) that keeps the file
+# Checkpoint surgery (src/lib/core/checkpoint.h's layout) that keeps the file
 # valid: the closing CRC-32 is rewritten (zlib's, which gzip's trailer
 # carries, little-endian as the checkpoint stores it).
 # le32 FILE OFFSET: the little-endian uint32 there; le32out N: its 4 bytes.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Data-parallel training under mpirun (trainer.h, train.c): a group of 2 or
+# Data-parallel training under mpirun (train/trainer.h, train.c): a group of 2 or
 # 3 processes must train the same model as one process, up to the order of
 # the sums; a rank killed mid-run must fail the job, and the rerun must
 # continue from the last finished epoch; what a group cannot share must be

@@ -1,4 +1,4 @@
-/* The continuous normalizing flow's augmented field (cnffield.h) against
+/* The continuous normalizing flow's augmented field (models/cnf/cnf_field.h) against
  * central finite differences: the exact trace against the finite-difference
  * Jacobian, the vector-Jacobian product with respect to the state and to
  * every parameter (this is where tanh's second derivative enters), and the
@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnffield.h"
-#include "ode.h"
-#include "rng.h"
+#include "models/cnf/cnf_field.h"
+#include "ode/ode.h"
+#include "core/rng.h"
 #include "test_util.h"
 
 #define GRAD_TOL 1e-6

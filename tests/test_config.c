@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "config.h"
-#include "runcfg.h"
+#include "core/checkpoint.h"
+#include "core/config.h"
+#include "train/runcfg.h"
 #include "test_util.h"
 
 typedef struct {

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv.h"
-#include "convfield.h"
-#include "odenet.h"
-#include "rng.h"
+#include "nn/conv.h"
+#include "models/conv/conv_field.h"
+#include "models/conv/odenet.h"
+#include "core/rng.h"
 #include "test_util.h"
 
 static double dot(const double *a, const double *b, size_t n)

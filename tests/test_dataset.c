@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
+#include "data/dataset.h"
 #include "test_util.h"
 
 static int load_text(const char *text, dataset_t *d, err_t *e, char **path_out)

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fastmath.h"
-#include "field.h"
-#include "model.h"
-#include "nn.h"
-#include "rng.h"
+#include "nn/fastmath.h"
+#include "nn/mlp_field.h"
+#include "models/mlp/mlp_ode.h"
+#include "nn/dense.h"
+#include "core/rng.h"
 #include "test_util.h"
 
 #define GRAD_TOL 1e-6
@@ -65,7 +65,7 @@ static void tanh_matches_libm(void **state)
 /* NaN in gives NaN out, wherever it stands in the array (the vectorised
  * body and the scalar remainder), in the AVX2 and the baseline builds
  * alike, and leaves its neighbours' values as they are alone; infinities
- * give +-1.  Every vectorised activation of fastmath.c (tanh_array and its
+ * give +-1.  Every vectorised activation of nn/fastmath.c (tanh_array and its
  * baseline) is listed here. */
 static void activations_keep_nan(void **state)
 {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "idx.h"
+#include "data/idx.h"
 #include "test_util.h"
 
 /* Per-class counts as published with the dataset (LeCun, Cortes, Burges). */

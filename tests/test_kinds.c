@@ -1,4 +1,4 @@
-/* The model-kind registry (kind.h): every kind is found by name, an
+/* The model-kind registry (train/kind.h): every kind is found by name, an
  * unknown name is refused with the known ones listed, and a model built
  * through the interface gives bitwise the same parameters, loss and
  * gradient as the model's own functions called directly. */
@@ -11,15 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kind.h"
-#include "latent.h"
-#include "rnnbase.h"
-#include "model.h"
-#include "cnffield.h"
-#include "odenet.h"
-#include "rng.h"
-#include "runcfg.h"
-#include "score.h"
+#include "train/kind.h"
+#include "models/latent/latent_ode.h"
+#include "models/rnn/rnn_baseline.h"
+#include "models/mlp/mlp_ode.h"
+#include "models/cnf/cnf_field.h"
+#include "models/conv/odenet.h"
+#include "core/rng.h"
+#include "train/runcfg.h"
+#include "train/score.h"
 #include "test_util.h"
 
 #define TINY_B 3
@@ -151,7 +151,7 @@ static void interface_matches_direct_calls(void **state)
             model_free(&m);
         } else if (!strcmp(k->name, "cnf")) {
             /* The flow by hand: [x, 0] to t1, NLL, adjoint with
-             * dL/dz = z / B, dL/dl = -1 / B (kind_cnf.c's header). */
+             * dL/dz = z / B, dL/dl = -1 / B (models/cnf/cnf_kind.c's header). */
             cnffield_t cf;
             ode_solver_t *s;
             assert_int_equal(cnffield_init(&cf, 4, TINY_B, &e), 0);

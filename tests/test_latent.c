@@ -1,4 +1,4 @@
-/* The latent ODE (latent.h): the whole model's gradient (encoder, field and
+/* The latent ODE (models/latent/latent_ode.h): the whole model's gradient (encoder, field and
  * decoder) against central finite differences with the noise eps fixed,
  * criterion max_i |g_i - fd_i| / max_i |fd_i| <= 1e-6 as in test_grad.c,
  * with a tanh field at rtol = atol = 1e-10 and with the report's ELU field
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "latent.h"
+#include "models/latent/latent_ode.h"
 #include "test_util.h"
 
 #define GRAD_TOL 1e-6

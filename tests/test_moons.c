@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "moons.h"
-#include "rng.h"
+#include "data/moons.h"
+#include "core/rng.h"
 
 static const double pi = 3.14159265358979323846;
 

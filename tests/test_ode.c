@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ode.h"
+#include "ode/ode.h"
 
 /* y' = A y with A = [[-lambda, -omega], [omega, -lambda]] per 2-D row:
  * a decaying rotation; theta = (lambda, omega). */

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "optim.h"
+#include "nn/optim.h"
 
 /* f = 0.5 x^T A x - b^T x with A SPD (tridiagonal 4 / 1); minimum A^-1 b. */
 #define QN 5

@@ -1,4 +1,4 @@
-/* The latent ODE's recognition RNN and ELBO pieces (rnn.h, elbo.h): every
+/* The latent ODE's recognition RNN and ELBO pieces (nn/rnn_encoder.h, nn/elbo.h): every
  * gradient against central finite differences (criterion max_i |g_i - fd_i|
  * / max_i |fd_i| <= 1e-6, as in test_grad.c), the log-likelihood and KL
  * against hand-computed numbers, and padding that is never read. */
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elbo.h"
-#include "rng.h"
-#include "rnn.h"
+#include "nn/elbo.h"
+#include "core/rng.h"
+#include "nn/rnn_encoder.h"
 
 #define GRAD_TOL 1e-6
 #define FD_STEP 1e-6

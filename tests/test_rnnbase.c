@@ -1,4 +1,4 @@
-/* The recurrent baseline (rnnbase.h, kind rnn): the whole loss's gradient
+/* The recurrent baseline (models/rnn/rnn_baseline.h, kind rnn): the whole loss's gradient
  * against central finite differences on a batch of three irregular
  * sequences of different lengths (criterion max_i |g_i - fd_i| / max_i
  * |fd_i| <= 1e-6, as in test_grad.c); the loss, mse, outputs and states
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kind.h"
-#include "rnnbase.h"
-#include "runcfg.h"
+#include "train/kind.h"
+#include "models/rnn/rnn_baseline.h"
+#include "train/runcfg.h"
 #include "test_util.h"
 
 #define GRAD_TOL 1e-6

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "dataset.h"
-#include "rng.h"
+#include "data/dataset.h"
+#include "core/rng.h"
 
 /* MNIST_DIR from the environment (set by the Makefile), else data/mnist. */
 const char *mnist_dir(void);

@@ -32,20 +32,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cnffield.h"
-#include "dataset.h"
-#include "conv.h"
-#include "convfield.h"
-#include "idx.h"
-#include "kind.h"
-#include "moons.h"
-#include "odenet.h"
-#include "model.h"
-#include "optim.h"
-#include "runcfg.h"
-#include "saved.h"
-#include "rng.h"
-#include "util.h"
+#include "models/cnf/cnf_field.h"
+#include "data/dataset.h"
+#include "nn/conv.h"
+#include "models/conv/conv_field.h"
+#include "data/idx.h"
+#include "train/kind.h"
+#include "data/moons.h"
+#include "models/conv/odenet.h"
+#include "models/mlp/mlp_ode.h"
+#include "nn/optim.h"
+#include "train/runcfg.h"
+#include "train/saved.h"
+#include "core/rng.h"
+#include "core/util.h"
 
 typedef struct {
     char name[64];
@@ -626,7 +626,7 @@ static void bench_cnf(int steps, double peak, const char *cnf_model_path)
         t = monotonic_seconds() - t0;
     } while (t < 0.5);
     double vjp_s = t / reps;
-    /* Multiply-adds as flops, from the gemms in cnffield.c: per row the MLP
+    /* Multiply-adds as flops, from the gemms in models/cnf/cnf_field.c: per row the MLP
      * (3H + H^2 + 2H) and the trace's c = C s1 (H^2); the VJP adds
      * 4 H^2 + 10 H. */
     double hh = (double)H * H, rhs_flops = 2.0 * B * (5.0 * H + 2.0 * hh),

@@ -25,8 +25,8 @@
 #include <string.h>
 #include <cblas.h>
 
-#include "conv.h"
-#include "util.h"
+#include "nn/conv.h"
+#include "core/util.h"
 
 static FILE *out_file;
 

@@ -14,16 +14,16 @@
  * be checked), a key listed twice in it, a value or tolerance that is not a
  * finite number (inf, nan, inf%, a negative tolerance), a NUL byte in any file,
  * or a key given by two summaries (or twice by one) is an error naming the file
- * and line (the parser: src/lib/expected.c).  A measured inf or nan fails every
+ * and line (the parser: src/lib/report/expected.c).  A measured inf or nan fails every
  * row, bound or tolerance, and its verdict names where it was read. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "expected.h"
-#include "table.h"
-#include "util.h"
+#include "report/expected.h"
+#include "core/table.h"
+#include "core/util.h"
 
 typedef struct {
     const char *key, *value, *source;

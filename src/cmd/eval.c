@@ -26,7 +26,7 @@
  * gnuplot's grid layout (x1 x2 y, a blank line after each x1), for contour
  * maps.  DATA is a TSV file or an MNIST directory (the first test_count
  * images of its test set, as in training).  The set is scored in the
- * chunks training used (src/lib/trainer.h), so a classifier's accuracy
+ * chunks training used (src/lib/train/trainer.h), so a classifier's accuracy
  * equals the one its training log reports.  All outputs are written
  * atomically and only after every evaluation succeeded. */
 #define _POSIX_C_SOURCE 200809L
@@ -38,12 +38,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "dataset.h"
-#include "saved.h"
-#include "score.h"
-#include "table.h"
-#include "trainer.h"
-#include "util.h"
+#include "data/dataset.h"
+#include "train/saved.h"
+#include "train/score.h"
+#include "core/table.h"
+#include "train/trainer.h"
+#include "core/util.h"
 
 /* Wider inputs than this are images: predictions name them by index. */
 #define MAX_LISTED_FEATURES 16
@@ -273,7 +273,7 @@ int main(int argc, char **argv)
             fprintf(pf.fp, "\tpred%d", j + 1);
         fprintf(pf.fp, "\n");
         /* Every row in the file's order: observations and truth rows each
-         * come in increasing row index (dataset.h). */
+         * come in increasing row index (data/dataset.h). */
         for (int q = 0; q < d.n_sequences; q++) {
             int j = d.obs_start[q], i = d.truth_start[q];
             for (int row = d.seq_start[q]; row < d.seq_start[q + 1]; row++) {

@@ -27,12 +27,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "dataset.h"
-#include "rng.h"
-#include "saved.h"
-#include "score.h"
-#include "trainer.h"
-#include "util.h"
+#include "data/dataset.h"
+#include "core/rng.h"
+#include "train/saved.h"
+#include "train/score.h"
+#include "train/trainer.h"
+#include "core/util.h"
 
 #define MNIST_DEFAULT_COUNT 100
 

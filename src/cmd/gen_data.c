@@ -21,14 +21,14 @@
  *
  *   gen-data moons --points N --seed S [--noise SD] --out F.tsv
  *                  [--summary S.tsv --prefix KEY]
- *       Two moons (moons.h): outer (cos t, sin t) for even rows, inner
+ *       Two moons (data/moons.h): outer (cos t, sin t) for even rows, inner
  *       (1 - cos t, 1/2 - sin t) for odd rows (so odd N gives the outer moon
  *       the extra point), t ~ U(0, pi), plus N(0, SD^2) noise per coordinate
  *       (default 0.1), scaled by 2 and shifted by (-1, -0.2); columns x1 x2.
  *       --summary writes KEY_points and KEY_exact_nll, the points' mean
  *       negative log-likelihood under the true density (nats): the floor a
  *       density model cannot beat; it needs --noise >= 1e-6 (below, the
- *       density's quadrature loses its precision: moons.h).  --out and
+ *       density's quadrature loses its precision: data/moons.h).  --out and
  *       --summary are committed together or neither.
  *
  *   gen-data moons-density [--noise SD] --grid-range LO,HI --grid-n N --out G.tsv
@@ -36,14 +36,14 @@
  *       gnuplot's grid layout (x1 x2 density, a blank line after each x1
  *       block, as eval --grid writes), for a contour figure.  --noise must be
  *       >= 1e-6, and the grid within the quadrature's reach for it
- *       (MOONS_KAPPA_MAX in moons.h).
+ *       (MOONS_KAPPA_MAX in data/moons.h).
  *
  *   gen-data spirals --count N --seed S [--noise SD] [--observations M]
  *                    [--grid-points G] [--duration T] [--window W]
  *                    [--horizon E] [--radius LO,HI]
  *                    [--growth LO,HI] [--phase LO,HI] --out F.tsv
  *       Report 002's irregularly sampled spirals (after Chen et al. 2018,
- *       sec. 5.1), in the sequences format of dataset.h: columns
+ *       sec. 5.1), in the sequences format of data/dataset.h: columns
  *       seq t y1 y2 observed.  Every spiral shares the fine grid
  *       t_i = T i / (G - 1), i = 0..G-1 (default G = 1000, T = 6 pi), and is
  *       the Archimedean spiral r = a + b theta with theta = 6 pi t / T (so
@@ -88,11 +88,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "idx.h"
-#include "moons.h"
-#include "rng.h"
-#include "table.h"
-#include "util.h"
+#include "data/idx.h"
+#include "data/moons.h"
+#include "core/rng.h"
+#include "core/table.h"
+#include "core/util.h"
 
 static const char usage_mnist[] =
     "gen-data mnist-summary --mnist-dir DIR --summary OUT.tsv --counts OUT.tsv";
@@ -428,7 +428,7 @@ static int moons(int argc, char **argv)
             "--summary needs --noise > 0");
     if (o.summary && noise < MOONS_DENSITY_NOISE_MIN)
         die("moons: --noise %g with --summary: below %g the exact density's quadrature loses "
-            "its precision (moons.h), so the NLL floor cannot be computed", noise,
+            "its precision (data/moons.h), so the NLL floor cannot be computed", noise,
             MOONS_DENSITY_NOISE_MIN);
     /* Every output opened before the work (an unwritable destination fails
      * first) and committed together at the end, or none. */
@@ -516,7 +516,7 @@ static int moons_density(int argc, char **argv)
      * library's check at the four corners covers every grid point. */
     if (noise < MOONS_DENSITY_NOISE_MIN)
         die("%s: --noise: %g is below %g, where the density's quadrature loses its precision "
-            "(moons.h)", what, noise, MOONS_DENSITY_NOISE_MIN);
+            "(data/moons.h)", what, noise, MOONS_DENSITY_NOISE_MIN);
     for (int k = 0; k < 4; k++) {
         double log_p;
         if (moons_log_density(k & 1 ? hi : lo, k & 2 ? hi : lo, noise, &log_p, &e) != 0)

@@ -43,7 +43,7 @@
  * is not a whole number, a control character or a blank field in a claim, a NUL byte in
  * any file, numbers whose difference, ratio, interval or relative effect overflows) is an
  * error naming the file and line, with no output.  The files are parsed by the library
- * (src/lib/claims.c); the statistics, with GSL, are here. */
+ * (src/lib/report/claims.c); the statistics, with GSL, are here. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <getopt.h>
 #include <math.h>
@@ -55,9 +55,9 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "claims.h"
-#include "table.h"
-#include "util.h"
+#include "report/claims.h"
+#include "core/table.h"
+#include "core/util.h"
 
 /* The largest number of runs per side the "would decide" search tries. */
 #define MAX_RUNS_SEARCHED 10000
@@ -530,7 +530,7 @@ static int judge_one(const samples_t *ss, claims_t *cl, claim_t *c, err_t *e)
 /* ---------------------------------------------------------------- writing */
 
 /* LaTeX-safe text: specials escaped, brackets braced, straight double quotes made `` '',
- * and "+/-" a plus-minus sign.  Control characters never get here (claims.c refuses
+ * and "+/-" a plus-minus sign.  Control characters never get here (report/claims.c refuses
  * them). */
 static void tex_text(FILE *fp, const char *s)
 {

@@ -18,7 +18,7 @@
  * so one means a broken or hostile summary, and a macro that quietly typesets
  * it would hide that; refusing also leaves nothing in the value that TeX could
  * read as code (\input, a closing brace).  A NUL byte in a summary is an error
- * naming its line (table.h). */
+ * naming its line (core/table.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <math.h>
@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "table.h"
-#include "util.h"
+#include "core/table.h"
+#include "core/util.h"
 
 /* A macro written so far: its name and where its key came from. */
 typedef struct {

@@ -1,5 +1,5 @@
-/* train: fits a model of any kind (src/lib/kind.h) to a dataset with the
- * library's training loop (src/lib/trainer.h, which documents the logs and
+/* train: fits a model of any kind (src/lib/train/kind.h) to a dataset with the
+ * library's training loop (src/lib/train/trainer.h, which documents the logs and
  * summary keys).
  *
  *   train --config RUN.ini --data DATA --log LOG.tsv --model OUT.ckpt [--test TEST.tsv]
@@ -7,11 +7,11 @@
  *         [--stop-after-epoch N | --stop-after-iteration N] [--resume-every K]
  *         [--seed-offset K] [--comm-stats FILE] [--group-timeout SECONDS]
  *
- * DATA is a TSV file (src/lib/dataset.h) or an MNIST idx directory (train
+ * DATA is a TSV file (src/lib/data/dataset.h) or an MNIST idx directory (train
  * and test sets read in place; [data] train_count and test_count take the
  * first images).  Kinds trained by iterations (mlp, cnf, latent, rnn) log
  * one row per step and write MODEL.resume after every K-th iteration
- * (--resume-every, default 100: trainer.h says why); kinds trained by
+ * (--resume-every, default 100: train/trainer.h says why); kinds trained by
  * epochs (odenet, resnet) one row per epoch, with a progress line on a
  * terminal and MODEL.resume after every epoch.  An interrupted run
  * continues from MODEL.resume to the bits an uninterrupted one ends with.
@@ -33,7 +33,7 @@
  * knowing the seed each INI file sets.
  *
  * Under mpirun (or srun), N processes train one model together, data
- * parallel (trainer.h): each takes a fixed share of every batch, the
+ * parallel (train/trainer.h): each takes a fixed share of every batch, the
  * shares' gradients are summed in rank order over MPI, and the result is
  * one process's up to the order of those sums.  Rank 0 alone prints
  * progress and writes the outputs; --comm-stats FILE makes it write what
@@ -72,13 +72,13 @@
 
 #include <mpi.h>
 
-#include "comm.h"
-#include "dataset.h"
-#include "kind.h"
-#include "runcfg.h"
-#include "table.h"
-#include "trainer.h"
-#include "util.h"
+#include "core/comm.h"
+#include "data/dataset.h"
+#include "train/kind.h"
+#include "train/runcfg.h"
+#include "core/table.h"
+#include "train/trainer.h"
+#include "core/util.h"
 
 static void usage(FILE *fp)
 {
@@ -143,7 +143,7 @@ static int launched_by_mpi(void)
 /* A group never hangs on a disagreement.  Every collective call is
  * preceded by a header gathered from every member: the call's number, its
  * kind (below), its length, the training steps shared so far and whether a
- * step's solves are coupled (comm.h).  The headers are the same on every
+ * step's solves are coupled (core/comm.h).  The headers are the same on every
  * member as long as all run the same loop; a member that makes another
  * call, of another length, or has already finished (the END call every
  * member makes before MPI_Finalize) is seen by all at once, and each
@@ -387,7 +387,7 @@ static void group_max(void *ctx, double *x, size_t n)
  * anything else: a member given --summary (scoring for it), another
  * --stop-after-epoch (leaving early) or other paths would make other
  * collective calls than the rest.  The inputs' paths are not compared:
- * their contents are (trainer.h), and nodes without a shared file system
+ * their contents are (train/trainer.h), and nodes without a shared file system
  * may hold them at different paths.  Names and values (NULL: not given)
  * of n options; refuses a difference on every member, naming the option
  * and two members' values. */

@@ -1,14 +1,14 @@
-/* libFuzzer: the checkpoint reader (src/lib/checkpoint.c) and the model it
- * describes (src/lib/saved.c: the stored configuration rebuilt into a model
+/* libFuzzer: the checkpoint reader (src/lib/core/checkpoint.c) and the model it
+ * describes (src/lib/train/saved.c: the stored configuration rebuilt into a model
  * of its kind).  Each input is read twice: as a whole file, and as a file's
  * contents before its checksum with the right CRC-32 appended, so that
  * mutations get past the checksum into the header, the configuration text
  * and the parameter count. */
 #include <zlib.h>
 
-#include "checkpoint.h"
+#include "core/checkpoint.h"
 #include "fuzz.h"
-#include "saved.h"
+#include "train/saved.h"
 
 static void read_one(const char *path)
 {

@@ -1,10 +1,10 @@
 /* libFuzzer: judge's claims and samples readers (claims_parse, samples_parse,
- * samples_index, src/lib/claims.c).  Each input is read as a claims file and
+ * samples_index, src/lib/report/claims.c).  Each input is read as a claims file and
  * as a samples file.  A parsed claim has 7 non-blank fields without control
  * characters and its rule's number of arguments; every sample key is found
  * again after indexing.  The parsed claims are then checked against expected
  * verdicts naming each of them (verdicts_parse). */
-#include "claims.h"
+#include "report/claims.h"
 #include "fuzz.h"
 
 static int has_control(const char *s)

@@ -1,10 +1,10 @@
-/* libFuzzer: the INI reader (src/lib/config.c) through a run's configuration
+/* libFuzzer: the INI reader (src/lib/core/config.c) through a run's configuration
  * (runcfg_load_string, then the same text as --set overrides and the
  * effective configuration written and read back), and through a schema of
  * every value type. */
-#include "config.h"
+#include "core/config.h"
 #include "fuzz.h"
-#include "runcfg.h"
+#include "train/runcfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,10 +1,10 @@
 /* libFuzzer: the expected-numbers reader of check-numbers (expected_parse, the
- * in-memory path of expected_read, src/lib/expected.c) and its verdicts: a
+ * in-memory path of expected_read, src/lib/report/expected.c) and its verdicts: a
  * parsed row's value and tolerance are finite (the tolerance >= 0), and a
  * measured inf or nan passes no row. */
 #include <math.h>
 
-#include "expected.h"
+#include "report/expected.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,7 @@
-/* libFuzzer: the MNIST idx reader (src/lib/idx.c), images and labels, whole
+/* libFuzzer: the MNIST idx reader (src/lib/data/idx.c), images and labels, whole
  * files and a first-image limit. */
 #include "fuzz.h"
-#include "idx.h"
+#include "data/idx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

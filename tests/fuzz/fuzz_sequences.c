@@ -1,5 +1,5 @@
 /* libFuzzer: the sequences reader (dataset_parse_tsv on a `seq t y1.. observed`
- * header, then load_sequences in src/lib/dataset.c: grouping rows into
+ * header, then load_sequences in src/lib/data/dataset.c: grouping rows into
  * sequences, sorting by time, observed and truth rows), from sequence-file
  * seeds (gen-data spirals).  Each input is read as it is, and again after a
  * fixed sequences header so that mutations spend themselves on the rows. */

@@ -1,8 +1,8 @@
 /* libFuzzer: the summary and expected-numbers table reader (table_parse, the
- * in-memory path of table_read, src/lib/table.c), at the column limits its
+ * in-memory path of table_read, src/lib/core/table.c), at the column limits its
  * callers use. */
 #include "fuzz.h"
-#include "table.h"
+#include "core/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

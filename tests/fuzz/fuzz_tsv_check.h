@@ -3,7 +3,7 @@
 #ifndef NODE_FUZZ_TSV_CHECK_H
 #define NODE_FUZZ_TSV_CHECK_H
 
-#include "dataset.h"
+#include "data/dataset.h"
 #include "fuzz.h"
 
 static inline void fuzz_tsv_one(char *text, size_t len)

@@ -1,7 +1,7 @@
 /* libFuzzer: judge's expected-verdicts reader (judge --expect; verdicts_parse,
- * src/lib/claims.c) against a fixed set of claims.  An accepted file names
+ * src/lib/report/claims.c) against a fixed set of claims.  An accepted file names
  * known claims, each once, with known outcomes, and holds no NUL byte. */
-#include "claims.h"
+#include "report/claims.h"
 #include "fuzz.h"
 
 static const char CLAIMS[] =

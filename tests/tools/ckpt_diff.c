@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "checkpoint.h"
+#include "core/checkpoint.h"
 
 int main(int argc, char **argv)
 {
