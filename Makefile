@@ -211,13 +211,17 @@ GSL_CFLAGS = $(shell pkg-config --cflags gsl)
 GSL_LIBS = $(shell pkg-config --libs gsl)
 # OpenMP shares the loops around the convolutions' gemms among the threads.
 OPENMP := -fopenmp
-ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(OPENMP) -Isrc/lib $(DEP_CFLAGS)
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(OPENMP) -Isrc/lib -Isrc/cmd $(DEP_CFLAGS)
 
 # The library, one folder per layer (src/lib/README.md) and one per model
 # kind under src/lib/models/.
 LIB_SRC := $(sort $(wildcard src/lib/*/*.c src/lib/models/*/*.c))
 LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/obj/lib/%.o,$(LIB_SRC))
+# A command is src/cmd/NAME.c (its main) with its own parts in src/cmd/NAME/
+# and the parts every command shares in src/cmd/common/.
 CMD_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/*.c))
+CMD_COMMON_OBJ := $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/common/*.c))
+cmd_objs = $(BUILD)/obj/cmd/$(1).o $(patsubst src/cmd/%.c,$(BUILD)/obj/cmd/%.o,$(wildcard src/cmd/$(1)/*.c)) $(CMD_COMMON_OBJ)
 # Never delete intermediate files (objects, checkpoints made by pattern
 # rules): they are results, and deleting them would force reruns.
 .SECONDARY:
@@ -241,8 +245,10 @@ $(BUILD)/obj/lib/nn/fastmath.o: ALL_CFLAGS += -ftree-vectorize -fno-trapping-mat
 $(BUILD)/obj/lib/ode/nvec_fast.o: ALL_CFLAGS += -ftree-vectorize
 $(BUILD)/obj/lib/nn/conv.o: ALL_CFLAGS += -ftree-vectorize
 $(BUILD)/obj/cmd/train.o: ALL_CFLAGS += $(MPI_CFLAGS)
+$(BUILD)/obj/cmd/train/%.o: ALL_CFLAGS += $(MPI_CFLAGS)
 $(BIN)/train: CMD_LIBS = $(MPI_LIBS)
 $(BUILD)/obj/cmd/judge.o: ALL_CFLAGS += $(GSL_CFLAGS)
+$(BUILD)/obj/cmd/judge/%.o: ALL_CFLAGS += $(GSL_CFLAGS)
 $(BIN)/judge: CMD_LIBS = $(GSL_LIBS)
 
 $(BUILD)/libnodeode.a: $(LIB_OBJ)
@@ -251,9 +257,9 @@ $(BUILD)/libnodeode.a: $(LIB_OBJ)
 
 # src/cmd/foo_bar.c builds $(BIN)/foo-bar.
 .SECONDEXPANSION:
-$(BIN)/%: $(BUILD)/libnodeode.a $$(BUILD)/obj/cmd/$$(subst -,_,$$*).o
+$(BIN)/%: $(BUILD)/libnodeode.a $$(call cmd_objs,$$(subst -,_,$$*))
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(OPENMP) $(BUILD)/obj/cmd/$(subst -,_,$*).o $(BUILD)/libnodeode.a $(DEP_LIBS) $(CMD_LIBS) -o $@
+	$(CC) $(CFLAGS) $(OPENMP) $(call cmd_objs,$(subst -,_,$*)) $(BUILD)/libnodeode.a $(DEP_LIBS) $(CMD_LIBS) -o $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -277,7 +283,7 @@ code = $(BUILD)/stamps/$(1)-$(2).sha256
 # (The temporary file is per process: a seed replica's sub-make may run the
 # same recipe at the same time.)
 define code_stamp
-$(call code,$(1),$(2)): $(BUILD)/obj/cmd/$(subst -,_,$(1)).o $(LIB_OBJ) src/scripts/code-stamp.sh | $(BIN)/$(1)
+$(call code,$(1),$(2)): $(call cmd_objs,$(subst -,_,$(1))) $(LIB_OBJ) src/scripts/code-stamp.sh | $(BIN)/$(1)
 	+@mkdir -p $$(@D)
 	+@src/scripts/code-stamp.sh $(2) $(BUILD)/obj/lib $$(filter %.o,$$^) > $$@.$$$$$$$$.tmp && $$(call write_if_changed,$$@.$$$$$$$$.tmp,$$@)
 endef

@@ -3,22 +3,28 @@
 # objects the command's link pulls from the library, with every other kind's
 # folder left out.
 #
-#   code-stamp.sh KIND LIBOBJDIR CMD_OBJ LIB_OBJ...
+#   code-stamp.sh KIND LIBOBJDIR OBJ...
 #
 # KIND is a folder name under src/lib/models/ (or `tools`, which uses no
-# kind); LIBOBJDIR is where the library's objects are (build/obj/lib).
-# Starting from CMD_OBJ, every undefined symbol is resolved against the
+# kind); LIBOBJDIR is where the library's objects are (build/obj/lib).  The
+# OBJs outside LIBOBJDIR are the command's own (its main, its folder, the
+# commands' common parts): all of them are in the stamp.  Starting from
+# them, every undefined symbol is resolved against the
 # library objects that remain, and the object that defines it joins the set,
 # until nothing new joins: the members a linker would take from the archive.
 # The registry (train/kind.c) names every kind's table, so a kind's own
 # folder is reached through it; the other kinds' tables stay unresolved.
 # Prints "HASH  -" (sha256sum of the objects' concatenation, in path order).
 set -eu
-[ $# -ge 3 ] || { echo "usage: code-stamp.sh KIND LIBOBJDIR CMD_OBJ LIB_OBJ..." >&2; exit 2; }
-kind=$1 libdir=$2 cmd=$3
-shift 3
-candidates=
+[ $# -ge 3 ] || { echo "usage: code-stamp.sh KIND LIBOBJDIR OBJ..." >&2; exit 2; }
+kind=$1 libdir=$2
+shift 2
+cmd= candidates=
 for o in "$@"; do
+    case $o in
+    "$libdir"/*) ;;
+    *) cmd="$cmd $o"; continue ;;
+    esac
     case $o in
     "$libdir"/models/"$kind"/*) ;;
     "$libdir"/models/*) continue ;;
@@ -27,7 +33,7 @@ for o in "$@"; do
 done
 # nm -A prints "FILE: ADDR TYPE SYMBOL" (undefined: "FILE:  U SYMBOL").
 # shellcheck disable=SC2086
-objs=$(nm -A -g "$cmd" $candidates | awk -v start="$cmd" '
+objs=$(nm -A -g $cmd $candidates | awk -v start="$cmd" '
 {
     i = index($0, ":"); file = substr($0, 1, i - 1); n = split(substr($0, i + 1), f, " ")
     sym = f[n]; type = f[n - 1]
@@ -35,7 +41,8 @@ objs=$(nm -A -g "$cmd" $candidates | awk -v start="$cmd" '
     else if (!(sym in def)) def[sym] = file
 }
 END {
-    want[start] = 1; queue[++q] = start
+    n0 = split(start, st, " ")
+    for (j = 1; j <= n0; j++) { want[st[j]] = 1; queue[++q] = st[j] }
     for (h = 1; h <= q; h++) {
         m = split(und[queue[h]], s, " ")
         for (j = 1; j <= m; j++)
