@@ -14,8 +14,20 @@
 
 #include "core/checkpoint.h"
 #include "core/config.h"
+#include "models/mlp/mlp_kind.h"
 #include "train/runcfg.h"
 #include "test_util.h"
+
+/* The MLP kind's resolved configuration of a run. */
+#define MLP_CFG(rc) ((const mlp_cfg_t *)runcfg_kind_cfg_const(&(rc)))
+
+/* Smallest valid configurations of some kinds, for the range checks. */
+#define TRAIN_KEYS "[train]\nseed = 1\nbatch_size = 16\niterations = 5\nlr = 0.02\n"
+#define MLP_BASE "[model]\nhidden = 8\nloss = mse\nreadout = 1\noutput_dim = 1\n" TRAIN_KEYS
+#define CONV_BASE "[model]\nkind = odenet\n[train]\nseed = 1\nbatch_size = 16\nepochs = 1\nlr = 0.1\n"
+#define LATENT_BASE "[model]\nkind = latent\nloss = elbo\nhidden = 8\n" TRAIN_KEYS
+#define RNN_BASE "[model]\nkind = rnn\nloss = nll\n" TRAIN_KEYS
+#define CNF_BASE "[model]\nkind = cnf\nloss = nll\nhidden = 8, 8\n" TRAIN_KEYS
 
 typedef struct {
     double lr;
@@ -151,7 +163,7 @@ static void run_config_validation(void **state)
                        "iterations = 50\nlr = 0.05\n";
     if (runcfg_load_string("good.ini", good, &rc, &e) != 0)
         fail_msg("%s", e.msg);
-    assert_int_equal(rc.model.n_hidden, 2);
+    assert_int_equal(MLP_CFG(rc)->model.n_hidden, 2);
     assert_int_equal(rc.model.ode.method, ODE_TSIT5);
     char *text = runcfg_to_string(&rc);
     runcfg_t back;
@@ -172,11 +184,11 @@ static void run_config_validation(void **state)
     snprintf(so, sizeof so, "%s[model]\nsecond_order = true\nsecond_order_input = state\n", good);
     if (runcfg_load_string("so.ini", so, &rc, &e) != 0)
         fail_msg("%s", e.msg);
-    assert_int_equal(rc.model.second_order, 2);
+    assert_int_equal(MLP_CFG(rc)->model.second_order, 2);
     snprintf(so, sizeof so, "%s[model]\nsecond_order = true\n", good);
     if (runcfg_load_string("so.ini", so, &rc, &e) != 0)
         fail_msg("%s", e.msg);
-    assert_int_equal(rc.model.second_order, 1);
+    assert_int_equal(MLP_CFG(rc)->model.second_order, 1);
     snprintf(so, sizeof so, "%s[model]\nsecond_order = true\nsecond_order_input = velocity\n", good);
     assert_int_equal(runcfg_load_string("so.ini", so, &rc, &e), -1);
     assert_non_null(strstr(e.msg, "second_order_input: 'velocity' is neither position nor state"));
@@ -191,50 +203,97 @@ static void run_config_validation(void **state)
 static void integer_keys_are_range_checked(void **state)
 {
     (void)state;
-    static const char *const keys[] = {
-        "data.train_count", "data.test_count", "data.eval_batch", "data.eval_every",
-        "model.channels", "model.input_dim", "model.input_layer", "model.augment",
-        "model.state_dim", "model.readout", "model.readout_offset", "model.output_dim",
-        "model.latent_dim", "model.rnn_hidden", "model.decoder_hidden", "ode.max_steps",
-        "ode.fixed_steps", "train.seed", "train.batch_size", "train.iterations",
-        "train.epochs", "train.lbfgs_iterations", "train.threads"};
-    const char *good = "[model]\nhidden = 8\nloss = mse\nreadout = 1\noutput_dim = 1\n"
-                       "[train]\nseed = 1\nbatch_size = 16\niterations = 5\nlr = 0.02\n";
+    static const struct {
+        const char *key, *base;
+    } keys[] = {
+        {"data.train_count", MLP_BASE},       {"data.test_count", MLP_BASE},
+        {"data.eval_batch", MLP_BASE},        {"data.eval_every", MLP_BASE},
+        {"model.channels", CONV_BASE},        {"model.input_dim", MLP_BASE},
+        {"model.input_layer", MLP_BASE},      {"model.augment", MLP_BASE},
+        {"model.state_dim", MLP_BASE},        {"model.readout", MLP_BASE},
+        {"model.readout_offset", MLP_BASE},   {"model.output_dim", MLP_BASE},
+        {"model.latent_dim", LATENT_BASE},    {"model.rnn_hidden", LATENT_BASE},
+        {"model.decoder_hidden", LATENT_BASE}, {"model.rnn_hidden", RNN_BASE},
+        {"model.decoder_hidden", RNN_BASE},   {"ode.max_steps", MLP_BASE},
+        {"ode.fixed_steps", MLP_BASE},        {"train.seed", MLP_BASE},
+        {"train.batch_size", MLP_BASE},       {"train.iterations", MLP_BASE},
+        {"train.epochs", CONV_BASE},          {"train.lbfgs_iterations", MLP_BASE},
+        {"train.threads", MLP_BASE}};
     static const char *const values[] = {"4294967297", "-4294967297", "9223372036854775807"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const char *dot = strchr(keys[i], '.');
+        const char *key = keys[i].key, *dot = strchr(key, '.');
         for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
-            if (!strcmp(keys[i], "train.seed") && values[v][0] != '-')
+            if (!strcmp(key, "train.seed") && values[v][0] != '-')
                 continue; /* the seed's range is all of 0..LONG_MAX */
             runcfg_t rc;
             err_t e = {{0}};
-            if (runcfg_load_string("good.ini", good, &rc, &e) != 0)
+            if (runcfg_load_string("good.ini", keys[i].base, &rc, &e) != 0)
                 fail_msg("%s", e.msg);
             char set[128], want[128];
-            snprintf(set, sizeof set, "[%.*s]\n%s = %s\n", (int)(dot - keys[i]), keys[i],
-                     dot + 1, values[v]);
-            snprintf(want, sizeof want, "[%.*s] %s = %s is out of range ",
-                     (int)(dot - keys[i]), keys[i], dot + 1, values[v]);
+            snprintf(set, sizeof set, "[%.*s]\n%s = %s\n", (int)(dot - key), key, dot + 1,
+                     values[v]);
+            snprintf(want, sizeof want, "[%.*s] %s = %s is out of range ", (int)(dot - key),
+                     key, dot + 1, values[v]);
             if (runcfg_override(&rc, "--set", set, &e) == 0)
-                fail_msg("%s = %s accepted", keys[i], values[v]);
+                fail_msg("%s = %s accepted", key, values[v]);
             if (!strstr(e.msg, want))
                 fail_msg("'%s' lacks '%s'", e.msg, want);
         }
     }
     err_t e = {{0}};
-    char text[512];
-    static const char *const kinds[] = {"", "kind = latent\nloss = elbo\nreadout = 0\noutput_dim = 0\n",
-                                        "kind = cnf\nloss = nll\nreadout = 0\noutput_dim = 0\n"};
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        snprintf(text, sizeof text, "[model]\n%shidden = 4294967304, 4294967304\n", kinds[k]);
+    static const char *const hidden_bases[] = {MLP_BASE, LATENT_BASE, CNF_BASE};
+    for (size_t k = 0; k < sizeof hidden_bases / sizeof hidden_bases[0]; k++) {
         runcfg_t r;
-        if (runcfg_load_string("good.ini", good, &r, &e) != 0)
+        if (runcfg_load_string("good.ini", hidden_bases[k], &r, &e) != 0)
             fail_msg("%s", e.msg);
-        assert_int_equal(runcfg_override(&r, "--set", text, &e), -1);
+        assert_int_equal(runcfg_override(&r, "--set",
+                                         "[model]\nhidden = 4294967304, 4294967304\n", &e),
+                         -1);
         if (!strstr(e.msg, "[model] hidden:") || !strstr(e.msg, "4294967304") ||
             !strstr(e.msg, "1..4096"))
             fail_msg("kind %zu: '%s'", k, e.msg);
     }
+}
+
+/* Each kind reads its own keys: another kind's key is unknown (and the
+ * message lists the kind's own), and --set may switch only between kinds
+ * that share their keys (odenet and resnet). */
+static void kinds_own_their_keys(void **state)
+{
+    (void)state;
+    runcfg_t rc;
+    err_t e = {{0}};
+    char text[1024];
+    snprintf(text, sizeof text, "%s[model]\nchannels = 32\n", MLP_BASE);
+    assert_int_equal(runcfg_load_string("m.ini", text, &rc, &e), -1);
+    assert_non_null(strstr(e.msg, "unknown key 'channels' in section [model]"));
+    assert_non_null(strstr(e.msg, "kind mlp's own keys:"));
+    assert_non_null(strstr(e.msg, "[model] augment"));
+    snprintf(text, sizeof text, "%s[model]\naugment = 2\n", RNN_BASE);
+    assert_int_equal(runcfg_load_string("r.ini", text, &rc, &e), -1);
+    assert_non_null(strstr(e.msg, "unknown key 'augment' in section [model]"));
+    assert_non_null(strstr(e.msg, "kind rnn's own keys: [model] rnn_hidden"));
+    if (runcfg_load_string("c.ini", CONV_BASE, &rc, &e) != 0)
+        fail_msg("%s", e.msg);
+    if (runcfg_override(&rc, "--set", "[model]\nkind = resnet\n", &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_string_equal(rc.model_kind->name, "resnet");
+    assert_int_equal(runcfg_override(&rc, "--set", "[model]\nkind = mlp\n", &e), -1);
+    assert_non_null(strstr(e.msg, "resnet cannot become mlp"));
+    /* What a run wrote back reads back the same, with the kind's keys only. */
+    if (runcfg_load_string("l.ini", LATENT_BASE, &rc, &e) != 0)
+        fail_msg("%s", e.msg);
+    char *back = runcfg_to_string(&rc);
+    assert_non_null(strstr(back, "latent_dim = 4\n"));
+    assert_null(strstr(back, "augment"));
+    assert_null(strstr(back, "channels"));
+    runcfg_t again;
+    if (runcfg_load_string("meta", back, &again, &e) != 0)
+        fail_msg("%s", e.msg);
+    char *twice = runcfg_to_string(&again);
+    assert_string_equal(back, twice);
+    free(back);
+    free(twice);
 }
 
 /* Real keys: nan and inf are refused for every key, and each real key's
@@ -257,8 +316,6 @@ static void real_keys_are_checked(void **state)
         {"ode", "adjoint_rtol", "-1e-6", "adjoint_rtol and adjoint_atol must be >= 0"},
         {"ode", "adjoint_atol", "-1", "adjoint_rtol and adjoint_atol must be >= 0"},
         {"ode", "atol", "0", "[ode] rtol and atol must be positive"},
-        {"model", "obs_noise", "-0.1", "[model] obs_noise must be positive"},
-        {"model", "obs_noise", "nan", "'obs_noise': 'nan' is not a finite number"},
         {"train", "beta1", "1", "[train] beta1 = 1 is not in [0, 1)"},
         {"train", "beta2", "-0.5", "[train] beta2 = -0.5 is not in [0, 1)"},
         {"train", "eps", "0", "[train] eps = 0 must be positive"},
@@ -280,6 +337,15 @@ static void real_keys_are_checked(void **state)
         if (!strstr(e.msg, cases[i].want))
             fail_msg("'%s' lacks '%s'", e.msg, cases[i].want);
     }
+    /* obs_noise is the latent ODE's (and the rnn's) own key. */
+    runcfg_t lc;
+    err_t le = {{0}};
+    if (runcfg_load_string("l.ini", LATENT_BASE, &lc, &le) != 0)
+        fail_msg("%s", le.msg);
+    assert_int_equal(runcfg_override(&lc, "--set", "[model]\nobs_noise = -0.1\n", &le), -1);
+    assert_non_null(strstr(le.msg, "[model] obs_noise must be positive"));
+    assert_int_equal(runcfg_override(&lc, "--set", "[model]\nobs_noise = nan\n", &le), -1);
+    assert_non_null(strstr(le.msg, "'obs_noise': 'nan' is not a finite number"));
     /* The adjoint tolerances' 0 still means "as forward". */
     runcfg_t rc;
     err_t e = {{0}};
@@ -386,6 +452,7 @@ const struct CMUnitTest config_tests[] = {
     cmocka_unit_test(long_lists),
     cmocka_unit_test(run_config_validation),
     cmocka_unit_test(integer_keys_are_range_checked),
+    cmocka_unit_test(kinds_own_their_keys),
     cmocka_unit_test(real_keys_are_checked),
     cmocka_unit_test(checkpoint_round_trip),
     cmocka_unit_test(checkpoint_damage_refused),

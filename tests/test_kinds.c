@@ -14,7 +14,7 @@
 #include "train/kind.h"
 #include "models/latent/latent_ode.h"
 #include "models/rnn/rnn_baseline.h"
-#include "models/mlp/mlp_ode.h"
+#include "models/mlp/mlp_kind.h"
 #include "models/cnf/cnf_field.h"
 #include "models/conv/odenet.h"
 #include "core/rng.h"
@@ -142,7 +142,10 @@ static void interface_matches_direct_calls(void **state)
         rng_seed(&r, 11);
         if (!strcmp(k->name, "mlp")) {
             model_t m;
-            assert_int_equal(model_create(&m, &rc.model, TINY_B, 1, &e), 0);
+            assert_int_equal(
+                model_create(&m, &((const mlp_cfg_t *)runcfg_kind_cfg_const(&rc))->model,
+                             TINY_B, 1, &e),
+                0);
             assert_int_equal(m.n_params, np);
             model_init_params(&m, direct_params, &r);
             assert_int_equal(model_run(&m, direct_params, x, labels, NULL, TINY_B, 1, NULL,

@@ -328,7 +328,7 @@ static void expect_refused(const char *ini, const char *message)
 }
 
 /* nll is rnn's loss and no other sequence kind's; keys rnn has no use for
- * are refused. */
+ * (other kinds' keys) are refused as unknown, naming rnn's own. */
 static void configurations_are_refused(void **state)
 {
     (void)state;
@@ -346,11 +346,12 @@ static void configurations_are_refused(void **state)
                               "batch_size = 2\nepochs = 1\nlr = 0.1\n");
     expect_refused(ini, "odenet is trained on cross_entropy, not nll");
     snprintf(ini, sizeof ini, "[model]\nkind = rnn\nloss = nll\nhidden = 20\n%s", train);
-    expect_refused(ini, "[model] hidden: rnn has no hidden widths");
+    expect_refused(ini, "t.ini:4: unknown key 'hidden' in section [model] (kind rnn's own keys: "
+                        "[model] rnn_hidden, [model] decoder_hidden, [model] obs_noise)");
     snprintf(ini, sizeof ini, "[model]\nkind = rnn\nloss = nll\naugment = 1\n%s", train);
-    expect_refused(ini, "rnn has no augment");
+    expect_refused(ini, "unknown key 'augment' in section [model] (kind rnn's");
     snprintf(ini, sizeof ini, "[model]\nkind = rnn\nloss = nll\nhidden_act = elu\n%s", train);
-    expect_refused(ini, "hidden_act and final_act");
+    expect_refused(ini, "unknown key 'hidden_act' in section [model] (kind rnn's");
     snprintf(ini, sizeof ini, "[model]\nkind = rnn\nloss = nll\nobs_noise = 0\n%s", train);
     expect_refused(ini, "obs_noise must be positive");
     snprintf(ini, sizeof ini, "[model]\nkind = rnn\nloss = nll\nrnn_hidden = 0\n%s", train);

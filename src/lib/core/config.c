@@ -252,3 +252,38 @@ int parse_long_list(const char *s, long *out, int max, int *count, err_t *e)
     *count = n;
     return 0;
 }
+
+typedef struct {
+    const char *section, *key;
+    char *out;
+    int found;
+} peek_t;
+
+static int peek_handler(void *user, const char *section, const char *key, const char *value)
+{
+    peek_t *p = user;
+    if (!p->found && !strcmp(section, p->section) && !strcmp(key, p->key) &&
+        strlen(value) < CFG_STR_MAX) {
+        strcpy(p->out, value);
+        p->found = 1;
+    }
+    return 1;
+}
+
+int config_peek(const char *path, const char *text, const char *section, const char *key,
+                char *out)
+{
+    peek_t pk = {section, key, out, 0};
+    parse_t p = {.name = path ? path : "", .text = text};
+    if (path) {
+        p.fp = fopen(path, "r");
+        if (!p.fp)
+            return 0;
+    } else if (!text) {
+        return 0;
+    }
+    ini_parse_stream(reader, &p, peek_handler, &pk);
+    if (p.fp)
+        fclose(p.fp);
+    return pk.found;
+}

@@ -35,6 +35,12 @@ int config_load_string(const char *name, const char *text, const cfg_field_t *fi
  * nothing required). */
 int config_apply_string(const char *name, const char *text, const cfg_field_t *fields,
                         size_t nfields, err_t *e);
+/* The raw value of one key of a file (path) or of text (path NULL) into
+ * out (CFG_STR_MAX), nothing else checked: 1 if found, 0 if absent or
+ * unreadable (a strict load that follows says why).  For a schema that
+ * depends on one key's value (train/runcfg.c: [model] kind). */
+int config_peek(const char *path, const char *text, const char *section, const char *key,
+                char *out);
 /* The effective values as INI text (malloc'd; doubles with %.17g, so that
  * loading it back gives identical values). */
 char *config_to_string(const cfg_field_t *fields, size_t nfields);

@@ -1,6 +1,7 @@
 /* The registry of model kinds: add a kind by writing its file and one line
  * to MODEL_KINDS. */
 #include "train/kind.h"
+#include "train/runcfg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,20 @@ MODEL_KINDS(DECLARE_KIND)
 #define LIST_KIND(k) &k,
 static const model_kind_t *const kinds[] = {MODEL_KINDS(LIST_KIND)};
 #define N_KINDS ((int)(sizeof kinds / sizeof kinds[0]))
+
+static const char *const loss_names[] = {"cross_entropy", "mse", "sse", "nll", "elbo"};
+
+int loss_parse(const char *name, loss_t *out)
+{
+    for (int i = 0; i < (int)(sizeof loss_names / sizeof loss_names[0]); i++)
+        if (strcmp(name, loss_names[i]) == 0) {
+            *out = (loss_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *loss_name(loss_t l) { return loss_names[l]; }
 
 int model_kind_count(void) { return N_KINDS; }
 

@@ -4,8 +4,9 @@
  * behind one table of operations, so that runcfg, the trainer, scoring,
  * checkpoints, eval and features never ask which model they hold.
  *
- * A kind is one file defining a `const model_kind_t NAME_kind` plus one
- * line in MODEL_KINDS (train/kind.c).  Sizes:
+ * A kind is one folder, src/lib/models/KIND/, whose files define a
+ * `const model_kind_t NAME_kind` (its table, with its own config keys),
+ * plus one line in MODEL_KINDS (train/kind.c).  Sizes:
  *   B  examples in a batch        K  output times (1 for classifiers)
  *   F  input features per example (0: the model takes no input)
  *   O  outputs per example and time
@@ -15,11 +16,50 @@
 
 #include <stddef.h>
 
-#include "data/dataset.h"
-#include "models/mlp/mlp_ode.h"
+#include "core/config.h"
 #include "core/rng.h"
-#include "train/runcfg.h"
 #include "core/util.h"
+#include "data/dataset.h"
+#include "ode/ode.h"
+
+/* The run's configuration (train/runcfg.h, which includes this header). */
+typedef struct runcfg runcfg_t;
+
+/* What a kind's loss is.  LOSS_NLL: the mean negative log-likelihood per
+ * example: of a density model's points (cnf), or of a sequence's
+ * observations under Gaussian noise of known sd (rnn).  LOSS_ELBO: the mean
+ * negative evidence lower bound per trajectory (latent). */
+typedef enum { LOSS_CE, LOSS_MSE, LOSS_SSE, LOSS_NLL, LOSS_ELBO } loss_t;
+
+/* "cross_entropy", "mse", "sse", "nll", "elbo" -> loss; -1 if unknown. */
+int loss_parse(const char *name, loss_t *out);
+const char *loss_name(loss_t l);
+
+/* What one run of a model on a batch gives back. */
+typedef struct {
+    double loss;
+    long correct; /* classification: argmax hits */
+    long count;   /* examples scored */
+    double dL_dT; /* derivative of the loss with respect to the end time */
+    /* Reconstruction error (latent; rnn: of its predictions): the mean
+     * squared error of the outputs against the observations, over
+     * mse_count values (0: not computed). */
+    double mse;
+    long mse_count;
+    ode_stats_t ode;
+} model_result_t;
+
+/* One of a kind's own config keys (train/runcfg.h keeps only the keys
+ * every run has): its place in the kind's configuration struct, which
+ * lives in the run's configuration (runcfg_kind_cfg), and for an integer
+ * the range checked before the kind's resolve sees it. */
+typedef struct {
+    const char *section, *key;
+    cfg_type_t type;
+    const char *default_value; /* NULL = required */
+    size_t offset;             /* within the kind's configuration struct */
+    long lo, hi;               /* CFG_LONG: accepted range */
+} kind_key_t;
 
 /* One batch.  Members a kind does not use may be NULL.  A batch of
  * sequences (DATA_SEQUENCES, e.g. the latent ODE's) names its B
@@ -60,7 +100,7 @@ typedef struct {
 
 enum {
     KIND_BY_EPOCHS = 1 << 0, /* trains by [train] epochs with a resume file, else iterations */
-    KIND_FLOAT32 = 1 << 1,   /* accepts [model] precision = float32 */
+    /* (1 << 1 was KIND_FLOAT32: precision is now the conv kinds' own key) */
     /* Reads batches of sequences and reports the mse of its outputs
      * (model_result_t.mse): the log's metric and accuracy columns are
      * batch_mse, test_mse and train_mse (latent, rnn). */
@@ -70,8 +110,16 @@ enum {
 struct model_kind {
     const char *name;
     unsigned flags;
+    /* The kind's own keys, in the order a configuration lists them, and the
+     * size of the struct they fill (at most RUNCFG_KIND_BYTES).  Kinds that
+     * share one table of keys (odenet and resnet) may switch between each
+     * other under --set model.kind. */
+    const kind_key_t *keys;
+    int n_keys;
+    size_t cfg_size;
     /* Kind-specific checks and resolution of rc (called by runcfg after the
-     * shared keys are resolved); `source` names the config in messages. */
+     * shared keys and the kind's own are parsed and range-checked);
+     * `source` names the config in messages. */
     int (*resolve)(runcfg_t *rc, const char *source, err_t *e);
     /* Before create, on the training data: adopt sizes the data fixes
      * (e.g. the MLP's input_dim) and refuse data the model cannot fit.

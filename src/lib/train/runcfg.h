@@ -8,37 +8,51 @@
 #define NODE_RUNCFG_H
 
 #include "core/config.h"
-#include "models/mlp/mlp_ode.h"
 #include "nn/optim.h"
+#include "ode/ode.h"
+#include "train/kind.h"
 
-typedef struct {
+/* The largest kind's configuration struct (kind.h's cfg_size). */
+#define RUNCFG_KIND_BYTES 8192
+
+struct runcfg {
     /* [data] */
     long train_count, test_count, eval_batch, eval_every;
     int eval_train;
-    /* [model] as strings, resolved into model below */
-    char kind[CFG_STR_MAX], precision[CFG_STR_MAX];
-    long channels, epochs;
-    char input_act[CFG_STR_MAX], augment_mode[CFG_STR_MAX], second_order_input[CFG_STR_MAX],
-        hidden[CFG_STR_MAX],
-        hidden_act[CFG_STR_MAX], final_act[CFG_STR_MAX], loss[CFG_STR_MAX],
-        method[CFG_STR_MAX], optimizer[CFG_STR_MAX], controller[CFG_STR_MAX],
-        conv_backend[CFG_STR_MAX];
-    long input_dim, input_layer, augment, state_dim, readout, readout_offset, output_dim;
-    int time_dependent, second_order, seminorm, dense_output, shuffle;
+    /* [model]: the keys every kind has; a kind's own keys are in kind_cfg */
+    char kind[CFG_STR_MAX], loss[CFG_STR_MAX];
+    long input_dim; /* the data's width (fitted by the kind; 0 = none) */
     double t0, t1;
-    long latent_dim, rnn_hidden, decoder_hidden; /* latent kind */
-    double obs_noise;                            /* latent kind */
     /* [ode] */
+    char method[CFG_STR_MAX], controller[CFG_STR_MAX];
     double rtol, atol, adjoint_rtol, adjoint_atol;
     long max_steps, fixed_steps;
+    int seminorm, dense_output;
     /* [train] */
-    long seed, batch_size, iterations, lbfgs_iterations, threads;
+    char optimizer[CFG_STR_MAX];
+    long seed, batch_size, iterations, epochs, lbfgs_iterations, threads;
+    int shuffle;
     double lr, beta1, beta2, eps, momentum, weight_decay, end_time_jitter;
 
-    model_config_t model; /* resolved (the MLP kind's; shared ODE options for all) */
-    opt_config_t opt;     /* resolved */
-    const struct model_kind *model_kind; /* resolved from kind (train/kind.h) */
-} runcfg_t;
+    /* Resolved */
+    struct {
+        loss_t loss;
+        ode_options_t ode;
+        double t0, t1;
+    } model;
+    opt_config_t opt;
+    const model_kind_t *model_kind; /* from kind */
+    /* The kind's own keys, as its struct (models/KIND/); read it with
+     * runcfg_kind_cfg. */
+    union {
+        max_align_t align;
+        unsigned char bytes[RUNCFG_KIND_BYTES];
+    } kind_cfg;
+};
+
+/* The kind's configuration struct (its keys, resolved by its resolve). */
+static inline void *runcfg_kind_cfg(runcfg_t *rc) { return rc->kind_cfg.bytes; }
+static inline const void *runcfg_kind_cfg_const(const runcfg_t *rc) { return rc->kind_cfg.bytes; }
 
 /* Load from a file or from checkpoint text; resolve and validate every
  * value (the error names the source and the key). */

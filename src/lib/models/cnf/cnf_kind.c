@@ -12,12 +12,26 @@
  * two features and nothing else (a TSV with columns x1, x2). */
 #include <cblas.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/cnf/cnf_field.h"
 #include "core/config.h"
+#include "models/cnf/cnf_field.h"
 #include "train/kind.h"
+#include "train/runcfg.h"
+
+/* The flow's own [model] key: hidden = "H, H", the field's two hidden
+ * layers (equal widths, 1..4096). */
+typedef struct {
+    char hidden[CFG_STR_MAX];
+    int width; /* resolved: H */
+} cnf_cfg_t;
+_Static_assert(sizeof(cnf_cfg_t) <= RUNCFG_KIND_BYTES, "cnf_cfg_t outgrows runcfg_t");
+
+static const kind_key_t cnf_keys[] = {
+    {"model", "hidden", CFG_STRING, "", offsetof(cnf_cfg_t, hidden), 0, 0},
+};
 
 /* log(2 pi): the normaliser of a standard normal in two dimensions. */
 #define LOG_2PI 1.8378770664093453
@@ -40,21 +54,18 @@ static int cnf_resolve(runcfg_t *rc, const char *source, err_t *e)
     long widths[MLP_MAX_LAYERS];
     int count = 0;
     err_t le = {{0}};
-    if (parse_long_list(rc->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
+    cnf_cfg_t *cc = runcfg_kind_cfg(rc);
+    if (parse_long_list(cc->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
         return err_set(e, "%s: [model] hidden: %s", source, le.msg);
     if (count != 2 || widths[0] != widths[1] || widths[0] < 1 || widths[0] > 4096)
         return err_set(e, "%s: [model] hidden: cnf takes two equal widths in 1..4096 (e.g. 64, 64), "
-                          "not '%s'", source, rc->hidden);
-    rc->model.n_hidden = 2;
-    rc->model.hidden[0] = rc->model.hidden[1] = (int)widths[0];
+                          "not '%s'", source, cc->hidden);
+    cc->width = (int)widths[0];
     if (rc->model.loss != LOSS_NLL)
         return err_set(e, "%s: [model] loss: cnf is trained on nll, not %s", source,
                        loss_name(rc->model.loss));
     if (rc->input_dim != 0 && rc->input_dim != CNF_DIM)
         return err_set(e, "%s: [model] input_dim: cnf models two-dimensional points", source);
-    if (rc->augment || rc->input_layer || rc->state_dim || rc->second_order || rc->output_dim)
-        return err_set(e, "%s: [model] cnf has no augment, input_layer, state_dim, "
-                          "second_order or output_dim", source);
     if (!(rc->model.t1 > rc->model.t0))
         return err_set(e, "%s: [model] t1 must be after t0", source);
     if (rc->end_time_jitter > 0 || rc->lbfgs_iterations > 0)
@@ -98,7 +109,7 @@ static int cnf_create(kind_model_t *km, const runcfg_t *rc, int max_batch, int m
     (void)max_times;
     cnf_t *c = xcalloc(1, sizeof *c);
     km->impl = c;
-    if (cnffield_init(&c->field, rc->model.hidden[0], max_batch, e) != 0 ||
+    if (cnffield_init(&c->field, ((const cnf_cfg_t *)runcfg_kind_cfg_const(rc))->width, max_batch, e) != 0 ||
         ode_solver_create(&c->solver, &rc->model.ode, e) != 0) {
         cnf_free(km);
         return -1;
@@ -260,6 +271,9 @@ static int cnf_sample(kind_model_t *km, const double *params, const double *base
 const model_kind_t cnf_kind = {
     .name = "cnf",
     .flags = 0,
+    .keys = cnf_keys,
+    .n_keys = (int)(sizeof cnf_keys / sizeof cnf_keys[0]),
+    .cfg_size = sizeof(cnf_cfg_t),
     .resolve = cnf_resolve,
     .fit_data = cnf_fit_data,
     .create = cnf_create,

@@ -1,12 +1,29 @@
 /* The convolutional MNIST classifiers (models/conv/odenet.h) as two kinds, odenet and
  * resnet: 28 x 28 images, ten classes, trained by epochs.  h(T) is the
  * ODE block's (or the last residual block's) state, C x 6 x 6 per image. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/conv/odenet.h"
 #include "nn/conv.h"
 #include "train/kind.h"
-#include "models/conv/odenet.h"
+#include "train/runcfg.h"
+
+/* The convolutional kinds' own [model] keys: channels C (2..31 or a
+ * multiple of 32, up to 1024), precision (double or float32), conv_backend
+ * (ours, or onednn with float32). */
+typedef struct {
+    long channels;
+    char precision[CFG_STR_MAX], conv_backend[CFG_STR_MAX];
+} conv_cfg_t;
+_Static_assert(sizeof(conv_cfg_t) <= RUNCFG_KIND_BYTES, "conv_cfg_t outgrows runcfg_t");
+
+static const kind_key_t conv_keys[] = {
+    {"model", "channels", CFG_LONG, "64", offsetof(conv_cfg_t, channels), 2, 1024},
+    {"model", "precision", CFG_STRING, "double", offsetof(conv_cfg_t, precision), 0, 0},
+    {"model", "conv_backend", CFG_STRING, "ours", offsetof(conv_cfg_t, conv_backend), 0, 0},
+};
 
 #define IMAGE_SIDE 28
 #define IMAGE_PIXELS (IMAGE_SIDE * IMAGE_SIDE)
@@ -15,6 +32,16 @@
 
 static int conv_resolve(runcfg_t *rc, const char *source, err_t *e)
 {
+    const conv_cfg_t *c = runcfg_kind_cfg_const(rc);
+    if (!(c->channels % 32 == 0 || c->channels < 32))
+        return err_set(e, "%s: [model] channels must be 2..31 or a multiple of 32", source);
+    if (strcmp(c->precision, "double") && strcmp(c->precision, "float32"))
+        return err_set(e, "%s: [model] precision: '%s' is not double or float32", source,
+                       c->precision);
+    if (strcmp(c->conv_backend, "ours") &&
+        !(!strcmp(c->conv_backend, "onednn") && !strcmp(c->precision, "float32")))
+        return err_set(e, "%s: [model] conv_backend: '%s' is not ours or onednn (with "
+                          "precision = float32)", source, c->conv_backend);
     /* Keys the convolutional trainer has no use for must not look as if
      * they took effect. */
     if (rc->lbfgs_iterations > 0)
@@ -62,10 +89,11 @@ static int conv_create(kind_model_t *km, net_kind_t kind, const runcfg_t *rc, in
     /* Global settings of the convolutions, applied by the model that uses
      * them. */
     conv_set_threads((int)rc->threads);
-    conv_set_single(!strcmp(rc->precision, "float32"));
-    conv_set_onednn(!strcmp(rc->conv_backend, "onednn"));
+    const conv_cfg_t *c = runcfg_kind_cfg_const(rc);
+    conv_set_single(!strcmp(c->precision, "float32"));
+    conv_set_onednn(!strcmp(c->conv_backend, "onednn"));
     odenet_t *net = xcalloc(1, sizeof *net);
-    if (odenet_create(net, kind, (int)rc->channels, max_batch, &rc->model.ode, e) != 0) {
+    if (odenet_create(net, kind, (int)c->channels, max_batch, &rc->model.ode, e) != 0) {
         free(net);
         return -1;
     }
@@ -149,7 +177,10 @@ static int conv_check_data(const kind_model_t *km, const dataset_t *d, const cha
 
 const model_kind_t odenet_kind = {
     .name = "odenet",
-    .flags = KIND_BY_EPOCHS | KIND_FLOAT32,
+    .flags = KIND_BY_EPOCHS,
+    .keys = conv_keys,
+    .n_keys = (int)(sizeof conv_keys / sizeof conv_keys[0]),
+    .cfg_size = sizeof(conv_cfg_t),
     .resolve = conv_resolve,
     .fit_data = conv_fit_data,
     .create = odenet_kind_create,
@@ -163,7 +194,10 @@ const model_kind_t odenet_kind = {
 
 const model_kind_t resnet_kind = {
     .name = "resnet",
-    .flags = KIND_BY_EPOCHS | KIND_FLOAT32,
+    .flags = KIND_BY_EPOCHS,
+    .keys = conv_keys,
+    .n_keys = (int)(sizeof conv_keys / sizeof conv_keys[0]),
+    .cfg_size = sizeof(conv_cfg_t),
     .resolve = conv_resolve,
     .fit_data = conv_fit_data,
     .create = resnet_kind_create,

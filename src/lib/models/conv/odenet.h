@@ -15,7 +15,7 @@
 
 #include "nn/conv.h"
 #include "models/conv/conv_field.h"
-#include "models/mlp/mlp_ode.h"
+#include "train/kind.h"
 #include "ode/ode.h"
 #include "core/rng.h"
 

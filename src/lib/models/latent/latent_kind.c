@@ -15,12 +15,37 @@
  * eval) use eps = 0, z0 = the posterior mean, so scores are deterministic.
  * The trainer's resume file keeps the generator's state (train_rng).
  * The states (features) are z0 of each sequence of the last run. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
-#include "train/kind.h"
 #include "models/latent/latent_ode.h"
+#include "train/kind.h"
+#include "train/runcfg.h"
+
+/* The latent ODE's own [model] keys (see above). */
+typedef struct {
+    char hidden[CFG_STR_MAX], hidden_act[CFG_STR_MAX], final_act[CFG_STR_MAX];
+    long latent_dim, rnn_hidden, decoder_hidden;
+    double obs_noise;
+    /* resolved */
+    int n_hidden, widths[MLP_MAX_LAYERS - 1];
+    act_t act_hidden, act_final;
+} latent_cfg_t;
+_Static_assert(sizeof(latent_cfg_t) <= RUNCFG_KIND_BYTES, "latent_cfg_t outgrows runcfg_t");
+
+#define KEY(k, type, def, lo, hi) {"model", #k, type, def, offsetof(latent_cfg_t, k), lo, hi}
+static const kind_key_t latent_keys[] = {
+    KEY(hidden, CFG_STRING, "", 0, 0),
+    KEY(hidden_act, CFG_STRING, "tanh", 0, 0),
+    KEY(final_act, CFG_STRING, "identity", 0, 0),
+    KEY(latent_dim, CFG_LONG, "4", 1, 4096),
+    KEY(rnn_hidden, CFG_LONG, "25", 1, 4096),
+    KEY(decoder_hidden, CFG_LONG, "20", 1, 4096),
+    KEY(obs_noise, CFG_DOUBLE, "0.1", 0, 0),
+};
+#undef KEY
 
 typedef struct {
     latent_t net;
@@ -30,34 +55,33 @@ typedef struct {
 
 static int latent_resolve(runcfg_t *rc, const char *source, err_t *e)
 {
+    latent_cfg_t *c = runcfg_kind_cfg(rc);
     long widths[MLP_MAX_LAYERS];
     int count = 0;
     err_t le = {{0}};
-    if (parse_long_list(rc->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
+    if (parse_long_list(c->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
         return err_set(e, "%s: [model] hidden: %s", source, le.msg);
     if (count < 1)
         return err_set(e, "%s: [model] hidden: latent needs the field's hidden widths "
                           "(e.g. 20, 20)", source);
-    rc->model.n_hidden = count;
+    c->n_hidden = count;
     for (int i = 0; i < count; i++) {
         if (widths[i] < 1 || widths[i] > 4096)
             return err_set(e, "%s: [model] hidden: width %ld is out of range 1..4096", source,
                            widths[i]);
-        rc->model.hidden[i] = (int)widths[i];
+        c->widths[i] = (int)widths[i];
     }
+    if (act_parse(c->hidden_act, &c->act_hidden) != 0)
+        return err_set(e, "%s: [model] hidden_act: unknown activation '%s'", source,
+                       c->hidden_act);
+    if (act_parse(c->final_act, &c->act_final) != 0)
+        return err_set(e, "%s: [model] final_act: unknown activation '%s'", source,
+                       c->final_act);
     if (rc->model.loss != LOSS_ELBO)
         return err_set(e, "%s: [model] loss: latent is trained on elbo, not %s", source,
                        loss_name(rc->model.loss));
-    if (rc->latent_dim < 1 || rc->latent_dim > 4096 || rc->rnn_hidden < 1 ||
-        rc->rnn_hidden > 4096 || rc->decoder_hidden < 1 || rc->decoder_hidden > 4096)
-        return err_set(e, "%s: [model] latent_dim, rnn_hidden and decoder_hidden must be in "
-                          "1..4096", source);
-    if (!(rc->obs_noise > 0))
+    if (!(c->obs_noise > 0))
         return err_set(e, "%s: [model] obs_noise must be positive", source);
-    if (rc->augment || rc->input_layer || rc->state_dim || rc->second_order || rc->output_dim ||
-        rc->readout || rc->time_dependent)
-        return err_set(e, "%s: [model] latent has no augment, input_layer, state_dim, "
-                          "second_order, output_dim, readout or time_dependent", source);
     if (rc->end_time_jitter > 0 || rc->lbfgs_iterations > 0)
         return err_set(e, "%s: [train] latent takes no end_time_jitter or lbfgs_iterations",
                        source);
@@ -103,16 +127,18 @@ static int latent_kind_create(kind_model_t *km, const runcfg_t *rc, int max_batc
     if (rc->input_dim < 1)
         return err_set(e, "latent: the values per observation ([model] input_dim) are not "
                           "known: train fits them to the data");
+    const latent_cfg_t *c = runcfg_kind_cfg_const(rc);
     latent_config_t lc = {.obs_dim = (int)rc->input_dim,
-                          .latent = (int)rc->latent_dim,
-                          .rnn_hidden = (int)rc->rnn_hidden,
-                          .decoder_hidden = (int)rc->decoder_hidden,
-                          .n_hidden = rc->model.n_hidden,
-                          .hidden_act = rc->model.hidden_act,
-                          .final_act = rc->model.final_act,
-                          .obs_noise = rc->obs_noise,
+                          .latent = (int)c->latent_dim,
+                          .rnn_hidden = (int)c->rnn_hidden,
+                          .decoder_hidden = (int)c->decoder_hidden,
+                          .n_hidden = c->n_hidden,
+                          .hidden_act = c->act_hidden,
+                          .final_act = c->act_final,
+                          .obs_noise = c->obs_noise,
                           .ode = rc->model.ode};
-    memcpy(lc.hidden, rc->model.hidden, sizeof lc.hidden);
+    _Static_assert(sizeof lc.hidden == sizeof c->widths, "hidden widths");
+    memcpy(lc.hidden, c->widths, sizeof lc.hidden);
     latent_kind_t *k = xcalloc(1, sizeof *k);
     km->impl = k;
     if (latent_create(&k->net, &lc, max_batch, e) != 0) {
@@ -204,6 +230,9 @@ static rng_t *latent_kind_rng(kind_model_t *m)
 const model_kind_t latent_kind = {
     .name = "latent",
     .flags = KIND_SEQUENCES,
+    .keys = latent_keys,
+    .n_keys = (int)(sizeof latent_keys / sizeof latent_keys[0]),
+    .cfg_size = sizeof(latent_cfg_t),
     .resolve = latent_resolve,
     .fit_data = latent_fit_data,
     .create = latent_kind_create,

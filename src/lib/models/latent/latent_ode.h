@@ -35,7 +35,7 @@
 
 #include "data/dataset.h"
 #include "nn/mlp_field.h"
-#include "models/mlp/mlp_ode.h"
+#include "train/kind.h"
 #include "nn/dense.h"
 #include "ode/ode.h"
 #include "core/rng.h"

@@ -2,24 +2,106 @@
  * data fixes the input width; labelled data needs cross-entropy and
  * real-valued data a squared error; a trajectory is one batch observed at
  * K times. */
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/mlp/mlp_kind.h"
 #include "train/kind.h"
+#include "train/runcfg.h"
+
+_Static_assert(sizeof(mlp_cfg_t) <= RUNCFG_KIND_BYTES, "mlp_cfg_t outgrows runcfg_t");
+
+/* Widths 0..65536; input_layer the width d of the input layer (0: none),
+ * augment p, state_dim d when the data has no inputs, readout the
+ * components of h read out (0: all) from readout_offset, output_dim the
+ * output layer's width (0: none). */
+#define KEY(k, type, def) {"model", #k, type, def, offsetof(mlp_cfg_t, k), 0, 65536}
+static const kind_key_t mlp_keys[] = {
+    KEY(input_layer, CFG_LONG, "0"),
+    KEY(input_act, CFG_STRING, "tanh"),
+    KEY(augment, CFG_LONG, "0"),
+    KEY(augment_mode, CFG_STRING, "zeros"),
+    KEY(state_dim, CFG_LONG, "0"),
+    KEY(hidden, CFG_STRING, ""),
+    KEY(hidden_act, CFG_STRING, "tanh"),
+    KEY(final_act, CFG_STRING, "identity"),
+    KEY(time_dependent, CFG_BOOL, "false"),
+    KEY(second_order, CFG_BOOL, "false"),
+    KEY(second_order_input, CFG_STRING, "position"),
+    KEY(readout, CFG_LONG, "0"),
+    KEY(readout_offset, CFG_LONG, "0"),
+    KEY(output_dim, CFG_LONG, "0"),
+};
+#undef KEY
+
+#define NEED(cond, ...)                                                                     \
+    do {                                                                                    \
+        if (!(cond))                                                                        \
+            return err_set(e, __VA_ARGS__);                                                 \
+    } while (0)
+
+/* The activations, the augmentation and the order of the field. */
+static int mlp_resolve_shape(mlp_cfg_t *c, const char *name, err_t *e)
+{
+    model_config_t *m = &c->model;
+    NEED(act_parse(c->input_act, &m->input_act) == 0,
+         "%s: [model] input_act: unknown activation '%s'", name, c->input_act);
+    NEED(act_parse(c->hidden_act, &m->hidden_act) == 0,
+         "%s: [model] hidden_act: unknown activation '%s'", name, c->hidden_act);
+    NEED(act_parse(c->final_act, &m->final_act) == 0,
+         "%s: [model] final_act: unknown activation '%s'", name, c->final_act);
+    if (strcmp(c->augment_mode, "zeros") == 0)
+        m->augment_input_layer = 0;
+    else if (strcmp(c->augment_mode, "input_layer") == 0)
+        m->augment_input_layer = 1;
+    else
+        return err_set(e, "%s: [model] augment_mode: '%s' is neither zeros nor input_layer",
+                       name, c->augment_mode);
+    /* What g of a second-order model reads: the position (h'' = g(h)) or
+     * the whole state (h'' = g(h, h')). */
+    int so_state = !strcmp(c->second_order_input, "state");
+    NEED(so_state || !strcmp(c->second_order_input, "position"),
+         "%s: [model] second_order_input: '%s' is neither position nor state", name,
+         c->second_order_input);
+    NEED(c->second_order || !so_state,
+         "%s: [model] second_order_input = state needs second_order = true", name);
+    m->second_order = c->second_order ? 1 + so_state : 0;
+    m->time_dependent = c->time_dependent;
+    return 0;
+}
+#undef NEED
 
 static int mlp_resolve(runcfg_t *rc, const char *source, err_t *e)
 {
+    mlp_cfg_t *c = runcfg_kind_cfg(rc);
+    model_config_t *m = &c->model;
+    *m = model_config_default();
+    m->input_dim = (int)rc->input_dim;
+    m->input_layer = (int)c->input_layer;
+    m->augment = (int)c->augment;
+    m->state_dim = (int)c->state_dim;
+    m->readout = (int)c->readout;
+    m->readout_offset = (int)c->readout_offset;
+    m->output_dim = (int)c->output_dim;
+    m->t0 = rc->model.t0;
+    m->t1 = rc->model.t1;
+    m->loss = rc->model.loss;
+    m->ode = rc->model.ode;
+    if (mlp_resolve_shape(c, source, e) != 0)
+        return -1;
     long widths[MLP_MAX_LAYERS];
     int count = 0;
     err_t le = {{0}};
-    if (parse_long_list(rc->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
+    if (parse_long_list(c->hidden, widths, MLP_MAX_LAYERS - 1, &count, &le) != 0)
         return err_set(e, "%s: [model] hidden: %s", source, le.msg);
-    rc->model.n_hidden = count;
+    m->n_hidden = count;
     for (int i = 0; i < count; i++) {
         if (widths[i] < 1 || widths[i] > 4096)
             return err_set(e, "%s: [model] hidden: width %ld is out of range 1..4096", source,
                            widths[i]);
-        rc->model.hidden[i] = (int)widths[i];
+        m->hidden[i] = (int)widths[i];
     }
     return 0;
 }
@@ -31,7 +113,7 @@ static int mlp_fit_data(runcfg_t *rc, const dataset_t *d, const char *source,
         return err_set(e, "%s: [model] input_dim = %ld but %s has %d features", source,
                        rc->input_dim, data_name, d->n_features);
     rc->input_dim = d->n_features;
-    rc->model.input_dim = d->n_features;
+    ((mlp_cfg_t *)runcfg_kind_cfg(rc))->model.input_dim = d->n_features;
     if (rc->model.loss == LOSS_NLL)
         return err_set(e, "%s: [model] loss nll is for kind = cnf or rnn", source);
     if (rc->model.loss == LOSS_ELBO)
@@ -53,7 +135,8 @@ static int mlp_create(kind_model_t *km, const runcfg_t *rc, int max_batch, int m
                       err_t *e)
 {
     model_t *m = xcalloc(1, sizeof *m);
-    if (model_create(m, &rc->model, max_batch, max_times, e) != 0) {
+    const mlp_cfg_t *c = runcfg_kind_cfg_const(rc);
+    if (model_create(m, &c->model, max_batch, max_times, e) != 0) {
         model_free(m); /* safe on a partly built model: it starts zeroed */
         free(m);
         return -1;
@@ -128,6 +211,9 @@ static int mlp_check_data(const kind_model_t *km, const dataset_t *d, const char
 const model_kind_t mlp_kind = {
     .name = "mlp",
     .flags = 0,
+    .keys = mlp_keys,
+    .n_keys = (int)(sizeof mlp_keys / sizeof mlp_keys[0]),
+    .cfg_size = sizeof(mlp_cfg_t),
     .resolve = mlp_resolve,
     .fit_data = mlp_fit_data,
     .create = mlp_create,

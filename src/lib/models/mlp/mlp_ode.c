@@ -4,20 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const loss_names[] = {"cross_entropy", "mse", "sse", "nll", "elbo"};
-
-int loss_parse(const char *name, loss_t *out)
-{
-    for (int i = 0; i < (int)(sizeof loss_names / sizeof loss_names[0]); i++)
-        if (strcmp(name, loss_names[i]) == 0) {
-            *out = (loss_t)i;
-            return 0;
-        }
-    return -1;
-}
-
-const char *loss_name(loss_t l) { return loss_names[l]; }
-
 model_config_t model_config_default(void)
 {
     model_config_t c;

@@ -18,15 +18,7 @@
 #include "nn/dense.h"
 #include "ode/ode.h"
 #include "core/rng.h"
-
-/* LOSS_NLL: the mean negative log-likelihood per example: of a density
- * model's points (cnf), or of a sequence's observations under Gaussian noise
- * of known sd (rnn).
- * LOSS_ELBO: the mean negative evidence lower bound per trajectory (latent). */
-typedef enum { LOSS_CE, LOSS_MSE, LOSS_SSE, LOSS_NLL, LOSS_ELBO } loss_t;
-
-int loss_parse(const char *name, loss_t *out);
-const char *loss_name(loss_t l);
+#include "train/kind.h" /* loss_t, model_result_t */
 
 typedef struct {
     int input_dim;
@@ -48,19 +40,6 @@ typedef struct {
 } model_config_t;
 
 model_config_t model_config_default(void);
-
-typedef struct {
-    double loss;
-    long correct; /* classification: argmax hits */
-    long count;   /* examples scored */
-    double dL_dT; /* derivative of the loss with respect to the end time */
-    /* Reconstruction error (latent; rnn: of its predictions): the mean
-     * squared error of the outputs against the observations, over
-     * mse_count values (0: not computed). */
-    double mse;
-    long mse_count;
-    ode_stats_t ode;
-} model_result_t;
 
 typedef struct {
     model_config_t cfg;

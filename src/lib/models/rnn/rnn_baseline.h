@@ -62,7 +62,7 @@
 #include <stddef.h>
 
 #include "data/dataset.h"
-#include "models/mlp/mlp_ode.h"
+#include "train/kind.h"
 #include "nn/dense.h"
 #include "core/rng.h"
 #include "nn/rnn_encoder.h"

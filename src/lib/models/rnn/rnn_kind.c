@@ -12,33 +12,35 @@
  * and [ode] are not read (no solve: NFE 0).  Runs are deterministic: no
  * noise is drawn.  The states (features) are each sequence's hidden state
  * after its last observation (models/rnn/rnn_baseline.h). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "train/kind.h"
 #include "models/rnn/rnn_baseline.h"
+#include "train/kind.h"
+#include "train/runcfg.h"
+
+/* The recurrent baseline's own [model] keys (see above). */
+typedef struct {
+    long rnn_hidden, decoder_hidden;
+    double obs_noise;
+} rnn_cfg_t;
+_Static_assert(sizeof(rnn_cfg_t) <= RUNCFG_KIND_BYTES, "rnn_cfg_t outgrows runcfg_t");
+
+static const kind_key_t rnn_keys[] = {
+    {"model", "rnn_hidden", CFG_LONG, "25", offsetof(rnn_cfg_t, rnn_hidden), 1, 4096},
+    {"model", "decoder_hidden", CFG_LONG, "20", offsetof(rnn_cfg_t, decoder_hidden), 1, 4096},
+    {"model", "obs_noise", CFG_DOUBLE, "0.1", offsetof(rnn_cfg_t, obs_noise), 0, 0},
+};
 
 static int rnn_resolve(runcfg_t *rc, const char *source, err_t *e)
 {
-    if (rc->hidden[strspn(rc->hidden, " \t")] != '\0')
-        return err_set(e, "%s: [model] hidden: rnn has no hidden widths (its cell is "
-                          "rnn_hidden wide, its decoder decoder_hidden)", source);
+    const rnn_cfg_t *c = runcfg_kind_cfg_const(rc);
     if (rc->model.loss != LOSS_NLL)
         return err_set(e, "%s: [model] loss: rnn is trained on nll (Gaussian, known noise), "
                           "not %s", source, loss_name(rc->model.loss));
-    if (rc->rnn_hidden < 1 || rc->rnn_hidden > 4096 || rc->decoder_hidden < 1 ||
-        rc->decoder_hidden > 4096)
-        return err_set(e, "%s: [model] rnn_hidden and decoder_hidden must be in 1..4096",
-                       source);
-    if (!(rc->obs_noise > 0))
+    if (!(c->obs_noise > 0))
         return err_set(e, "%s: [model] obs_noise must be positive", source);
-    if (rc->model.hidden_act != ACT_TANH || rc->model.final_act != ACT_IDENTITY)
-        return err_set(e, "%s: [model] rnn's cell is tanh and its decoder's output identity: "
-                          "hidden_act and final_act take no other value", source);
-    if (rc->augment || rc->input_layer || rc->state_dim || rc->second_order || rc->output_dim ||
-        rc->readout || rc->time_dependent)
-        return err_set(e, "%s: [model] rnn has no augment, input_layer, state_dim, "
-                          "second_order, output_dim, readout or time_dependent", source);
     if (rc->end_time_jitter > 0 || rc->lbfgs_iterations > 0)
         return err_set(e, "%s: [train] rnn takes no end_time_jitter or lbfgs_iterations",
                        source);
@@ -83,10 +85,11 @@ static int rnn_kind_create(kind_model_t *km, const runcfg_t *rc, int max_batch, 
     if (rc->input_dim < 1)
         return err_set(e, "rnn: the values per observation ([model] input_dim) are not "
                           "known: train fits them to the data");
+    const rnn_cfg_t *rk = runcfg_kind_cfg_const(rc);
     rnnbase_config_t c = {.obs_dim = (int)rc->input_dim,
-                          .hidden = (int)rc->rnn_hidden,
-                          .decoder_hidden = (int)rc->decoder_hidden,
-                          .obs_noise = rc->obs_noise};
+                          .hidden = (int)rk->rnn_hidden,
+                          .decoder_hidden = (int)rk->decoder_hidden,
+                          .obs_noise = rk->obs_noise};
     rnnbase_t *m = xcalloc(1, sizeof *m);
     km->impl = m;
     if (rnnbase_create(m, &c, max_batch, e) != 0) {
@@ -146,6 +149,9 @@ static int rnn_kind_truth(kind_model_t *km, const double *params, const dataset_
 const model_kind_t rnn_kind = {
     .name = "rnn",
     .flags = KIND_SEQUENCES,
+    .keys = rnn_keys,
+    .n_keys = (int)(sizeof rnn_keys / sizeof rnn_keys[0]),
+    .cfg_size = sizeof(rnn_cfg_t),
     .resolve = rnn_resolve,
     .fit_data = rnn_fit_data,
     .create = rnn_kind_create,
