@@ -490,10 +490,9 @@ verdicts: $(VERDICTS)  ## judge every claim of both reports from this profile's 
 
 # ---------------------------------------------------------------- paper
 # Every summary becomes LaTeX macros; the paper \inputs them and never types
-# a number.
-$(GEN)/numbers.tex: $(SUMMARIES) $(call code,tex-macros,tools)
-	@mkdir -p $(@D)
-	$(BIN)/tex-macros $@ $(SUMMARIES)
+# a number.  Each stage writes its own, $(GEN)/numbers-STAGE.tex (tex-macros
+# over the stage's summaries, in stages/STAGE/stage.mk), and adds it to
+# PAPER_INPUTS: a stage's changed result rewrites only its own macros.
 
 # The commit the numbers were made from, rewritten only when it changes.
 .PHONY: FORCE
@@ -527,7 +526,7 @@ $(GEN)/appendix-provenance.tex: src/scripts/provenance-appendix.sh $(PROV_TARGET
 paper-inputs: $(FIGURES) $(PAPER_INPUTS)
 
 PAPER_TEXINPUTS = $(abspath $(GEN)):$(abspath $(FIG)):$(abspath paper):
-$(PAPER_PDF): paper/paper.tex $(GEN)/numbers.tex $(GEN)/commit.tex $(GEN)/provenance.tex \
+$(PAPER_PDF): paper/paper.tex $(GEN)/commit.tex $(GEN)/provenance.tex \
     $(GEN)/appendix-provenance.tex $(FIGURES) $(PAPER_INPUTS)
 	@mkdir -p $(PAPER_BUILD) $(@D)
 	TEXINPUTS=$(PAPER_TEXINPUTS) latexmk -pdf -interaction=nonstopmode -halt-on-error \

@@ -7,13 +7,15 @@
 # included, so the build stays up to date.
 #
 #   tests/incremental.sh     (run from the top directory after the build)
+#
+# Counts and reports with tests/lib.sh's helpers (ok, bad, finish); its
+# $tmp is removed by this script's own trap, which also puts the settings back.
 set -u
+who=incremental
+. "$(dirname "$0")/lib.sh"
 d=data/quick
 f=figures/quick
 g=paper/gen/quick
-passed=0
-failed=0
-tmp=$(mktemp -d)
 trap 'restore; rm -rf "$tmp"' EXIT INT TERM
 
 # The files a probe may rewrite: the settings Make records while reading the
@@ -42,16 +44,16 @@ probe() {
     save
     for t in $stale; do
         if eval "make -q PROFILE=quick $args $t" 2>/dev/null; then
-            failed=$((failed + 1)); echo "incremental: FAIL: $t would not be rebuilt after $what"
+            bad "$t would not be rebuilt after $what"
         else
-            passed=$((passed + 1))
+            ok
         fi
     done
     for t in $fresh; do
         if eval "make -q PROFILE=quick $args $t" 2>/dev/null; then
-            passed=$((passed + 1))
+            ok
         else
-            failed=$((failed + 1)); echo "incremental: FAIL: $t would be rebuilt after $what"
+            bad "$t would be rebuilt after $what"
         fi
     done
     restore
@@ -67,6 +69,9 @@ on_runs="$d/odenet/odenet/log.tsv $d/odenet/resnet/model.ckpt"
 mnist_summary="$d/mnist/summary.tsv"
 cnf_run="$d/cnf/model.ckpt"
 latent_run="$d/latent/model.ckpt"
+# Every stage's macros for the paper (stages/STAGE/stage.mk writes its own).
+numbers="$g/numbers-mnist.tex $g/numbers-sines.tex $g/numbers-circles.tex $g/numbers-mnist-anode.tex
+   $g/numbers-odenet.tex $g/numbers-cnf.tex $g/numbers-latent.tex $g/numbers-scaling.tex"
 
 # Nothing changed: everything is up to date (so the probes mean something).
 probe "nothing changed" "" "" \
@@ -74,7 +79,7 @@ probe "nothing changed" "" "" \
    $cnf_run $d/cnf/samples.tsv $f/fig-cnf.pdf
    $latent_run $d/latent/eval.tsv $d/latent/claims.tsv $f/fig-latent.pdf
    $d/latent/table/n30/rnn/model.ckpt $d/latent/table2.tsv $g/table-latent.tex
-   $d/circles/p10/features.tsv $f/fig8.pdf $g/numbers.tex $g/table1.tex
+   $d/circles/p10/features.tsv $f/fig8.pdf $numbers $g/table1.tex
    $d/verdicts.tsv $g/verdicts.tex $d/sines/seeds.tsv $d/circles/seeds.tsv $d/latent/seeds.tsv
    $d/numbers.tsv $f/fig-forest.pdf"
 
@@ -87,26 +92,27 @@ probe "SEED_BASE changed" "SEED_BASE=7" \
 # SEEDS: how many replicas are pooled, not replica 1's runs.
 probe "SEEDS changed" "SEEDS=2" \
   "$d/sines/seeds.tsv $d/circles/seeds.tsv $d/verdicts.tsv $f/fig-forest.pdf" \
-  "$sines_run $circles_runs $d/sines/claims.tsv $g/numbers.tex $f/fig5.pdf $ma_run"
+  "$sines_run $circles_runs $d/sines/claims.tsv $numbers $f/fig5.pdf $ma_run"
 
 # A claim's rule: the verdicts and the paper's table go stale, no run does.
 probe "stages/cnf/report-claims.tsv changed" "-W stages/cnf/report-claims.tsv" \
   "$d/verdicts.tsv $g/verdicts.tex paper/paper-quick.pdf" \
-  "$cnf_run $d/cnf/claims.tsv $g/numbers.tex $sines_run $on_runs $latent_run"
-# A summary the claims read: its verdicts are judged again.
+  "$cnf_run $d/cnf/claims.tsv $numbers $sines_run $on_runs $latent_run"
+# A summary the claims read: its verdicts are judged again, and its stage's
+# macros (not another stage's) written again.
 probe "the latent stage's claims.tsv changed" "-W $d/latent/claims.tsv" \
-  "$d/verdicts.tsv $g/verdicts.tex $g/numbers.tex" "$latent_run $cnf_run"
+  "$d/verdicts.tsv $g/verdicts.tex $g/numbers-latent.tex" "$latent_run $cnf_run $g/numbers-cnf.tex"
 
 # One run's config (make -W pretends the file was just modified).
 probe "stages/circles/p10.ini changed" "-W stages/circles/p10.ini" \
   "$d/circles/p10/model.ckpt $d/circles/p10/eval.tsv $d/circles/p10/features.tsv
-   $d/circles/claims.tsv $f/fig8.pdf $f/fig9.pdf $f/fig10.pdf $g/numbers.tex" \
+   $d/circles/claims.tsv $f/fig8.pdf $f/fig9.pdf $f/fig10.pdf $g/numbers-circles.tex" \
   "$d/circles/p0/model.ckpt $d/circles/p5/eval.tsv $circles_data $sines_run $d/sines/claims.tsv
-   $f/fig5.pdf $f/fig6.pdf $f/fig7.pdf $f/mnist-classes.pdf $ma_run $on_runs"
+   $g/numbers-sines.tex $f/fig5.pdf $f/fig6.pdf $f/fig7.pdf $f/mnist-classes.pdf $ma_run $on_runs"
 
 # A profile override of one stage.
 probe "CIRCLES_SET_quick changed" "CIRCLES_SET_quick='--set train.iterations=5'" \
-  "$circles_runs $d/circles/p5/eval.tsv $f/fig9.pdf $g/numbers.tex" \
+  "$circles_runs $d/circles/p5/eval.tsv $f/fig9.pdf $g/numbers-circles.tex" \
   "$circles_data $sines_run $ma_run $on_runs $cnf_run $f/fig7.pdf"
 
 # A generator's arguments: only that dataset and what is trained on it.
@@ -134,7 +140,7 @@ probe "LATENT_SET_quick changed" "LATENT_SET_quick='--set train.iterations=7'" \
 # The RNN baseline's config: its three runs and the table, nothing else.
 probe "stages/latent/rnn.ini changed" "-W stages/latent/rnn.ini" \
   "$d/latent/table/n30/rnn/model.ckpt $d/latent/table/n100/rnn/eval.tsv $d/latent/table2.tsv
-   $g/table-latent.tex $g/numbers.tex" \
+   $g/table-latent.tex $g/numbers-latent.tex" \
   "$d/latent/table/n30/latent/model.ckpt $d/latent/table/n30/train.tsv $latent_run $cnf_run"
 probe "the circles grid size changed" "CIRCLES_GRID_quick=41" \
   "$d/circles/p0/grid.tsv $d/circles/p10/eval.tsv $f/fig8.pdf" \
@@ -182,7 +188,7 @@ undo_src() {
     make -s PROFILE=quick bin $stamps > /dev/null 2>&1
     for s in $stamps; do
         if cmp -s "$s" "$tmp/stamps/$(basename "$s")"; then cp -p "$tmp/stamps/$(basename "$s")" "$s"
-        else failed=$((failed + 1)); echo "incremental: FAIL: $s differs after undoing the edit"; fi
+        else bad "$s differs after undoing the edit"; fi
     done
 }
 trap 'undo_src; restore; rm -rf "$tmp"' EXIT INT TERM
@@ -194,48 +200,47 @@ if make -s PROFILE=quick bin $stamps > /dev/null 2>&1; then
           "$on_runs" \
           "$sines_run $circles_runs $ma_run $cnf_run $latent_run $d/circles/p10/eval.tsv $d/circles/p10/features.tsv"
     else
-        failed=$((failed + 1)); echo "incremental: FAIL: build after the probe edit"; tail -5 "$tmp/code.log"
+        bad "build after the probe edit"; tail -5 "$tmp/code.log"
     fi
     undo_src
 else
-    failed=$((failed + 1)); echo "incremental: FAIL: building the code stamps"
+    bad "building the code stamps"
 fi
 
 # Another study writes nothing into the main report's tree.
 save
 if make -n PROFILE=quick STUDY="$tmp/study" paper > "$tmp/study.log" 2>&1; then
     if grep -E "(^|[ =])($d|$f|$g|paper/paper-quick|build/paper)" "$tmp/study.log" >/dev/null; then
-        failed=$((failed + 1)); echo "incremental: FAIL: a study in $tmp/study writes into the main tree:"
+        bad "a study in $tmp/study writes into the main tree:"
         grep -E "(^|[ =])($d|$f|$g|paper/paper-quick|build/paper)" "$tmp/study.log" | head -5
     else
-        passed=$((passed + 1))
+        ok
     fi
     if grep "$tmp/study/paper/paper-quick.pdf" "$tmp/study.log" >/dev/null &&
        grep "$tmp/study/data/quick/circles/p0/model.ckpt" "$tmp/study.log" >/dev/null; then
-        passed=$((passed + 1))
+        ok
     else
-        failed=$((failed + 1)); echo "incremental: FAIL: a study in $tmp/study does not build its own report"
+        bad "a study in $tmp/study does not build its own report"
     fi
 else
-    failed=$((failed + 1)); echo "incremental: FAIL: make -n STUDY=... paper failed"; tail -5 "$tmp/study.log"
+    bad "make -n STUDY=... paper failed"; tail -5 "$tmp/study.log"
 fi
 restore
-probe "another study was planned" "" "" "$circles_runs $ma_summaries $g/numbers.tex"
+probe "another study was planned" "" "" "$circles_runs $ma_summaries $numbers"
 
 # A bad SEED_BASE or SEEDS is refused, naming the variable, before anything
 # is written (not even the study's settings).
-for bad in "SEED_BASE=-1" "SEED_BASE=1x" "SEED_BASE=010" "SEED_BASE='1 2'" "SEED_BASE=" "SEEDS=0" "SEEDS=abc" "SEEDS=100"; do
-    var=${bad%%=*}
-    if eval "make -n PROFILE=quick STUDY=$tmp/bad $bad verdicts" > "$tmp/bad.log" 2>&1; then
-        failed=$((failed + 1)); echo "incremental: FAIL: $bad was accepted"
+for arg in "SEED_BASE=-1" "SEED_BASE=1x" "SEED_BASE=010" "SEED_BASE='1 2'" "SEED_BASE=" "SEEDS=0" "SEEDS=abc" "SEEDS=100"; do
+    var=${arg%%=*}
+    if eval "make -n PROFILE=quick STUDY=$tmp/bad $arg verdicts" > "$tmp/bad.log" 2>&1; then
+        bad "$arg was accepted"
     elif ! grep -q "$var must be" "$tmp/bad.log"; then
-        failed=$((failed + 1)); echo "incremental: FAIL: $bad refused without naming $var:"; tail -1 "$tmp/bad.log"
+        bad "$arg refused without naming $var:"; tail -1 "$tmp/bad.log"
     elif [ -e "$tmp/bad" ]; then
-        failed=$((failed + 1)); echo "incremental: FAIL: $bad refused but $tmp/bad was written"; rm -rf "$tmp/bad"
+        bad "$arg refused but $tmp/bad was written"; rm -rf "$tmp/bad"
     else
-        passed=$((passed + 1))
+        ok
     fi
 done
 
-echo "incremental rebuild: $passed checks passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "incremental rebuild"

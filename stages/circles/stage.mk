@@ -76,3 +76,9 @@ fig9:  ## Fig 9: circles training loss
 fig10:  ## Fig 10: learned features h(T), NODE and p = 10
 
 SUMMARIES += $(CIRCLES_SUMMARIES)
+
+# The stage's numbers as LaTeX macros, which the paper \inputs (tex-macros).
+$(GEN)/numbers-circles.tex: $(CIRCLES_SUMMARIES) $(call code,tex-macros,tools)
+	@mkdir -p $(@D)
+	$(BIN)/tex-macros $@ $(CIRCLES_SUMMARIES)
+PAPER_INPUTS += $(GEN)/numbers-circles.tex

@@ -79,3 +79,9 @@ cnf: $(CNF_SUMMARIES)  ## train and score the flow on two moons (quick 30 s, pap
 fig-cnf:  ## the reproduction report's Fig. 1: data, samples from the flow over time, densities, NLL
 
 SUMMARIES += $(CNF_SUMMARIES)
+
+# The stage's numbers as LaTeX macros, which the paper \inputs (tex-macros).
+$(GEN)/numbers-cnf.tex: $(CNF_SUMMARIES) $(call code,tex-macros,tools)
+	@mkdir -p $(@D)
+	$(BIN)/tex-macros $@ $(CNF_SUMMARIES)
+PAPER_INPUTS += $(GEN)/numbers-cnf.tex

@@ -135,3 +135,9 @@ table-latent: $(LATENT_DIR)/table2.tsv $(GEN)/table-latent.tex  ## Chen et al.'s
 
 SUMMARIES += $(LATENT_DIR)/table2.tsv
 PAPER_INPUTS += $(GEN)/table-latent.tex
+
+# The stage's numbers as LaTeX macros, which the paper \inputs (tex-macros).
+$(GEN)/numbers-latent.tex: $(LATENT_SUMMARIES) $(LATENT_DIR)/table2.tsv $(call code,tex-macros,tools)
+	@mkdir -p $(@D)
+	$(BIN)/tex-macros $@ $(LATENT_SUMMARIES) $(LATENT_DIR)/table2.tsv
+PAPER_INPUTS += $(GEN)/numbers-latent.tex

@@ -48,44 +48,58 @@ $(MA_DIR)/table1.tsv $(GEN)/table1.tex &: stages/mnist-anode/table1.sh src/scrip
 	stages/mnist-anode/table1.sh stages/mnist-anode/report-values.tsv $(MA_DIR) \
 	  $(MA_DIR)/table1.tsv $(GEN)/table1.tex
 
-# Figures: which runs, their legend names, test or training curves.
-MA_FIG12 := node anode-p10 anode-p25 anode-p40
-MA_NAMES12 := NODE;ANODE, p = 10;ANODE, p = 25;ANODE, p = 40
-MA_SET12 := test
-MA_TITLE12 := Zero-padding ANODE, test set
-MA_FIG13 := node ilanode-p10 ilanode-p25 ilanode-p40
-MA_NAMES13 := NODE;IL-ANODE, p = 10;IL-ANODE, p = 25;IL-ANODE, p = 40
-MA_SET13 := test
-MA_TITLE13 := Input-layer augmentation, test set
-MA_FIG14 := anode-p10 treg-b02 treg-b03 treg-b06
-MA_NAMES14 := ANODE, p = 10;b = 0.2;b = 0.3;b = 0.6
-MA_SET14 := train
-MA_TITLE14 := Time-regularised ANODE (p = 10), training set
-MA_FIG15 := $(MA_FIG14)
-MA_NAMES15 := $(MA_NAMES14)
-MA_SET15 := test
-MA_TITLE15 := Time-regularised ANODE (p = 10), test set
-MA_FIG16 := node anode-p10 sonode sonode-position sonode-both
-MA_NAMES16 := NODE;ANODE, p = 10;second order, reads velocity;second order, reads position;second order, reads both
-MA_SET16 := test
-MA_TITLE16 := Second-order NODE, test set
+# Figures fig12 to fig16b: which runs, their legend names, test or training
+# curves, and the heading (MA_RUNS_NAME, MA_NAMES_NAME, MA_SET_NAME,
+# MA_TITLE_NAME for the figure NAME; one gnuplot script draws them all).
+MA_RUNS_fig12 := node anode-p10 anode-p25 anode-p40
+MA_NAMES_fig12 := NODE;ANODE, p = 10;ANODE, p = 25;ANODE, p = 40
+MA_SET_fig12 := test
+MA_TITLE_fig12 := Zero-padding ANODE, test set
+MA_RUNS_fig13 := node ilanode-p10 ilanode-p25 ilanode-p40
+MA_NAMES_fig13 := NODE;IL-ANODE, p = 10;IL-ANODE, p = 25;IL-ANODE, p = 40
+MA_SET_fig13 := test
+MA_TITLE_fig13 := Input-layer augmentation, test set
+MA_RUNS_fig14 := anode-p10 treg-b02 treg-b03 treg-b06
+MA_NAMES_fig14 := ANODE, p = 10;b = 0.2;b = 0.3;b = 0.6
+MA_SET_fig14 := train
+MA_TITLE_fig14 := Time-regularised ANODE (p = 10), training set
+MA_RUNS_fig15 := $(MA_RUNS_fig14)
+MA_NAMES_fig15 := $(MA_NAMES_fig14)
+MA_SET_fig15 := test
+MA_TITLE_fig15 := Time-regularised ANODE (p = 10), test set
+MA_RUNS_fig16 := node anode-p10 sonode sonode-position sonode-both
+MA_NAMES_fig16 := NODE;ANODE, p = 10;second order, reads velocity;second order, reads position;second order, reads both
+MA_SET_fig16 := test
+MA_TITLE_fig16 := Second-order NODE, test set
 # The report's own second-order architecture (one hidden layer of 20, f sees
 # t): h'' = f(h, t) against f(h, h', t).
-MA_FIG16b := node sonode-report sonode-report-state
-MA_NAMES16b := NODE;second order, f(h, t);second order, f(h, dh/dt, t)
-MA_SET16b := test
-MA_TITLE16b := Second-order NODE as the ANODE report built it, test set
+MA_RUNS_fig16b := node sonode-report sonode-report-state
+MA_NAMES_fig16b := NODE;second order, f(h, t);second order, f(h, dh/dt, t)
+MA_SET_fig16b := test
+MA_TITLE_fig16b := Second-order NODE as the ANODE report built it, test set
 
-MA_FIGS := 12 13 14 15 16 16b
-$(foreach n,$(MA_FIGS),$(eval $(call figure,fig$(n),stages/mnist-anode/curves.gp,\
-  $(foreach r,$(MA_FIG$(n)),$(MA_DIR)/$(r)/curves.tsv),\
-  dir='$(MA_DIR)'; runs='$(MA_FIG$(n))'; names='$(MA_NAMES$(n))'; set='$(MA_SET$(n))'; heading='$(MA_TITLE$(n))')))
+# $(call ma_figure,NAME): the figure NAME from its runs' curves.tsv.
+ma_figure = $(eval $(call figure,$(1),stages/mnist-anode/curves.gp,\
+  $(foreach r,$(MA_RUNS_$(1)),$(MA_DIR)/$(r)/curves.tsv),\
+  dir='$(MA_DIR)'; runs='$(MA_RUNS_$(1))'; names='$(MA_NAMES_$(1))'; set='$(MA_SET_$(1))'; heading='$(MA_TITLE_$(1))'))
+$(call ma_figure,fig12)
+$(call ma_figure,fig13)
+$(call ma_figure,fig14)
+$(call ma_figure,fig15)
+$(call ma_figure,fig16)
+$(call ma_figure,fig16b)
 
 .PHONY: mnist-anode table1
 mnist-anode: $(MA_SUMMARIES)  ## train every MNIST run of the ANODE report (all seeds)
 table1: $(MA_DIR)/table1.tsv $(GEN)/table1.tex  ## regenerate and print Table 1 of the ANODE report beside its values
 	@awk -F '\t' 'NR == 1 { printf "%-34s %7s %7s %15s %7s\n", "Table 1 (test accuracy, %)", "report", "seed 1", "mean +- sd", "diff" ; next } \
 	  { printf "%-34s %7s %7s %8s +- %4s %7s\n", $$1, $$2, $$3, $$4, $$5, $$7 }' $(MA_DIR)/table1.tsv
+fig12:  ## Fig 12: NODE and zero-padding ANODE on MNIST, test set
+fig13:  ## Fig 13: input-layer augmentation (IL-ANODE), test set
+fig14:  ## Fig 14: time-regularised ANODE (p = 10), training set
+fig15:  ## Fig 15: time-regularised ANODE (p = 10), test set
+fig16:  ## Fig 16: second-order NODE (velocity, position, both), test set
+fig16b:  ## the second-order NODE as the ANODE report built it, test set
 
 # The report's and the notebook's accuracies as macros for the paper.
 $(MA_DIR)/refs.tsv: stages/mnist-anode/refs.sh stages/mnist-anode/report-values.tsv
@@ -93,6 +107,13 @@ $(MA_DIR)/refs.tsv: stages/mnist-anode/refs.sh stages/mnist-anode/report-values.
 	stages/mnist-anode/refs.sh stages/mnist-anode/report-values.tsv $@
 
 SUMMARIES += $(MA_SUMMARIES) $(MA_DIR)/refs.tsv
+PAPER_INPUTS += $(GEN)/table1.tex
+
 # Every seed's results, for the verdicts.
 SAMPLES_MNIST := $(foreach r,$(MA_RUNS),$(MA_DIR)/$(r)/seeds.tsv)
-PAPER_INPUTS += $(GEN)/table1.tex
+
+# The stage's numbers as LaTeX macros, which the paper \inputs (tex-macros).
+$(GEN)/numbers-mnist-anode.tex: $(MA_SUMMARIES) $(MA_DIR)/refs.tsv $(call code,tex-macros,tools)
+	@mkdir -p $(@D)
+	$(BIN)/tex-macros $@ $(MA_SUMMARIES) $(MA_DIR)/refs.tsv
+PAPER_INPUTS += $(GEN)/numbers-mnist-anode.tex

@@ -22,3 +22,9 @@ $(eval $(call figure,mnist-classes,stages/mnist/classes.gp,$(DATA)/mnist/class-c
   infile='$(DATA)/mnist/class-counts.tsv'))
 
 SUMMARIES += $(DATA)/mnist/summary.tsv
+
+# The stage's numbers as LaTeX macros, which the paper \inputs (tex-macros).
+$(GEN)/numbers-mnist.tex: $(DATA)/mnist/summary.tsv $(call code,tex-macros,tools)
+	@mkdir -p $(@D)
+	$(BIN)/tex-macros $@ $(DATA)/mnist/summary.tsv
+PAPER_INPUTS += $(GEN)/numbers-mnist.tex

@@ -38,3 +38,9 @@ fig-odenet:  ## test accuracy and NFE per epoch
 
 SUMMARIES += $(ON_SUMMARIES)
 PAPER_INPUTS += $(GEN)/table-odenet.tex
+
+# The stage's numbers as LaTeX macros, which the paper \inputs (tex-macros).
+$(GEN)/numbers-odenet.tex: $(ON_SUMMARIES) $(call code,tex-macros,tools)
+	@mkdir -p $(@D)
+	$(BIN)/tex-macros $@ $(ON_SUMMARIES)
+PAPER_INPUTS += $(GEN)/numbers-odenet.tex

@@ -22,6 +22,7 @@ $(SC_DIR)/model.tsv $(SC_DIR)/points.tsv $(SC_DIR)/summary.tsv &: stages/scaling
     $(SC_DIR)/measured.tsv
 	stages/scaling/model.sh $(SC_DIR)/measured.tsv $(SC_DIR)
 
+# The stage's numbers as LaTeX macros, which the paper \inputs (tex-macros).
 $(GEN)/numbers-scaling.tex: $(SC_DIR)/summary.tsv $(call code,tex-macros,tools)
 	@mkdir -p $(@D)
 	$(BIN)/tex-macros $@ $(SC_DIR)/summary.tsv

@@ -92,3 +92,9 @@ fig6:  ## Fig 6: training loss for sin(x) + x
 fig-sines-traj:  ## Figs 5 and 6 in the trajectory formulation, both functions, every p
 
 SUMMARIES += $(SINES_SUMMARIES)
+
+# The stage's numbers as LaTeX macros, which the paper \inputs (tex-macros).
+$(GEN)/numbers-sines.tex: $(SINES_SUMMARIES) $(call code,tex-macros,tools)
+	@mkdir -p $(@D)
+	$(BIN)/tex-macros $@ $(SINES_SUMMARIES)
+PAPER_INPUTS += $(GEN)/numbers-sines.tex
