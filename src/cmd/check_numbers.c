@@ -40,27 +40,16 @@ static void usage(FILE *fp)
             "Prints every row and a closing `N passed, N failed` line.\n");
 }
 
-int main(int argc, char **argv)
+/* The measured values of every summary, in order; a key given twice (by
+ * one summary or two) is an error naming both places.  The tables own the
+ * strings. */
+static measured_t *read_summaries(char **paths, int nsum, table_t *sums, int *n)
 {
-    set_progname(argv[0]);
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc < 3) {
-        usage(stderr);
-        return 2;
-    }
     err_t e;
-    expected_t expected;
-    if (expected_read(argv[1], &expected, &e) != 0)
-        die("%s", e.msg);
-
-    int nsum = argc - 2, nmeasured = 0, cap = 64;
-    table_t *sums = xcalloc(nsum, sizeof *sums);
+    int nmeasured = 0, cap = 64;
     measured_t *measured = xmalloc(cap * sizeof *measured);
     for (int s = 0; s < nsum; s++) {
-        const char *path = argv[2 + s];
+        const char *path = paths[s];
         if (table_read(path, 2, 2, &sums[s], &e) != 0)
             die("%s", e.msg);
         for (int r = 0; r < sums[s].nrows; r++) {
@@ -79,6 +68,51 @@ int main(int argc, char **argv)
                 (measured_t){key, sums[s].rows[r].col[1], path, sums[s].rows[r].line};
         }
     }
+    *n = nmeasured;
+    return measured;
+}
+
+/* One expected row's verdict: "pass" or why it fails. */
+static void judge(const expected_row_t *row, const measured_t *got, char *verdict, size_t size)
+{
+    if (!got) {
+        snprintf(verdict, size, "FAIL (missing)");
+        return;
+    }
+    switch (expected_judge(row, got->value)) {
+    case EXPECT_PASS:
+        snprintf(verdict, size, "pass");
+        break;
+    case EXPECT_FAIL:
+        snprintf(verdict, size, "FAIL");
+        break;
+    case EXPECT_NOT_NUMBER:
+        snprintf(verdict, size, "FAIL (not a number)");
+        break;
+    case EXPECT_NOT_FINITE:
+        snprintf(verdict, size, "FAIL (not finite, %s:%d)", got->source, got->line);
+        break;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    set_progname(argv[0]);
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc < 3) {
+        usage(stderr);
+        return 2;
+    }
+    err_t e;
+    expected_t expected;
+    if (expected_read(argv[1], &expected, &e) != 0)
+        die("%s", e.msg);
+    int nsum = argc - 2, nmeasured;
+    table_t *sums = xcalloc(nsum, sizeof *sums);
+    measured_t *measured = read_summaries(argv + 2, nsum, sums, &nmeasured);
 
     int passed = 0, failed = 0;
     printf("%-40s %14s %14s %10s  %s\n", "key", "measured", "expected", "tolerance", "verdict");
@@ -89,25 +123,7 @@ int main(int argc, char **argv)
             if (!strcmp(measured[m].key, row->key))
                 got = &measured[m];
         char verdict[4096];
-        if (!got) {
-            snprintf(verdict, sizeof verdict, "FAIL (missing)");
-        } else {
-            switch (expected_judge(row, got->value)) {
-            case EXPECT_PASS:
-                snprintf(verdict, sizeof verdict, "pass");
-                break;
-            case EXPECT_FAIL:
-                snprintf(verdict, sizeof verdict, "FAIL");
-                break;
-            case EXPECT_NOT_NUMBER:
-                snprintf(verdict, sizeof verdict, "FAIL (not a number)");
-                break;
-            case EXPECT_NOT_FINITE:
-                snprintf(verdict, sizeof verdict, "FAIL (not finite, %s:%d)", got->source,
-                         got->line);
-                break;
-            }
-        }
+        judge(row, got, verdict, sizeof verdict);
         if (!strcmp(verdict, "pass"))
             passed++;
         else

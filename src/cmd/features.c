@@ -21,12 +21,12 @@
  * time, blocks separated by two blank lines (gnuplot's `index`). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/cli.h"
 #include "data/dataset.h"
 #include "core/rng.h"
 #include "train/saved.h"
@@ -116,11 +116,16 @@ static int write_samples(const char *model_path, long n, long seed, const char *
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    const char *model_path, *data, *out, *times;
+    long count, samples, seed;
+} features_opts_t;
+
+static void parse_options(int argc, char **argv, features_opts_t *o)
 {
-    set_progname(argv[0]);
-    const char *model_path = NULL, *data = NULL, *out = NULL, *times = NULL;
-    long count = 0, samples = 0, seed = -1;
+    memset(o, 0, sizeof *o);
+    o->seed = -1;
     enum { OPT_SAMPLES = 256, OPT_SEED, OPT_TIMES };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},         {"model", required_argument, NULL, 'm'},
@@ -128,140 +133,174 @@ int main(int argc, char **argv)
         {"count", required_argument, NULL, 'n'},  {"samples", required_argument, NULL, OPT_SAMPLES},
         {"seed", required_argument, NULL, OPT_SEED}, {"times", required_argument, NULL, OPT_TIMES},
         {NULL, 0, NULL, 0}};
-    opterr = 0;
+    static const cli_t cli = {.longopts = options, .usage = usage};
     int c;
-    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    while ((c = cli_next(&cli, argc, argv)) != -1) {
         switch (c) {
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'm': model_path = optarg; break;
-        case 'd': data = optarg; break;
-        case 'o': out = optarg; break;
+        case 'm': o->model_path = optarg; break;
+        case 'd': o->data = optarg; break;
+        case 'o': o->out = optarg; break;
         case 'n':
-            if (parse_long(optarg, &count) != 0 || count < 1 || count > 1000000)
+            if (parse_long(optarg, &o->count) != 0 || o->count < 1 || o->count > 1000000)
                 die("--count: '%s' is not a positive integer", optarg);
             break;
         case OPT_SAMPLES:
-            if (parse_long(optarg, &samples) != 0 || samples < 1 || samples > 1000000)
+            if (parse_long(optarg, &o->samples) != 0 || o->samples < 1 || o->samples > 1000000)
                 die("--samples: '%s' is not an integer in [1, 1000000]", optarg);
             break;
         case OPT_SEED:
-            if (parse_long(optarg, &seed) != 0 || seed < 0)
+            if (parse_long(optarg, &o->seed) != 0 || o->seed < 0)
                 die("--seed: '%s' is not a non-negative integer", optarg);
             break;
-        case OPT_TIMES: times = optarg; break;
-        default:
-            die_bad_option(c, argv);
+        case OPT_TIMES: o->times = optarg; break;
         }
     }
-    if (optind < argc)
-        die("unexpected argument '%s' (see --help)", argv[optind]);
-    {
-        err_t pe;
-        const io_path_t in[] = {{"--model", model_path}, {"--data", data}};
-        const io_path_t outs[] = {{"--out", out}};
-        if (check_io_paths(in, 2, outs, 1, &pe) != 0)
-            die("%s", pe.msg);
-    }
-    if (samples || times) {
-        if (!model_path || !out || !samples || !times || seed < 0 || data || count)
-            die("--samples needs --model, --seed, --times and --out (and no --data or --count)");
-        return write_samples(model_path, samples, seed, times, out);
-    }
-    if (!model_path || !data || !out) {
-        usage(stderr);
-        return 2;
-    }
-    openblas_set_num_threads(1);
+    err_t pe;
+    const io_path_t in[] = {{"--model", o->model_path}, {"--data", o->data}};
+    const io_path_t outs[] = {{"--out", o->out}};
+    if (check_io_paths(in, 2, outs, 1, &pe) != 0)
+        die("%s", pe.msg);
+}
+
+/* The dataset (--count keeps its first examples) and the number of
+ * examples to run: a trajectory is one, sequences are trajectories. */
+static void load_dataset(const features_opts_t *o, dataset_t *d, int *examples)
+{
     err_t e = {{0}};
     struct stat st;
-    if (stat(data, &st) != 0)
-        die("%s: no such file or directory", data);
-    dataset_t d;
+    if (stat(o->data, &st) != 0)
+        die("%s: no such file or directory", o->data);
     if (S_ISDIR(st.st_mode)) {
-        if (dataset_load_mnist(data, 0, (int)(count ? count : MNIST_DEFAULT_COUNT), &d, &e) != 0)
+        if (dataset_load_mnist(o->data, 0, (int)(o->count ? o->count : MNIST_DEFAULT_COUNT), d,
+                               &e) != 0)
             die("%s", e.msg);
     } else {
-        if (dataset_load_tsv(data, &d, &e) != 0)
+        if (dataset_load_tsv(o->data, d, &e) != 0)
             die("%s", e.msg);
-        if (count && count < d.count && d.kind != DATA_TRAJECTORY && d.kind != DATA_SEQUENCES)
-            d.count = (int)count;
+        if (o->count && o->count < d->count && d->kind != DATA_TRAJECTORY &&
+            d->kind != DATA_SEQUENCES)
+            d->count = (int)o->count;
     }
-    int trajectory = d.kind == DATA_TRAJECTORY, sequences = d.kind == DATA_SEQUENCES;
-    int examples = dataset_examples(&d);
-    if (sequences && count && count < examples)
-        examples = (int)count;
+    *examples = dataset_examples(d);
+    if (d->kind == DATA_SEQUENCES && o->count && o->count < *examples)
+        *examples = (int)o->count;
+}
+
+/* The model, sized for chunks of *B examples (those training scored). */
+static void load_model(const features_opts_t *o, const dataset_t *d, int examples,
+                       saved_model_t *sm, int *B)
+{
+    err_t e = {{0}};
+    int trajectory = d->kind == DATA_TRAJECTORY;
     runcfg_t stored;
-    if (saved_model_config(model_path, &stored, &e) != 0)
+    if (saved_model_config(o->model_path, &stored, &e) != 0)
         die("%s", e.msg);
     int chunk = trainer_score_chunk(&stored);
-    int B = trajectory ? 1 : (examples < chunk ? examples : chunk);
-    saved_model_t sm;
-    if (saved_model_load(model_path, B, trajectory ? d.count : 1, &sm, &e) != 0)
+    *B = trajectory ? 1 : (examples < chunk ? examples : chunk);
+    if (saved_model_load(o->model_path, *B, trajectory ? d->count : 1, sm, &e) != 0)
         die("%s", e.msg);
-    kind_model_t *m = &sm.model;
-    if (m->kind->check_data(m, &d, data, &e) != 0)
-        die("%s: %s", model_path, e.msg);
+    kind_model_t *m = &sm->model;
+    if (m->kind->check_data(m, d, o->data, &e) != 0)
+        die("%s: %s", o->model_path, e.msg);
+}
+
+static void write_header(FILE *fp, const dataset_t *d, int S)
+{
+    int sequences = d->kind == DATA_SEQUENCES;
+    if (d->kind == DATA_TRAJECTORY)
+        fprintf(fp, "t\t");
+    if (sequences)
+        fprintf(fp, "seq\t");
+    for (int j = 0; j < S; j++)
+        fprintf(fp, "%sh%d", j ? "\t" : "", j + 1);
+    if (d->labels)
+        fprintf(fp, "\tlabel");
+    for (int j = 0; j < (sequences ? 0 : d->n_targets); j++)
+        fprintf(fp, "\ty%d", j + 1);
+    fprintf(fp, "\n");
+}
+
+/* Runs the model over the examples in chunks of B and writes each one's
+ * states (see the header), aborting af on failure. */
+static void write_states(const features_opts_t *o, const dataset_t *d, int examples,
+                         saved_model_t *sm, int B, atomic_file_t *af)
+{
+    err_t e = {{0}};
+    kind_model_t *m = &sm->model;
+    int trajectory = d->kind == DATA_TRAJECTORY, sequences = d->kind == DATA_SEQUENCES;
     int *seqs = NULL; /* (examples) sequences: 0 .. examples - 1 */
     if (sequences) {
         seqs = xmalloc((size_t)examples * sizeof *seqs);
         for (int i = 0; i < examples; i++)
             seqs[i] = i;
     }
-    int S = m->state_width, K = trajectory ? d.count : 1;
-    atomic_file_t af;
-    if (atomic_open(&af, out, &e) != 0)
-        die("%s", e.msg);
-    if (trajectory)
-        fprintf(af.fp, "t\t");
-    if (sequences)
-        fprintf(af.fp, "seq\t");
-    for (int j = 0; j < S; j++)
-        fprintf(af.fp, "%sh%d", j ? "\t" : "", j + 1);
-    if (d.labels)
-        fprintf(af.fp, "\tlabel");
-    for (int j = 0; j < (sequences ? 0 : d.n_targets); j++)
-        fprintf(af.fp, "\ty%d", j + 1);
-    fprintf(af.fp, "\n");
+    int S = m->state_width, K = trajectory ? d->count : 1;
     /* Targets only feed the loss, which is not used here; zeros suffice. */
     double *zeros = xcalloc((size_t)K * B * m->n_outputs, sizeof *zeros); /* (K, B, O) */
     double *h = xmalloc((size_t)K * B * S * sizeof *h);                   /* (K, B, S) */
     for (int first = 0; first < (trajectory ? 1 : examples); first += B) {
         int nb = trajectory ? 1 : (examples - first < B ? examples - first : B);
-        batch_t b = {.B = nb, .K = K, .targets = zeros, .times = trajectory ? d.t : NULL};
+        batch_t b = {.B = nb, .K = K, .targets = zeros, .times = trajectory ? d->t : NULL};
         if (sequences) {
             b.seqs = seqs + first;
-            b.data = &d;
+            b.data = d;
         } else if (!trajectory) {
-            b.x = d.x + (size_t)first * d.n_features;
-            b.labels = d.labels ? d.labels + first : NULL;
+            b.x = d->x + (size_t)first * d->n_features;
+            b.labels = d->labels ? d->labels + first : NULL;
         }
         model_result_t res;
-        if (kind_model_run(m, sm.params, &b, NULL, &res, &e) != 0) {
-            atomic_abort(&af);
-            die("%s: %s", model_path, e.msg);
+        if (kind_model_run(m, sm->params, &b, NULL, &res, &e) != 0) {
+            atomic_abort(af);
+            die("%s: %s", o->model_path, e.msg);
         }
         m->kind->states(m, nb, K, h);
-        int rows = trajectory ? d.count : nb;
+        int rows = trajectory ? d->count : nb;
         for (int r = 0; r < rows; r++) {
             int i = trajectory ? r : first + r;
             if (trajectory)
-                fprintf(af.fp, "%.10g\t", d.t[r]);
+                fprintf(af->fp, "%.10g\t", d->t[r]);
             if (sequences)
-                fprintf(af.fp, "%d\t", i);
+                fprintf(af->fp, "%d\t", i);
             for (int j = 0; j < S; j++)
-                fprintf(af.fp, "%s%.8g", j ? "\t" : "", h[(size_t)r * S + j]);
-            if (d.labels)
-                fprintf(af.fp, "\t%d", d.labels[i]);
-            for (int j = 0; j < (sequences ? 0 : d.n_targets); j++)
-                fprintf(af.fp, "\t%.10g", d.y[(size_t)i * d.n_targets + j]);
-            fprintf(af.fp, "\n");
+                fprintf(af->fp, "%s%.8g", j ? "\t" : "", h[(size_t)r * S + j]);
+            if (d->labels)
+                fprintf(af->fp, "\t%d", d->labels[i]);
+            for (int j = 0; j < (sequences ? 0 : d->n_targets); j++)
+                fprintf(af->fp, "\t%.10g", d->y[(size_t)i * d->n_targets + j]);
+            fprintf(af->fp, "\n");
         }
     }
     free(h);
     free(zeros);
     free(seqs);
+}
+
+int main(int argc, char **argv)
+{
+    set_progname(argv[0]);
+    features_opts_t o;
+    parse_options(argc, argv, &o);
+    if (o.samples || o.times) {
+        if (!o.model_path || !o.out || !o.samples || !o.times || o.seed < 0 || o.data || o.count)
+            die("--samples needs --model, --seed, --times and --out (and no --data or --count)");
+        return write_samples(o.model_path, o.samples, o.seed, o.times, o.out);
+    }
+    if (!o.model_path || !o.data || !o.out) {
+        usage(stderr);
+        return 2;
+    }
+    openblas_set_num_threads(1);
+    dataset_t d;
+    int examples, B;
+    load_dataset(&o, &d, &examples);
+    saved_model_t sm;
+    load_model(&o, &d, examples, &sm, &B);
+    err_t e = {{0}};
+    atomic_file_t af;
+    if (atomic_open(&af, o.out, &e) != 0)
+        die("%s", e.msg);
+    write_header(af.fp, &d, sm.model.state_width);
+    write_states(&o, &d, examples, &sm, B, &af);
     if (atomic_commit(&af, &e) != 0)
         die("%s", e.msg);
     dataset_free(&d);
