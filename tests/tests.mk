@@ -11,7 +11,7 @@ $(BUILD)/tests/unit: $(TEST_OBJ) $(BUILD)/libnodeode.a
 	$(CC) $(CFLAGS) $(OPENMP) $(TEST_OBJ) $(BUILD)/libnodeode.a $(DEP_LIBS) \
 	  $$(pkg-config --libs cmocka) -o $@
 
-.PHONY: test test-unit test-cli test-clang test-mpi test-make
+.PHONY: test test-unit test-cli test-clang test-mpi test-make test-layout
 test-unit: $(BUILD)/tests/unit $(MNIST_FILES)
 	MNIST_DIR=$(MNIST_DIR) $(BUILD)/tests/unit
 
@@ -21,6 +21,14 @@ test-cli: $(BINARIES) $(MNIST_FILES)
 	tests/hostile_data.sh $(BIN)
 	tests/hostile_cmds.sh $(BIN)
 	tests/judge.sh $(BIN)
+
+# The code's shape: includes point down the library's layers
+# (src/lib/README.md), no function over 80 lines without a stated reason,
+# code stamps that cover what a kind links and nothing of another kind.
+test-layout: $(BINARIES)
+	tests/layers.sh src/lib
+	tests/function_length.sh 80 src
+	tests/code_stamps.sh $(BUILD)
 
 # Hostile values of the Makefile's variables, dry runs that write nothing,
 # MNIST verified every time (tests/make_safety.sh).
@@ -140,7 +148,7 @@ fuzz-smoke: sanitize-build
 	    > $(SAN_BUILD)/fuzz-smoke-$$f.log 2>&1 || { tail -n 60 $(SAN_BUILD)/fuzz-smoke-$$f.log; exit 1; }; \
 	done; echo "fuzz-smoke: $(FUZZ_SMOKE_RUNS) inputs each: $(FUZZERS): no crash"
 
-test: test-make test-clang test-cli test-mpi test-unit test-sanitize fuzz-smoke  ## unit, command-line, data-parallel (MPI), sanitizer and fuzz-smoke tests
+test: test-layout test-make test-clang test-cli test-mpi test-unit test-sanitize fuzz-smoke  ## unit, command-line, data-parallel (MPI), sanitizer and fuzz-smoke tests
 
 # Helpers of the command-line tests.
 $(BUILD)/tests/ckpt-diff: tests/tools/ckpt_diff.c $(BUILD)/libnodeode.a
