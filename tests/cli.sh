@@ -555,7 +555,7 @@ if ls "$tmp"/no.log "$tmp"/no.ckpt "$tmp"/no.log.tmp* > /dev/null 2>&1; then bad
 # --- the recurrent baseline (kind = rnn) on spirals: ~20 iterations, the
 # log's mse columns, eval's truth scores finite (no ODE: NFE 0), features
 # the last hidden state (25 wide); refused losses and a one-observation
-# sequence (the loader refuses it first; tests/test_rnnbase.c checks the
+# sequence (the loader refuses it first; tests/unit/models/rnn/test_rnn_baseline.c checks the
 # kind's own refusal).
 expect 0 "$gd" spirals --count 40 --seed 3 --observations 30 --out "$tmp/rnn-sp.tsv"
 cat > "$tmp/rnn.ini" <<'T'

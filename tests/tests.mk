@@ -1,10 +1,24 @@
 # Unit tests (cmocka) and command-line tests; `make test` runs them all.
-TEST_SRC := $(wildcard tests/*.c)
+# The unit tests sit beside the layers they test: tests/unit/LAYER/ and
+# tests/unit/models/KIND/.  Each tests/unit/.../test_NAME.c is a group
+# defining NAME_tests[] and NAME_tests_count; the runner's list of groups is
+# made from the files, so a new group is its file alone.
+UNIT_GROUP_SRC := $(sort $(wildcard tests/unit/*/test_*.c tests/unit/models/*/test_*.c))
+UNIT_GROUPS := $(patsubst test_%.c,%_tests,$(notdir $(UNIT_GROUP_SRC)))
+TEST_SRC := tests/unit/main.c tests/unit/test_util.c $(UNIT_GROUP_SRC)
 TEST_OBJ := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(TEST_SRC))
 
 $(BUILD)/obj/tests/%.o: tests/%.c | $(BUILD)/deps.ok
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Itests/unit -I$(BUILD)/tests -MMD -MP -c $< -o $@
+
+# Rewritten only when the list of groups changes.
+$(BUILD)/tests/test_groups.h: FORCE
+	+@mkdir -p $(@D)
+	+@{ echo '/* Made by tests/tests.mk from the files tests/unit/.../test_NAME.c. */'; \
+	   printf '#define TEST_GROUPS(X)'; for g in $(UNIT_GROUPS); do printf ' X(%s)' $$g; done; \
+	   echo; } > $@.$$$$.tmp && $(call write_if_changed,$@.$$$$.tmp,$@)
+$(BUILD)/obj/tests/unit/main.o: $(BUILD)/tests/test_groups.h
 
 $(BUILD)/tests/unit: $(TEST_OBJ) $(BUILD)/libnodeode.a
 	@mkdir -p $(@D)

@@ -47,7 +47,7 @@ typedef struct {
 } moons_quad_t;
 
 /* The setting moons_log_density uses: relative error below 1e-13 on the
- * tests' points (tests/test_moons.c compares it with a much finer one). */
+ * tests' points (tests/unit/data/test_moons.c compares it with a much finer one). */
 extern const moons_quad_t moons_quad_default;
 
 /* The quadrature keeps its precision only while kappa = 2 r / sigma^2

@@ -72,7 +72,7 @@ static void every_kind_is_found_by_name(void **state)
         assert_non_null(k->states);
         assert_non_null(k->check_data);
         if (!tiny_ini(k->name))
-            fail_msg("kind %s has no tiny configuration in tests/test_kinds.c", k->name);
+            fail_msg("kind %s has no tiny configuration in tests/unit/train/test_kinds.c", k->name);
     }
     assert_null(model_kind_at(model_kind_count()));
 }

@@ -371,11 +371,11 @@ static void configurations_are_refused(void **state)
     assert_non_null(strstr(e.msg, "rnn needs sequences"));
 }
 
-const struct CMUnitTest rnnbase_tests[] = {
+const struct CMUnitTest rnn_baseline_tests[] = {
     cmocka_unit_test(gradient_matches_finite_differences),
     cmocka_unit_test(loss_matches_direct_recomputation),
     cmocka_unit_test(truth_rows_follow_the_decoding_rules),
     cmocka_unit_test(a_single_observation_is_refused),
     cmocka_unit_test(configurations_are_refused),
 };
-const size_t rnnbase_tests_count = sizeof rnnbase_tests / sizeof rnnbase_tests[0];
+const size_t rnn_baseline_tests_count = sizeof rnn_baseline_tests / sizeof rnn_baseline_tests[0];

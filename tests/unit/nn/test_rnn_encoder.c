@@ -543,7 +543,7 @@ static void elbo_chain_matches_finite_differences(void **state)
     seq_case_free(&k.s);
 }
 
-const struct CMUnitTest rnn_tests[] = {
+const struct CMUnitTest rnn_encoder_tests[] = {
     cmocka_unit_test(cell_matches_finite_differences),
     cmocka_unit_test(encoder_matches_finite_differences),
     cmocka_unit_test(padding_is_never_read),
@@ -556,4 +556,4 @@ const struct CMUnitTest rnn_tests[] = {
     cmocka_unit_test(reparam_exact_and_vjp),
     cmocka_unit_test(elbo_chain_matches_finite_differences),
 };
-const size_t rnn_tests_count = sizeof rnn_tests / sizeof rnn_tests[0];
+const size_t rnn_encoder_tests_count = sizeof rnn_encoder_tests / sizeof rnn_encoder_tests[0];

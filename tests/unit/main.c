@@ -5,7 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+/* TEST_GROUPS(X): X(NAME_tests) for every tests/unit/.../test_NAME.c,
+ * written by tests/tests.mk. */
 #include "test_groups.h"
+
+#define DECLARE_GROUP(name) extern const struct CMUnitTest name[]; extern const size_t name##_count;
+TEST_GROUPS(DECLARE_GROUP)
 
 int main(void)
 {

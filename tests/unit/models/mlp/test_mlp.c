@@ -480,7 +480,7 @@ static void seminorm_keeps_accuracy(void **state)
     assert_true(ep_semi < 1e-5);
 }
 
-const struct CMUnitTest grad_tests[] = {
+const struct CMUnitTest mlp_tests[] = {
     cmocka_unit_test(tanh_matches_libm),
     cmocka_unit_test(activations_keep_nan),
     cmocka_unit_test(layers_match_finite_differences),
@@ -493,4 +493,4 @@ const struct CMUnitTest grad_tests[] = {
     cmocka_unit_test(model_trajectory_from_zero),
     cmocka_unit_test(seminorm_keeps_accuracy),
 };
-const size_t grad_tests_count = sizeof grad_tests / sizeof grad_tests[0];
+const size_t mlp_tests_count = sizeof mlp_tests / sizeof mlp_tests[0];
