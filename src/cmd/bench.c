@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "common/cli.h"
 #include "core/util.h"
 #include "nn/conv.h"
 
@@ -156,28 +157,14 @@ static void parse_options(int argc, char **argv, options_t *o)
         {"chunk", required_argument, NULL, OPT_CHUNK},
         {NULL, 0, NULL, 0},
     };
-    opterr = 0; /* our messages, below, naming the option */
-    int c, before = optind;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        const char *word = optind > before ? argv[optind - 1] : ""; /* the word just passed */
-        before = optind;
-        if (c == 'h') {
-            printf("usage: bench --mnist-dir DIR --out FILE.tsv [--steps N] [--only GROUP]\n"
-                   "             [--cnf-model CKPT] [--spirals F.tsv] [--spirals-regular F.tsv]\n"
-                   "             [--chunk N]  (examples per chunk of the convolutional models)\n");
-            exit(0);
-        }
-        if (c == ':')
-            die("%s needs a value (see --help)", word);
-        if (c == '?') { /* a long option is the whole word, a short one optopt (maybe in -xy) */
-            if (!strncmp(word, "--", 2))
-                die("unknown option '%s' (see --help)", word);
-            die("unknown option '-%c' (see --help)", optopt);
-        }
+    const cli_t cli = {
+        .longopts = longopts,
+        .usage_line = "bench --mnist-dir DIR --out FILE.tsv [--steps N] [--only GROUP]\n"
+                      "             [--cnf-model CKPT] [--spirals F.tsv] [--spirals-regular F.tsv]\n"
+                      "             [--chunk N]  (examples per chunk of the convolutional models)"};
+    int c;
+    while ((c = cli_next(&cli, argc, argv)) != -1)
         take_option(o, c, optarg);
-    }
-    if (optind < argc)
-        die("unexpected argument '%s' (see --help)", argv[optind]);
     if (!o->mnist_dir || !o->out)
         die("--mnist-dir and --out are required (see --help)");
     err_t pe;

@@ -52,6 +52,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "common/cli.h"
 #include "core/util.h"
 #include "judge/judge.h"
 #include "report/claims.h"
@@ -114,13 +115,10 @@ static void parse_options(int argc, char **argv, options_t *o)
         {"references", required_argument, NULL, OPT_REFERENCES},
         {NULL, 0, NULL, 0},
     };
-    opterr = 0;
+    const cli_t cli = {.longopts = longopts, .usage = usage, .positionals = 1};
     int ch;
-    while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((ch = cli_next(&cli, argc, argv)) != -1) {
         switch (ch) {
-        case 'h':
-            usage(stdout);
-            exit(0);
         case OPT_TSV:
         case OPT_TEX:
         case OPT_REF_TEX:
@@ -138,8 +136,6 @@ static void parse_options(int argc, char **argv, options_t *o)
             o->claim_is_ref[o->n_claim_files] = ch == OPT_REFERENCES;
             o->claim_files[o->n_claim_files++] = optarg;
             break;
-        default:
-            die_bad_option(ch, argv);
         }
     }
     int n_report_files = 0;

@@ -44,7 +44,7 @@ int cli_next(const cli_t *cli, int argc, char **argv)
             die("%s: unknown option '%s' (see %s %s --help)", what, word, progname(), what);
         die("unknown argument '%s' (see --help)", word);
     }
-    if (c == -1 && optind < argc) {
+    if (c == -1 && optind < argc && !cli->positionals) {
         if (what)
             die("%s: unexpected argument '%s' (see %s %s --help)", what, argv[optind],
                 progname(), what);

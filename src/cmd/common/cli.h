@@ -9,7 +9,8 @@
  * cli_next returns the next option as getopt_long does (optarg holds its
  * value) and handles the rest itself: -h and --help print the usage to
  * stdout and exit 0; a missing value, an unknown option and (once the
- * options are done) a positional argument die naming the word.  The table
+ * options are done, unless the command takes positionals) a positional
+ * argument die naming the word.  The table
  * must map {"help", no_argument, NULL, 'h'}; its other options are long
  * ones only (the optstring is ":h").  optind is the caller's: 1 at the
  * start of a process, reset it to parse another argv (a subcommand's).
@@ -37,6 +38,7 @@ typedef struct {
     void (*usage)(FILE *fp);
     const char *usage_line;
     const char *what; /* NULL, or the subcommand's name (see above) */
+    int positionals;  /* arguments follow the options (judge's samples files) */
 } cli_t;
 
 /* The next option (getopt_long's result, never 'h', ':' or '?'), or -1

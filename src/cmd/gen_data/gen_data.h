@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "common/cli.h"
 #include "core/util.h"
 
 /* Each subcommand's usage line (its --help, and gen-data --help's list). */
@@ -31,13 +32,14 @@ enum { OPT_FUNCTION = 256, OPT_POINTS, OPT_NOISE, OPT_SEED, OPT_OUT, OPT_FORMAT,
        OPT_SUMMARY, OPT_COUNTS, OPT_PREFIX, OPT_GRID_RANGE, OPT_GRID_N, OPT_COUNT,
        OPT_OBSERVATIONS, OPT_GRID_POINTS, OPT_DURATION, OPT_RADIUS, OPT_GROWTH, OPT_PHASE, OPT_WINDOW, OPT_HORIZON };
 
-/* Parses a subcommand's options with getopt_long (opterr 0, so the
- * messages are ours and name the option): argv[0] is the subcommand's name.
- * Returns the next option as getopt_long does, after dying on an unknown
- * option, a missing value or (at the end) a stray positional argument;
- * prints the subcommand's usage and exits 0 on --help. */
-int next_option(const char *what, const char *use, int argc, char **argv,
-                const struct option *longopts);
+/* The next option of subcommand `what` (common/cli.h's messages; `use` is
+ * its usage line). */
+static inline int next_option(const char *what, const char *use, int argc, char **argv,
+                              const struct option *longopts)
+{
+    return cli_next(&(const cli_t){.longopts = longopts, .usage_line = use, .what = what}, argc,
+                    argv);
+}
 
 /* Parses LO,HI (finite numbers, LO < HI, or LO <= HI when equal_ok) for
  * option `opt`, or exits naming it. */

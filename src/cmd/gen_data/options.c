@@ -36,30 +36,6 @@ void check_finite(const char *what, atomic_file_t *const *afs, size_t n, double 
     die("%s: %s is not a finite number (%g); nothing was written", what, where, v);
 }
 
-int next_option(const char *what, const char *use, int argc, char **argv,
-                const struct option *longopts)
-{
-    int before = optind;
-    int c = getopt_long(argc, argv, ":h", longopts, NULL);
-    if (c == 'h') {
-        printf("usage: %s\n", use);
-        exit(0);
-    }
-    if (c == ':')
-        die("%s: %s needs a value", what, argv[optind - 1]);
-    if (c == '?') {
-        /* A long option is the whole word just passed; a short one is
-         * optopt (it may sit inside a cluster such as -xy). */
-        const char *word = optind > before ? argv[optind - 1] : "";
-        if (!strncmp(word, "--", 2))
-            die("%s: unknown option '%s' (see gen-data %s --help)", what, word, what);
-        die("%s: unknown option '-%c' (see gen-data %s --help)", what, optopt, what);
-    }
-    if (c == -1 && optind < argc)
-        die("%s: unexpected argument '%s' (see gen-data %s --help)", what, argv[optind], what);
-    return c;
-}
-
 void check_paths(const char *what, const char *input_what, const char *input,
                  const char *a_what, const char *a, const char *b_what, const char *b)
 {

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <glob.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -56,13 +55,6 @@ void die(const char *fmt, ...)
     if (die_hook)
         die_hook();
     exit(1);
-}
-
-void die_bad_option(int c, char *const argv[])
-{
-    if (c == ':')
-        die("%s: missing value (see --help)", argv[optind - 1]);
-    die("unknown argument '%s' (see --help)", argv[optind - 1]);
 }
 
 void *xmalloc_at(size_t n, const char *file, int line)

@@ -26,10 +26,6 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
  * whole group rather than leaving the others waiting.  NULL: none. */
 void set_die_hook(void (*hook)(void));
 
-/* For commands parsing with getopt_long (opterr = 0, optstring ":..."):
- * dies with the message for getopt's result c, ':' (a missing value) or
- * anything else (an unknown argument), naming argv[optind - 1]. */
-void die_bad_option(int c, char *const argv[]) __attribute__((noreturn));
 
 /* Program name used by die(); set once in main(). */
 void set_progname(const char *argv0);
