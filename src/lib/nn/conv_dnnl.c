@@ -112,7 +112,10 @@ static int md_copy(dnnl_memory_desc_t *out, const_dnnl_primitive_desc_t pd, dnnl
     return 0;
 }
 
-static int build(entry_t *en)
+/* The callers' plain layouts (CBHW activations, oihw weights, the bias)
+ * into en, and the same shapes in any layout, for oneDNN to choose. */
+static int plain_layouts(entry_t *en, dnnl_memory_desc_t *any_src, dnnl_memory_desc_t *any_wei,
+                         dnnl_memory_desc_t *any_dst)
 {
     const conv_shape_t *s = &en->s;
     int B = en->B;
@@ -121,42 +124,54 @@ static int build(entry_t *en)
     /* CBHW: channel stride B*H*W, example stride H*W */
     dnnl_dims_t src_st = {s->h * s->w, (dnnl_dim_t)B * s->h * s->w, s->w, 1},
                 dst_st = {s->ho * s->wo, (dnnl_dim_t)B * s->ho * s->wo, s->wo, 1};
-    dnnl_dims_t strides = {s->stride, s->stride}, pad = {s->pad, s->pad};
     TRY(dnnl_memory_desc_init_by_strides(&en->src_u, 4, src_d, dnnl_f32, src_st), "a layout");
     TRY(dnnl_memory_desc_init_by_strides(&en->dst_u, 4, dst_d, dnnl_f32, dst_st), "a layout");
     TRY(dnnl_memory_desc_init_by_tag(&en->wei_u, 4, wei_d, dnnl_f32, dnnl_oihw), "a layout");
     TRY(dnnl_memory_desc_init_by_tag(&en->bias, 1, bia_d, dnnl_f32, dnnl_x), "a layout");
-    dnnl_memory_desc_t any_src, any_wei, any_dst;
-    TRY(dnnl_memory_desc_init_by_tag(&any_src, 4, src_d, dnnl_f32, dnnl_format_tag_any), "a layout");
-    TRY(dnnl_memory_desc_init_by_tag(&any_wei, 4, wei_d, dnnl_f32, dnnl_format_tag_any), "a layout");
-    TRY(dnnl_memory_desc_init_by_tag(&any_dst, 4, dst_d, dnnl_f32, dnnl_format_tag_any), "a layout");
-    dnnl_primitive_attr_t attr;
-    TRY(dnnl_primitive_attr_create(&attr), "an attribute");
-    int r = -1;
-    dnnl_primitive_desc_t fpd = NULL, bpd = NULL, wpd = NULL;
+    TRY(dnnl_memory_desc_init_by_tag(any_src, 4, src_d, dnnl_f32, dnnl_format_tag_any), "a layout");
+    TRY(dnnl_memory_desc_init_by_tag(any_wei, 4, wei_d, dnnl_f32, dnnl_format_tag_any), "a layout");
+    TRY(dnnl_memory_desc_init_by_tag(any_dst, 4, dst_d, dnnl_f32, dnnl_format_tag_any), "a layout");
+    return 0;
+}
+
+/* The three primitive descriptors (forward, backward data, backward
+ * weights) over the any layouts, with a user scratchpad. */
+static dnnl_status_t plan(const entry_t *en, dnnl_primitive_attr_t attr,
+                          const dnnl_memory_desc_t *any_src, const dnnl_memory_desc_t *any_wei,
+                          const dnnl_memory_desc_t *any_dst, dnnl_primitive_desc_t *fpd,
+                          dnnl_primitive_desc_t *bpd, dnnl_primitive_desc_t *wpd)
+{
+    const conv_shape_t *s = &en->s;
+    dnnl_dims_t strides = {s->stride, s->stride}, pad = {s->pad, s->pad};
     dnnl_convolution_desc_t fd, bd, wd;
     dnnl_status_t st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
     if (st == dnnl_success)
         st = dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training,
-                                                dnnl_convolution_direct, &any_src, &any_wei,
-                                                &en->bias, &any_dst, strides, pad, pad);
+                                                dnnl_convolution_direct, any_src, any_wei,
+                                                &en->bias, any_dst, strides, pad, pad);
     if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&fpd, &fd, attr, g_engine, NULL);
+        st = dnnl_primitive_desc_create(fpd, &fd, attr, g_engine, NULL);
     if (st == dnnl_success)
-        st = dnnl_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct, &any_src,
-                                                      &any_wei, &any_dst, strides, pad, pad);
+        st = dnnl_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct, any_src,
+                                                      any_wei, any_dst, strides, pad, pad);
     if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&bpd, &bd, attr, g_engine, fpd);
+        st = dnnl_primitive_desc_create(bpd, &bd, attr, g_engine, *fpd);
     if (st == dnnl_success)
-        st = dnnl_convolution_backward_weights_desc_init(&wd, dnnl_convolution_direct, &any_src,
-                                                         &any_wei, NULL, &any_dst, strides, pad,
+        st = dnnl_convolution_backward_weights_desc_init(&wd, dnnl_convolution_direct, any_src,
+                                                         any_wei, NULL, any_dst, strides, pad,
                                                          pad);
     if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&wpd, &wd, attr, g_engine, fpd);
-    if (st != dnnl_success) {
-        fail("planning the convolution", st, s);
-        goto done;
-    }
+        st = dnnl_primitive_desc_create(wpd, &wd, attr, g_engine, *fpd);
+    return st;
+}
+
+/* The layouts the primitives chose, their primitives, and the reorders
+ * between those and the plain layouts. */
+static int make_prims(entry_t *en, const_dnnl_primitive_desc_t fpd,
+                      const_dnnl_primitive_desc_t bpd, const_dnnl_primitive_desc_t wpd,
+                      const_dnnl_primitive_attr_t attr)
+{
+    const conv_shape_t *s = &en->s;
     if (md_copy(&en->src_f, fpd, dnnl_query_src_md, 0, s) || md_copy(&en->wei_f, fpd, dnnl_query_weights_md, 0, s) ||
         md_copy(&en->dst_f, fpd, dnnl_query_dst_md, 0, s) ||
         md_copy(&en->ddst_d, bpd, dnnl_query_diff_dst_md, 0, s) ||
@@ -165,7 +180,7 @@ static int build(entry_t *en)
         md_copy(&en->src_w, wpd, dnnl_query_src_md, 0, s) ||
         md_copy(&en->ddst_w, wpd, dnnl_query_diff_dst_md, 0, s) ||
         md_copy(&en->dwei_w, wpd, dnnl_query_diff_weights_md, 0, s))
-        goto done;
+        return -1;
     if (make_prim(&en->fwd, fpd, &en->scratch, s) || make_prim(&en->bwd_d, bpd, &en->scratch, s) ||
         make_prim(&en->bwd_w, wpd, &en->scratch, s) ||
         make_reorder(&en->r_src, &en->src_u, &en->src_f, attr, &en->scratch, s) ||
@@ -177,7 +192,15 @@ static int build(entry_t *en)
         make_reorder(&en->r_wei_d, &en->wei_u, &en->wei_d, attr, &en->scratch, s) ||
         make_reorder(&en->r_dsrc, &en->dsrc_d, &en->src_u, attr, &en->scratch, s) ||
         make_reorder(&en->r_dwei, &en->dwei_w, &en->wei_u, attr, &en->scratch, s))
-        goto done;
+        return -1;
+    return 0;
+}
+
+/* Where each tensor lives in col and dcol (offsets in floats). */
+static void place_tensors(entry_t *en)
+{
+    const conv_shape_t *s = &en->s;
+    int B = en->B;
     en->in_n = (size_t)s->ci * B * s->h * s->w;
     en->out_n = (size_t)s->co * B * s->ho * s->wo;
     en->w_n = (size_t)s->co * s->ci * s->kh * s->kw;
@@ -199,6 +222,26 @@ static int build(entry_t *en)
     en->o_dwei = o, o += md_floats(&en->dwei_w);
     en->o_dtmp = o, o += tmp;
     en->dcol_total = o;
+}
+
+static int build(entry_t *en)
+{
+    const conv_shape_t *s = &en->s;
+    dnnl_memory_desc_t any_src, any_wei, any_dst;
+    if (plain_layouts(en, &any_src, &any_wei, &any_dst) != 0)
+        return -1;
+    dnnl_primitive_attr_t attr;
+    TRY(dnnl_primitive_attr_create(&attr), "an attribute");
+    int r = -1;
+    dnnl_primitive_desc_t fpd = NULL, bpd = NULL, wpd = NULL;
+    dnnl_status_t st = plan(en, attr, &any_src, &any_wei, &any_dst, &fpd, &bpd, &wpd);
+    if (st != dnnl_success) {
+        fail("planning the convolution", st, s);
+        goto done;
+    }
+    if (make_prims(en, fpd, bpd, wpd, attr) != 0)
+        goto done;
+    place_tensors(en);
     r = 0;
 done:
     if (fpd)

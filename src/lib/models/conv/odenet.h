@@ -13,6 +13,7 @@
 #ifndef NODE_ODENET_H
 #define NODE_ODENET_H
 
+#include "core/arena.h"
 #include "nn/conv.h"
 #include "models/conv/conv_field.h"
 #include "train/kind.h"
@@ -37,10 +38,10 @@ typedef struct {
      * one thread (models/conv/conv_field.h); every (C, B, ...) tensor below is in
      * chunked CBHW layout, and each chunk's parameter gradients of the
      * downsampling stages go to their own slice of gpart, summed in chunk
-     * order afterwards.  Whole-batch buffers, sized for B = max_batch, in
-     * one arena (`arena`), each starting on a 64-byte line: */
+     * order afterwards.  Whole-batch buffers, sized for B = max_batch, and
+     * the per-thread ones below, all in one arena (core/arena.h): */
     int chunk, n_ws;
-    double *arena;
+    arena_t arena;
     double *c0, *r0;      /* (C, B, 26, 26) each: conv0 out, after GN and ReLU */
     double *c1, *r1;      /* (C, B, 13, 13) each: conv1 out, after GN and ReLU */
     double *c2;           /* (C, B, 6, 6): conv2 out (after GN and ReLU: h0) */

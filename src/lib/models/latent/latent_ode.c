@@ -10,30 +10,43 @@
  * of the batch, K distinct relative times, Z latent, O = obs_dim, D = O + 1
  * encoder inputs per step. */
 
-static void free_len_buffers(latent_t *m)
+/* The workspace at the current capacities, in one arena (shapes in
+ * models/latent/latent_ode.h): Bm = max_batch sequences, Lc = cap_len
+ * observations per sequence, Nc = cap_obs per batch, cap_states values of
+ * z(t_k), Gc = cap_group sequences and NGc = cap_group_obs observations of
+ * a group's batch. */
+static void layout(latent_t *m)
 {
-    free(m->x);
-    free(m->scratch);
-    rnn_ws_free(&m->rnn_ws);
-    m->x = m->scratch = NULL;
-    m->cap_len = 0;
-}
-
-static void free_obs_buffers(latent_t *m)
-{
-    free(m->obs_time);
-    free(m->heads);
-    free(m->rel);
-    free(m->times);
-    free(m->dec_in);
-    free(m->ddec_in);
-    free(m->y);
-    free(m->yhat);
-    free(m->dyhat);
-    mlp_ws_free(&m->dec_ws);
-    m->obs_time = m->heads = NULL;
-    m->rel = m->times = m->dec_in = m->ddec_in = m->y = m->yhat = m->dyhat = NULL;
-    m->cap_obs = 0;
+    size_t Bm = (size_t)m->max_batch, Z = (size_t)m->cfg.latent, O = (size_t)m->cfg.obs_dim,
+           D = O + 1, Lc = (size_t)m->cap_len, Nc = (size_t)m->cap_obs,
+           Gc = (size_t)m->cap_group, NGc = (size_t)m->cap_group_obs;
+    const arena_buf_t bufs[] = {
+        ARENA_INTS(m->lengths, Bm),
+        ARENA_INTS(m->first_obs, Bm + 1),
+        ARENA_DOUBLES(m->enc, Bm * 2 * Z),
+        ARENA_DOUBLES(m->denc, Bm * 2 * Z),
+        ARENA_DOUBLES(m->z0, Bm * Z),
+        ARENA_DOUBLES(m->dz0, Bm * Z),
+        ARENA_DOUBLES(m->x, Bm * Lc * D),
+        ARENA_DOUBLES(m->scratch, Lc * D),
+        ARENA_INTS(m->obs_time, Nc),
+        ARENA_INTS(m->heads, Nc),
+        ARENA_DOUBLES(m->rel, Nc),
+        ARENA_DOUBLES(m->times, Nc),
+        ARENA_DOUBLES(m->dec_in, Nc * Z),
+        ARENA_DOUBLES(m->ddec_in, Nc * Z),
+        ARENA_DOUBLES(m->y, Nc * O),
+        ARENA_DOUBLES(m->yhat, Nc * O),
+        ARENA_DOUBLES(m->dyhat, Nc * O),
+        ARENA_DOUBLES(m->zs, m->cap_states),
+        ARENA_DOUBLES(m->dzs, m->cap_states),
+        ARENA_INTS(m->g_first, Gc + 1),
+        ARENA_INTS(m->g_len, Gc),
+        ARENA_INTS(m->g_heads, Gc),
+        ARENA_INTS(m->g_obs_time, NGc),
+        ARENA_DOUBLES(m->g_rel, NGc),
+    };
+    arena_xlayout(&m->arena, bufs, sizeof bufs / sizeof bufs[0]);
 }
 
 /* z(t_k) and its cotangent for n values (K B Z), once K is known: sized by
@@ -42,40 +55,37 @@ static void ensure_states(latent_t *m, size_t n)
 {
     if (n <= m->cap_states)
         return;
-    free(m->zs);
-    free(m->dzs);
     m->cap_states = n;
-    m->zs = xmalloc(n * sizeof *m->zs);
-    m->dzs = xmalloc(n * sizeof *m->dzs);
+    layout(m);
 }
 
 /* Grows the workspace to L observations per sequence and N per batch. */
 static void ensure_capacity(latent_t *m, int L, int N)
 {
-    size_t Bm = (size_t)m->max_batch, Z = (size_t)m->cfg.latent, O = (size_t)m->cfg.obs_dim,
-           D = O + 1;
-    if (L > m->cap_len) {
-        free_len_buffers(m);
+    int grow_len = L > m->cap_len, grow_obs = N > m->cap_obs;
+    if (grow_len) {
+        rnn_ws_free(&m->rnn_ws);
         m->cap_len = L;
-        m->x = xmalloc(Bm * (size_t)L * D * sizeof *m->x);
-        m->scratch = xmalloc((size_t)L * D * sizeof *m->scratch);
         rnn_ws_alloc(&m->rnn_ws, &m->rnn, m->max_batch, L);
     }
-    if (N > m->cap_obs) {
-        free_obs_buffers(m);
-        size_t n = (size_t)N;
+    if (grow_obs) {
+        mlp_ws_free(&m->dec_ws);
         m->cap_obs = N;
-        m->obs_time = xmalloc(n * sizeof *m->obs_time);
-        m->heads = xmalloc(n * sizeof *m->heads);
-        m->rel = xmalloc(n * sizeof *m->rel);
-        m->times = xmalloc(n * sizeof *m->times);
-        m->dec_in = xmalloc(n * Z * sizeof *m->dec_in);
-        m->ddec_in = xmalloc(n * Z * sizeof *m->ddec_in);
-        m->y = xmalloc(n * O * sizeof *m->y);
-        m->yhat = xmalloc(n * O * sizeof *m->yhat);
-        m->dyhat = xmalloc(n * O * sizeof *m->dyhat);
         mlp_ws_alloc(&m->dec_ws, &m->decoder, N);
     }
+    if (grow_len || grow_obs)
+        layout(m);
+}
+
+/* Grows the workspace to a group's batch of G sequences and N_group
+ * observations. */
+static void ensure_group(latent_t *m, int G, int N_group)
+{
+    if (G <= m->cap_group && N_group <= m->cap_group_obs)
+        return;
+    m->cap_group = G > m->cap_group ? G : m->cap_group;
+    m->cap_group_obs = N_group > m->cap_group_obs ? N_group : m->cap_group_obs;
+    layout(m);
 }
 
 int latent_create(latent_t *m, const latent_config_t *cfg, int max_batch, err_t *e)
@@ -106,35 +116,17 @@ int latent_create(latent_t *m, const latent_config_t *cfg, int max_batch, err_t 
     m->n_params = m->decoder_offset + m->decoder.n_params;
     if (ode_solver_create(&m->solver, &c->ode, e) != 0)
         return -1;
-    size_t Bm = (size_t)max_batch, Z = (size_t)c->latent;
-    m->lengths = xmalloc(Bm * sizeof *m->lengths);
-    m->first_obs = xmalloc((Bm + 1) * sizeof *m->first_obs);
-    m->enc = xmalloc(Bm * 2 * Z * sizeof *m->enc);
-    m->denc = xmalloc(Bm * 2 * Z * sizeof *m->denc);
-    m->z0 = xmalloc(Bm * Z * sizeof *m->z0);
-    m->dz0 = xmalloc(Bm * Z * sizeof *m->dz0);
+    layout(m); /* the buffers sized by max_batch; the others grow */
     return 0;
 }
 
 void latent_free(latent_t *m)
 {
-    free_len_buffers(m);
-    free_obs_buffers(m);
-    free(m->zs);
-    free(m->dzs);
+    arena_free(&m->arena); /* every workspace buffer */
+    rnn_ws_free(&m->rnn_ws);
+    mlp_ws_free(&m->dec_ws);
     field_free(&m->field);
     ode_solver_free(m->solver);
-    free(m->lengths);
-    free(m->first_obs);
-    free(m->enc);
-    free(m->denc);
-    free(m->z0);
-    free(m->dz0);
-    free(m->g_first);
-    free(m->g_len);
-    free(m->g_heads);
-    free(m->g_rel);
-    free(m->g_obs_time);
     memset(m, 0, sizeof *m);
 }
 
@@ -206,22 +198,7 @@ static int group_observations(const latent_t *m, const dataset_t *d)
 static int merge_group_times(latent_t *m, const dataset_t *d, int N_group)
 {
     int G = m->group_B;
-    if (G > m->cap_group) {
-        free(m->g_first);
-        free(m->g_len);
-        free(m->g_heads);
-        m->g_first = xmalloc(((size_t)G + 1) * sizeof *m->g_first);
-        m->g_len = xmalloc((size_t)G * sizeof *m->g_len);
-        m->g_heads = xmalloc((size_t)G * sizeof *m->g_heads);
-        m->cap_group = G;
-    }
-    if (N_group > m->cap_group_obs) {
-        free(m->g_rel);
-        free(m->g_obs_time);
-        m->g_rel = xmalloc((size_t)N_group * sizeof *m->g_rel);
-        m->g_obs_time = xmalloc((size_t)N_group * sizeof *m->g_obs_time);
-        m->cap_group_obs = N_group;
-    }
+    ensure_group(m, G, N_group);
     for (int g = 0, j = 0; g < G; g++) {
         int s = m->group_seqs[g], n = d->obs_start[s + 1] - d->obs_start[s];
         const int *rows = d->obs_rows + d->obs_start[s];
@@ -238,21 +215,20 @@ static int merge_group_times(latent_t *m, const dataset_t *d, int N_group)
     return K;
 }
 
-int latent_run(latent_t *m, const double *params, const dataset_t *d, const int *seqs, int B,
-               const double *eps, double *grad, model_result_t *res, err_t *e)
+/* The checks of a batch for latent_run; *L and *N get its longest
+ * sequence and its observations. */
+static int check_batch(const latent_t *m, const dataset_t *d, const int *seqs, int B, int *L,
+                       int *N, err_t *e)
 {
-    memset(res, 0, sizeof *res);
-    const latent_config_t *c = &m->cfg;
-    int Z = c->latent, O = c->obs_dim, D = O + 1;
     if (!d || !seqs || d->kind != DATA_SEQUENCES)
         return err_set(e, "latent: needs a batch of sequences (seq, t, y1..yk, observed data)");
-    if (d->n_targets != O)
+    if (d->n_targets != m->cfg.obs_dim)
         return err_set(e, "latent: the model reads %d values per observation, the data has %d",
-                       O, d->n_targets);
+                       m->cfg.obs_dim, d->n_targets);
     if (B < 1 || B > m->max_batch)
         return err_set(e, "latent: a batch of %d sequences does not fit the workspace (%d)", B,
                        m->max_batch);
-    int L = 0, N = 0;
+    *L = *N = 0;
     for (int b = 0; b < B; b++) {
         int s = seqs[b];
         if (s < 0 || s >= d->n_sequences)
@@ -260,20 +236,20 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
         int n = d->obs_start[s + 1] - d->obs_start[s];
         if (n < 1)
             return err_set(e, "latent: sequence %d has no observations", s);
-        L = n > L ? n : L;
-        N += n;
+        *L = n > *L ? n : *L;
+        *N += n;
     }
-    /* A group's union of times may hold more times than this run's
-     * observations (m->times is sized by cap_obs). */
-    int N_group = m->group_B > 0 ? group_observations(m, d) : 0;
-    ensure_capacity(m, L, N > N_group ? N : N_group);
-    m->B = B;
-    m->n_obs = N;
+    return 0;
+}
 
-    /* Gather: observations (N, O), relative times (N), encoder inputs
-     * (B, L, D) packed by nn/rnn_encoder.h's rule. */
+/* Gather: observations y (N, O), relative times rel (N), encoder inputs x
+ * (B, L, D) packed by nn/rnn_encoder.h's rule; lengths and first_obs. */
+static void gather(latent_t *m, const dataset_t *d, const int *seqs, int B, int L)
+{
+    int O = m->cfg.obs_dim, D = O + 1;
     double *obs = m->scratch, *ts = m->scratch + (size_t)L * O; /* (L, O), (L) */
-    for (int b = 0, j = 0; b < B; b++) {
+    int j = 0;
+    for (int b = 0; b < B; b++) {
         int s = seqs[b], n = d->obs_start[s + 1] - d->obs_start[s];
         const int *rows = d->obs_rows + d->obs_start[s];
         double t_first = d->t[rows[0]];
@@ -288,10 +264,14 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
         }
         rnn_pack_sequence(m->x + (size_t)b * L * D, obs, ts, n, O);
     }
-    m->first_obs[B] = N;
-    int K = m->K = m->group_B > 0 ? merge_group_times(m, d, N_group) : merge_times(m, B);
+    m->first_obs[B] = j;
+}
 
-    /* Encoder and reparameterisation: z0 (B, Z). */
+/* The encoder, then the reparameterisation: z0 (B, Z) = mean + exp(logvar
+ * / 2) eps, or the mean where eps is NULL. */
+static int encode(latent_t *m, const double *params, int B, int L, const double *eps, err_t *e)
+{
+    int Z = m->cfg.latent;
     err_t se = {{0}};
     if (rnn_forward(&m->rnn, params, m->x, m->lengths, B, L, &m->rnn_ws, m->enc, &se) != 0)
         return err_set(e, "latent: %s", se.msg);
@@ -302,21 +282,27 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
         else
             memcpy(m->z0 + (size_t)b * Z, mean, (size_t)Z * sizeof *mean);
     }
+    return 0;
+}
 
-    /* One solve for the batch: zs (K, B, Z); times[0] = 0 is every
-     * sequence's first observation. */
-    size_t n_state = (size_t)B * Z;
+/* One solve for the batch from z0: zs (K, B, Z); times[0] = 0 is every
+ * sequence's first observation, so for K = 1 zs is z0. */
+static int solve(latent_t *m, const double *params, int B, int K, err_t *se)
+{
+    size_t n_state = (size_t)B * m->cfg.latent;
     ensure_states(m, (size_t)K * n_state);
     field_bind(&m->field, B, params + m->field_offset);
-    if (K > 1) {
-        if (ode_forward(m->solver, &m->field.f, 0.0, m->z0, K, m->times, m->zs, &se) != 0)
-            return err_set(e, "latent: forward solve: %s", se.msg);
-        res->ode = ode_solver_stats(m->solver);
-    } else {
-        memcpy(m->zs, m->z0, n_state * sizeof *m->zs);
-    }
+    if (K > 1)
+        return ode_forward(m->solver, &m->field.f, 0.0, m->z0, K, m->times, m->zs, se);
+    memcpy(m->zs, m->z0, n_state * sizeof *m->zs);
+    return 0;
+}
 
-    /* Decoder at each observation: dec_in (N, Z) -> yhat (N, O). */
+/* The decoder at each observation: dec_in (N, Z) -> yhat (N, O). */
+static void decode(latent_t *m, const double *params, int B, int N)
+{
+    int Z = m->cfg.latent, O = m->cfg.obs_dim;
+    size_t n_state = (size_t)B * Z;
     for (int b = 0; b < B; b++)
         for (int j = m->first_obs[b]; j < m->first_obs[b + 1]; j++)
             memcpy(m->dec_in + (size_t)j * Z, m->zs + (size_t)m->obs_time[j] * n_state +
@@ -324,34 +310,42 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
                    (size_t)Z * sizeof *m->zs);
     const double *out = mlp_forward(&m->decoder, params, m->dec_in, N, &m->dec_ws);
     memcpy(m->yhat, out, (size_t)N * O * sizeof *m->yhat);
+}
 
-    /* Negative ELBO per trajectory, averaged; the reconstruction mse. */
+/* The negative ELBO per trajectory, averaged over mean_over; the
+ * reconstruction mse. */
+static int loss(latent_t *m, int B, int N, int mean_over, model_result_t *res, err_t *e)
+{
+    int Z = m->cfg.latent, O = m->cfg.obs_dim;
     double total = 0.0, sq = 0.0;
     for (int b = 0; b < B; b++) {
         size_t off = (size_t)m->first_obs[b] * O, n = (size_t)m->lengths[b] * O;
         const double *mean = m->enc + (size_t)b * 2 * Z;
-        total += -gauss_loglik_forward(m->y + off, m->yhat + off, n, c->obs_noise) +
+        total += -gauss_loglik_forward(m->y + off, m->yhat + off, n, m->cfg.obs_noise) +
                  kl_normal_forward(mean, mean + Z, Z);
     }
     for (size_t i = 0; i < (size_t)N * O; i++) {
         double r = m->y[i] - m->yhat[i];
         sq += r * r;
     }
-    int mean_over = m->loss_B > 0 ? m->loss_B : B;
     res->loss = total / mean_over;
     res->count = B;
     res->mse = sq / ((double)N * O);
     res->mse_count = (long)N * O;
     if (!isfinite(res->loss))
         return err_set(e, "latent: the loss is not finite (the model diverged)");
-    if (!grad)
-        return 0;
+    return 0;
+}
 
-    /* Backward: decoder, then dL/dz(t_k) into the adjoint, then the
-     * reparameterisation and KL, then the encoder. */
-    memset(grad, 0, m->n_params * sizeof *grad);
+/* Backward through the decoder: its gradient into grad, and dL/dz(t_k)
+ * into dzs (K, B, Z) (zero where a sequence is not observed). */
+static void decode_backward(latent_t *m, const double *params, int B, int N, int K,
+                            int mean_over, double *grad)
+{
+    int Z = m->cfg.latent, O = m->cfg.obs_dim;
+    size_t n_state = (size_t)B * Z;
     memset(m->dyhat, 0, (size_t)N * O * sizeof *m->dyhat);
-    gauss_loglik_backward(m->dyhat, m->y, m->yhat, (size_t)N * O, c->obs_noise,
+    gauss_loglik_backward(m->dyhat, m->y, m->yhat, (size_t)N * O, m->cfg.obs_noise,
                           -1.0 / mean_over);
     mlp_backward(&m->decoder, params, m->dec_in, N, &m->dec_ws, m->dyhat, m->ddec_in, grad);
     memset(m->dzs, 0, (size_t)K * n_state * sizeof *m->dzs);
@@ -362,16 +356,33 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
             for (int z = 0; z < Z; z++)
                 dz[z] += g[z];
         }
-    if (K > 1) {
-        if (ode_backward(m->solver, &m->field.f, 0.0, m->z0, K, m->times, m->zs, m->dzs, m->dz0,
-                         grad + m->field_offset, NULL, &se) != 0)
-            return err_set(e, "latent: adjoint solve: %s", se.msg);
-        ode_stats_t back = ode_solver_stats(m->solver);
-        res->ode.nfe_backward = back.nfe_backward;
-        res->ode.steps_backward = back.steps_backward;
-    } else {
+}
+
+/* The adjoint solve: dzs -> dz0 (B, Z), the field's gradient into grad. */
+static int solve_backward(latent_t *m, int B, int K, double *grad, model_result_t *res,
+                          err_t *e)
+{
+    size_t n_state = (size_t)B * m->cfg.latent;
+    if (K <= 1) {
         memcpy(m->dz0, m->dzs, n_state * sizeof *m->dz0);
+        return 0;
     }
+    err_t se = {{0}};
+    if (ode_backward(m->solver, &m->field.f, 0.0, m->z0, K, m->times, m->zs, m->dzs, m->dz0,
+                     grad + m->field_offset, NULL, &se) != 0)
+        return err_set(e, "latent: adjoint solve: %s", se.msg);
+    ode_stats_t back = ode_solver_stats(m->solver);
+    res->ode.nfe_backward = back.nfe_backward;
+    res->ode.steps_backward = back.steps_backward;
+    return 0;
+}
+
+/* dz0 -> dL/d[mean, logvar] (denc) through the reparameterisation, plus
+ * the KL's; then the encoder's gradient into grad. */
+static void encode_backward(latent_t *m, const double *params, int B, int L, const double *eps,
+                            int mean_over, double *grad)
+{
+    int Z = m->cfg.latent;
     memset(m->denc, 0, (size_t)B * 2 * Z * sizeof *m->denc);
     for (int b = 0; b < B; b++) {
         const double *mean = m->enc + (size_t)b * 2 * Z, *logvar = mean + Z;
@@ -385,22 +396,59 @@ int latent_run(latent_t *m, const double *params, const dataset_t *d, const int 
                 dmean[z] += dz[z];
     }
     rnn_backward(&m->rnn, params, m->lengths, B, L, &m->rnn_ws, m->denc, NULL, grad);
+}
+
+int latent_run(latent_t *m, const double *params, const dataset_t *d, const int *seqs, int B,
+               const double *eps, double *grad, model_result_t *res, err_t *e)
+{
+    memset(res, 0, sizeof *res);
+    int L = 0, N = 0;
+    if (check_batch(m, d, seqs, B, &L, &N, e) != 0)
+        return -1;
+    /* A group's union of times may hold more times than this run's
+     * observations (m->times is sized by cap_obs). */
+    int N_group = m->group_B > 0 ? group_observations(m, d) : 0;
+    ensure_capacity(m, L, N > N_group ? N : N_group);
+    m->B = B;
+    m->n_obs = N;
+    gather(m, d, seqs, B, L);
+    int K = m->K = m->group_B > 0 ? merge_group_times(m, d, N_group) : merge_times(m, B);
+    if (encode(m, params, B, L, eps, e) != 0)
+        return -1;
+    err_t se = {{0}};
+    if (solve(m, params, B, K, &se) != 0)
+        return err_set(e, "latent: forward solve: %s", se.msg);
+    if (K > 1)
+        res->ode = ode_solver_stats(m->solver);
+    decode(m, params, B, N);
+    int mean_over = m->loss_B > 0 ? m->loss_B : B;
+    if (loss(m, B, N, mean_over, res, e) != 0)
+        return -1;
+    if (!grad)
+        return 0;
+
+    /* Backward: decoder, then dL/dz(t_k) into the adjoint, then the
+     * reparameterisation and KL, then the encoder. */
+    memset(grad, 0, m->n_params * sizeof *grad);
+    decode_backward(m, params, B, N, K, mean_over, grad);
+    if (solve_backward(m, B, K, grad, res, e) != 0)
+        return -1;
+    encode_backward(m, params, B, L, eps, mean_over, grad);
     return 0;
 }
 
-int latent_decode_truth(latent_t *m, const double *params, const dataset_t *d, const int *seqs,
-                        int B, double *out, model_result_t *res, err_t *e)
+/* The checks for latent_decode_truth, and *N_all: the rows of each
+ * sequence from its first observation on (the rows are in time order,
+ * truth and observations interleaved). */
+static int count_truth_rows(const latent_t *m, const dataset_t *d, const int *seqs, int B,
+                            int *N_all, err_t *e)
 {
-    memset(res, 0, sizeof *res);
-    int Z = m->cfg.latent, O = m->cfg.obs_dim;
     if (!d || !seqs || d->kind != DATA_SEQUENCES)
         return err_set(e, "latent: needs a batch of sequences (seq, t, y1..yk, observed data)");
     if (B < 1 || B > m->max_batch)
         return err_set(e, "latent: a batch of %d sequences does not fit the workspace (%d)", B,
                        m->max_batch);
-    /* Rows of each sequence from its first observation on (the rows are in
-     * time order, truth and observations interleaved): N_all of them. */
-    int N_all = 0;
+    *N_all = 0;
     for (int b = 0; b < B; b++) {
         int s = seqs[b];
         if (s < 0 || s >= d->n_sequences)
@@ -409,14 +457,15 @@ int latent_decode_truth(latent_t *m, const double *params, const dataset_t *d, c
             return err_set(e, "latent: sequence %d has no observations", s);
         double t_first = d->t[d->obs_rows[d->obs_start[s]]];
         for (int r = d->seq_start[s]; r < d->seq_start[s + 1]; r++)
-            N_all += d->t[r] >= t_first;
+            *N_all += d->t[r] >= t_first;
     }
-    /* Grown first: latent_run's outputs (m->yhat) must survive. */
-    ensure_capacity(m, 0, N_all);
-    if (latent_run(m, params, d, seqs, B, NULL, NULL, res, e) != 0)
-        return -1;
+    return 0;
+}
 
-    /* The union of relative times: rel (N_all) sequence by sequence. */
+/* The union of those rows' relative times: rel (N_all) sequence by
+ * sequence, merged into times; returns K. */
+static int merge_truth_times(latent_t *m, const dataset_t *d, const int *seqs, int B, int N_all)
+{
     for (int b = 0, j = 0; b < B; b++) {
         int s = seqs[b];
         double t_first = d->t[d->obs_rows[d->obs_start[s]]];
@@ -427,22 +476,16 @@ int latent_decode_truth(latent_t *m, const double *params, const dataset_t *d, c
         m->lengths[b] = j - m->first_obs[b];
     }
     m->first_obs[B] = N_all;
-    int K = merge_times(m, B);
+    return merge_times(m, B);
+}
 
-    /* One solve from z0 = the mean (latent_run left it in m->z0). */
+/* z at each decoded truth row into dec_in (Nt, Z), in output order,
+ * decoded into out (T, O); NaN before the first observation. */
+static void decode_truth_rows(latent_t *m, const double *params, const dataset_t *d,
+                              const int *seqs, int B, double *out)
+{
+    int Z = m->cfg.latent, O = m->cfg.obs_dim;
     size_t n_state = (size_t)B * Z;
-    ensure_states(m, (size_t)K * n_state);
-    field_bind(&m->field, B, params + m->field_offset);
-    err_t se = {{0}};
-    if (K > 1) {
-        if (ode_forward(m->solver, &m->field.f, 0.0, m->z0, K, m->times, m->zs, &se) != 0)
-            return err_set(e, "latent: truth solve: %s", se.msg);
-        res->ode.nfe_forward += ode_solver_stats(m->solver).nfe_forward;
-    } else {
-        memcpy(m->zs, m->z0, n_state * sizeof *m->zs);
-    }
-
-    /* z at each decoded truth row into dec_in (Nt, Z), in output order. */
     int Nt = 0;
     for (int b = 0; b < B; b++) {
         int s = seqs[b], ti = d->truth_start[s], j = m->first_obs[b];
@@ -472,5 +515,26 @@ int latent_decode_truth(latent_t *m, const double *params, const dataset_t *d, c
                     row[q] = NAN;
         }
     }
+}
+
+int latent_decode_truth(latent_t *m, const double *params, const dataset_t *d, const int *seqs,
+                        int B, double *out, model_result_t *res, err_t *e)
+{
+    memset(res, 0, sizeof *res);
+    int N_all = 0;
+    if (count_truth_rows(m, d, seqs, B, &N_all, e) != 0)
+        return -1;
+    /* Grown first: latent_run's outputs (m->yhat) must survive. */
+    ensure_capacity(m, 0, N_all);
+    if (latent_run(m, params, d, seqs, B, NULL, NULL, res, e) != 0)
+        return -1;
+    int K = merge_truth_times(m, d, seqs, B, N_all);
+    /* One solve from z0 = the mean (latent_run left it in m->z0). */
+    err_t se = {{0}};
+    if (solve(m, params, B, K, &se) != 0)
+        return err_set(e, "latent: truth solve: %s", se.msg);
+    if (K > 1)
+        res->ode.nfe_forward += ode_solver_stats(m->solver).nfe_forward;
+    decode_truth_rows(m, params, d, seqs, B, out);
     return 0;
 }

@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "core/arena.h"
 #include "data/dataset.h"
 #include "nn/mlp_field.h"
 #include "train/kind.h"
@@ -71,6 +72,9 @@ typedef struct {
     size_t cap_states;
     rnn_ws_t rnn_ws;
     mlp_ws_t dec_ws;
+    /* Every buffer below (and the group's) in one arena (core/arena.h),
+     * laid out again, contents kept, when a capacity grows. */
+    arena_t arena;
     /* Last run (B sequences, n_obs observations, K union times). */
     int B, n_obs, K;
     int *lengths;   /* (max_batch) observations per sequence */
@@ -104,8 +108,11 @@ typedef struct {
     /* Grown on demand for the group's union: cap_group sequences and
      * cap_group_obs observations. */
     int cap_group, cap_group_obs;
-    int *g_first, *g_len, *g_heads, *g_obs_time;
-    double *g_rel;
+    int *g_first;    /* (cap_group + 1) each group sequence's first observation */
+    int *g_len;      /* (cap_group) its observations */
+    int *g_heads;    /* (cap_group) scratch of the merge */
+    int *g_obs_time; /* (cap_group_obs) each observation's index into times */
+    double *g_rel;   /* (cap_group_obs) relative time of each observation */
 } latent_t;
 
 int latent_create(latent_t *m, const latent_config_t *cfg, int max_batch, err_t *e);

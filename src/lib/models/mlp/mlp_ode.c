@@ -151,32 +151,23 @@ static double cross_entropy(const double *logits, const int *labels, int B, int 
     return total / mean_over;
 }
 
-int model_run(model_t *m, const double *params, const double *x, const int *labels,
-              const double *targets, int B, int K, const double *times, double *grad,
-              model_result_t *res, err_t *e)
+/* The input layer's width, that of z0 (input_dim without one). */
+static int z0_width(const model_t *m)
+{
+    return m->cfg.input_layer ? m->input_mlp.dims[1] : m->cfg.input_dim;
+}
+
+/* Input layer and augmentation -> h0 (B, D). */
+static void initial_state(model_t *m, const double *params, const double *x, int B)
 {
     const model_config_t *c = &m->cfg;
-    double one_time = c->t1;
-    if (!times) {
-        times = &one_time;
-        K = 1;
-    }
-    if (B < 1 || B > m->max_batch || K < 1 || K > m->max_times)
-        return err_set(e, "model: batch %d x %d times exceeds the workspace (%d x %d)", B, K,
-                       m->max_batch, m->max_times);
-    int D = m->D, R = m->R, O = m->O;
-    size_t n = (size_t)B * D;
-    memset(res, 0, sizeof *res);
-
-    /* Input layer and augmentation -> h0 (B, D). */
+    int D = m->D;
     const double *z0 = x;
-    int zw = c->input_dim;
-    if (c->input_layer) {
+    int zw = z0_width(m);
+    if (c->input_layer)
         z0 = mlp_forward(&m->input_mlp, params, x, B, &m->input_ws);
-        zw = m->input_mlp.dims[1];
-    }
     if (c->input_dim == 0) {
-        memset(m->h0, 0, n * sizeof *m->h0);
+        memset(m->h0, 0, (size_t)B * D * sizeof *m->h0);
     } else {
         for (int i = 0; i < B; i++) {
             double *row = m->h0 + (size_t)i * D;
@@ -184,15 +175,13 @@ int model_run(model_t *m, const double *params, const double *x, const int *labe
             memset(row + zw, 0, (size_t)(D - zw) * sizeof *row);
         }
     }
+}
 
-    /* ODE block. */
-    field_bind(&m->field, B, params + m->field_offset);
-    if (ode_forward(m->solver, &m->field.f, c->t0, m->h0, K, times, m->h_out, e) != 0)
-        return -1;
-    res->ode.nfe_forward = ode_solver_stats(m->solver).nfe_forward;
-    res->ode.steps_forward = ode_solver_stats(m->solver).steps_forward;
-
-    /* Readout (K*B, R) and output layer. */
+/* Readout (K*B, R) of h_out and the output layer -> pred (K*B, O). */
+static void readout_forward(model_t *m, const double *params, int B, int K)
+{
+    const model_config_t *c = &m->cfg;
+    int D = m->D, R = m->R, O = m->O;
     for (size_t r = 0; r < (size_t)K * B; r++)
         memcpy(m->readout + r * R, m->h_out + r * D + c->readout_offset,
                (size_t)R * sizeof(double));
@@ -201,9 +190,15 @@ int model_run(model_t *m, const double *params, const double *x, const int *labe
         pred = mlp_forward(&m->output_mlp, params, m->readout, K * B, &m->output_ws);
     if (pred != m->pred)
         memcpy(m->pred, pred, (size_t)K * B * O * sizeof(double));
+}
 
-    /* Loss and its gradient with respect to the predictions. */
-    double *dpred = grad ? m->dpred : NULL;
+/* The loss into res, and its gradient with respect to the predictions
+ * into dpred if not NULL. */
+static void loss_forward(model_t *m, const int *labels, const double *targets, int B, int K,
+                         double *dpred, model_result_t *res)
+{
+    const model_config_t *c = &m->cfg;
+    int O = m->O;
     size_t np = (size_t)K * B * O;
     int mean_over = m->loss_B > 0 ? m->loss_B : B;
     if (c->loss == LOSS_CE) {
@@ -223,33 +218,77 @@ int model_run(model_t *m, const double *params, const double *x, const int *labe
                 dpred[i] *= scale;
     }
     res->count = B;
-    if (!grad)
-        return 0;
+}
 
-    /* Backward: output layer, readout, adjoint ODE, input layer. */
-    memset(grad, 0, m->n_params * sizeof *grad);
+/* Backward through the output layer and the readout: dpred -> dL_dh
+ * (K, B, D), zero off the readout. */
+static void readout_backward(model_t *m, const double *params, int B, int K, const double *dpred,
+                             double *grad)
+{
+    const model_config_t *c = &m->cfg;
+    int D = m->D, R = m->R;
     const double *dread = dpred;
     if (c->output_dim) {
         mlp_backward(&m->output_mlp, params, m->readout, K * B, &m->output_ws, dpred,
                      m->dreadout, grad);
         dread = m->dreadout;
     }
-    memset(m->dL_dh, 0, (size_t)K * n * sizeof *m->dL_dh);
+    memset(m->dL_dh, 0, (size_t)K * B * D * sizeof *m->dL_dh);
     for (size_t r = 0; r < (size_t)K * B; r++)
         memcpy(m->dL_dh + r * D + c->readout_offset, dread + r * R, (size_t)R * sizeof(double));
+}
+
+/* Backward through the input layer: dL_dh0 -> its gradient in grad. */
+static void input_backward(model_t *m, const double *params, const double *x, int B,
+                           double *grad)
+{
+    int D = m->D, zw = z0_width(m);
+    /* Zero padding: the padded dims carry no gradient to the input
+     * layer; IL-ANODE: the input layer produced all D dims. */
+    for (int i = 0; i < B; i++)
+        memcpy(m->dz0 + (size_t)i * zw, m->dL_dh0 + (size_t)i * D, (size_t)zw * sizeof(double));
+    mlp_backward(&m->input_mlp, params, x, B, &m->input_ws, m->dz0, NULL, grad);
+}
+
+int model_run(model_t *m, const double *params, const double *x, const int *labels,
+              const double *targets, int B, int K, const double *times, double *grad,
+              model_result_t *res, err_t *e)
+{
+    const model_config_t *c = &m->cfg;
+    double one_time = c->t1;
+    if (!times) {
+        times = &one_time;
+        K = 1;
+    }
+    if (B < 1 || B > m->max_batch || K < 1 || K > m->max_times)
+        return err_set(e, "model: batch %d x %d times exceeds the workspace (%d x %d)", B, K,
+                       m->max_batch, m->max_times);
+    memset(res, 0, sizeof *res);
+    initial_state(m, params, x, B);
+
+    /* ODE block. */
+    field_bind(&m->field, B, params + m->field_offset);
+    if (ode_forward(m->solver, &m->field.f, c->t0, m->h0, K, times, m->h_out, e) != 0)
+        return -1;
+    res->ode.nfe_forward = ode_solver_stats(m->solver).nfe_forward;
+    res->ode.steps_forward = ode_solver_stats(m->solver).steps_forward;
+
+    readout_forward(m, params, B, K);
+    double *dpred = grad ? m->dpred : NULL;
+    loss_forward(m, labels, targets, B, K, dpred, res);
+    if (!grad)
+        return 0;
+
+    /* Backward: output layer, readout, adjoint ODE, input layer. */
+    memset(grad, 0, m->n_params * sizeof *grad);
+    readout_backward(m, params, B, K, dpred, grad);
     if (ode_backward(m->solver, &m->field.f, c->t0, m->h0, K, times, m->h_out, m->dL_dh,
                      m->dL_dh0, grad + m->field_offset, m->dtimes, e) != 0)
         return -1;
     res->ode.nfe_backward = ode_solver_stats(m->solver).nfe_backward;
     res->ode.steps_backward = ode_solver_stats(m->solver).steps_backward;
     res->dL_dT = m->dtimes[K];
-    if (c->input_layer) {
-        /* Zero padding: the padded dims carry no gradient to the input
-         * layer; IL-ANODE: the input layer produced all D dims. */
-        for (int i = 0; i < B; i++)
-            memcpy(m->dz0 + (size_t)i * zw, m->dL_dh0 + (size_t)i * D,
-                   (size_t)zw * sizeof(double));
-        mlp_backward(&m->input_mlp, params, x, B, &m->input_ws, m->dz0, NULL, grad);
-    }
+    if (c->input_layer)
+        input_backward(m, params, x, B, grad);
     return 0;
 }

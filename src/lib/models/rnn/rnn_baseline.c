@@ -8,87 +8,72 @@
 
 /* Size legend as in models/rnn/rnn_baseline.h; Bm = max_batch, DH = D + H. */
 
-static void free_len_buffers(rnnbase_t *m)
+/* The workspace at the current capacities, in one arena (shapes in
+ * models/rnn/rnn_baseline.h): Bm sequences, Lc = cap_len observations per
+ * sequence, Nc = cap_obs per batch, Tc = cap_truth truth rows. */
+static void layout(rnnbase_t *m)
 {
-    free(m->n_active);
-    free(m->rows);
-    free(m->xh);
-    free(m->hs);
-    m->n_active = m->rows = NULL;
-    m->xh = m->hs = NULL;
-    m->cap_len = 0;
-}
-
-static void free_obs_buffers(rnnbase_t *m)
-{
-    free(m->t);
-    free(m->y);
-    free(m->hobs);
-    free(m->dec_in);
-    free(m->ddec_in);
-    free(m->target);
-    free(m->pred);
-    free(m->dpred);
-    free(m->yhat);
-    mlp_ws_free(&m->dec_ws);
-    m->t = m->y = m->hobs = m->dec_in = m->ddec_in = m->target = m->pred = m->dpred = m->yhat =
-        NULL;
-    m->cap_obs = 0;
-}
-
-static void free_truth_buffers(rnnbase_t *m)
-{
-    free(m->truth_out);
-    free(m->truth_xh);
-    free(m->truth_h);
-    mlp_ws_free(&m->truth_ws);
-    m->truth_out = NULL;
-    m->truth_xh = m->truth_h = NULL;
-    m->cap_truth = 0;
+    size_t Bm = (size_t)m->max_batch, H = (size_t)m->cfg.hidden, O = (size_t)m->cfg.obs_dim,
+           DH = O + 1 + H, Lc = (size_t)m->cap_len, Nc = (size_t)m->cap_obs,
+           Tc = (size_t)m->cap_truth;
+    const arena_buf_t bufs[] = {
+        ARENA_INTS(m->lengths, Bm),
+        ARENA_INTS(m->first_obs, Bm + 1),
+        ARENA_DOUBLES(m->dh, Bm * H),
+        ARENA_DOUBLES(m->dxh, Bm * DH),
+        ARENA_DOUBLES(m->dpre, Bm * H),
+        ARENA_DOUBLES(m->h_final, Bm * H),
+        ARENA_INTS(m->roll_n, Bm),
+        ARENA_INTS(m->roll_ti, Bm),
+        ARENA_INTS(m->roll_first, Bm),
+        ARENA_INTS(m->roll_rows, Bm),
+        ARENA_DOUBLES(m->roll_t, Bm),
+        ARENA_DOUBLES(m->roll_y, Bm * O),
+        ARENA_DOUBLES(m->roll_h, Bm * H),
+        ARENA_INTS(m->n_active, Lc),
+        ARENA_INTS(m->rows, Lc * Bm),
+        ARENA_DOUBLES(m->xh, Lc * Bm * DH),
+        ARENA_DOUBLES(m->hs, Lc * Bm * H),
+        ARENA_DOUBLES(m->t, Nc),
+        ARENA_DOUBLES(m->y, Nc * O),
+        ARENA_DOUBLES(m->hobs, Nc * H),
+        ARENA_DOUBLES(m->dec_in, Nc * H),
+        ARENA_DOUBLES(m->ddec_in, Nc * H),
+        ARENA_DOUBLES(m->target, Nc * O),
+        ARENA_DOUBLES(m->pred, Nc * O),
+        ARENA_DOUBLES(m->dpred, Nc * O),
+        ARENA_DOUBLES(m->yhat, Nc * O),
+        ARENA_INTS(m->truth_out, Tc),
+        ARENA_DOUBLES(m->truth_xh, Tc * DH),
+        ARENA_DOUBLES(m->truth_h, Tc * H),
+    };
+    arena_xlayout(&m->arena, bufs, sizeof bufs / sizeof bufs[0]);
 }
 
 /* Grows the workspace to L observations per sequence and N per batch. */
 static void ensure_capacity(rnnbase_t *m, int L, int N)
 {
-    size_t Bm = (size_t)m->max_batch, H = (size_t)m->cfg.hidden, O = (size_t)m->cfg.obs_dim,
-           DH = O + 1 + H;
-    if (L > m->cap_len) {
-        free_len_buffers(m);
-        size_t n = (size_t)L;
+    int grow_len = L > m->cap_len, grow_obs = N > m->cap_obs;
+    if (grow_len)
         m->cap_len = L;
-        m->n_active = xmalloc(n * sizeof *m->n_active);
-        m->rows = xmalloc(n * Bm * sizeof *m->rows);
-        m->xh = xmalloc(n * Bm * DH * sizeof *m->xh);
-        m->hs = xmalloc(n * Bm * H * sizeof *m->hs);
-    }
-    if (N > m->cap_obs) {
-        free_obs_buffers(m);
-        size_t n = (size_t)N;
+    if (grow_obs) {
+        mlp_ws_free(&m->dec_ws);
         m->cap_obs = N;
-        m->t = xmalloc(n * sizeof *m->t);
-        m->y = xmalloc(n * O * sizeof *m->y);
-        m->hobs = xmalloc(n * H * sizeof *m->hobs);
-        m->dec_in = xmalloc(n * H * sizeof *m->dec_in);
-        m->ddec_in = xmalloc(n * H * sizeof *m->ddec_in);
-        m->target = xmalloc(n * O * sizeof *m->target);
-        m->pred = xmalloc(n * O * sizeof *m->pred);
-        m->dpred = xmalloc(n * O * sizeof *m->dpred);
-        m->yhat = xmalloc(n * O * sizeof *m->yhat);
         mlp_ws_alloc(&m->dec_ws, &m->decoder, N);
     }
+    if (grow_len || grow_obs)
+        layout(m);
 }
 
+/* Grows the workspace to T truth rows per decode. */
 static void ensure_truth(rnnbase_t *m, int T)
 {
     if (T <= m->cap_truth)
         return;
-    free_truth_buffers(m);
-    size_t n = (size_t)T, H = (size_t)m->cfg.hidden, DH = (size_t)m->cfg.obs_dim + 1 + H;
+    mlp_ws_free(&m->truth_ws);
     m->cap_truth = T;
-    m->truth_out = xmalloc(n * sizeof *m->truth_out);
-    m->truth_xh = xmalloc(n * DH * sizeof *m->truth_xh);
-    m->truth_h = xmalloc(n * H * sizeof *m->truth_h);
     mlp_ws_alloc(&m->truth_ws, &m->decoder, T);
+    layout(m);
 }
 
 int rnnbase_create(rnnbase_t *m, const rnnbase_config_t *cfg, int max_batch, err_t *e)
@@ -105,7 +90,7 @@ int rnnbase_create(rnnbase_t *m, const rnnbase_config_t *cfg, int max_batch, err
     if (max_batch < 1)
         return err_set(e, "rnn: the batch must be positive");
     m->max_batch = max_batch;
-    size_t H = (size_t)c->hidden, DH = (size_t)c->obs_dim + 1 + H, Bm = (size_t)max_batch;
+    size_t H = (size_t)c->hidden, DH = (size_t)c->obs_dim + 1 + H;
     m->b_off = H * DH;
     m->decoder_offset = m->b_off + H;
     int dims[3] = {c->hidden, c->decoder_hidden, c->obs_dim};
@@ -113,40 +98,15 @@ int rnnbase_create(rnnbase_t *m, const rnnbase_config_t *cfg, int max_batch, err
     if (mlp_init(&m->decoder, 2, dims, acts, m->decoder_offset) != 0)
         return err_set(e, "rnn: bad decoder sizes");
     m->n_params = m->decoder_offset + m->decoder.n_params;
-    m->lengths = xmalloc(Bm * sizeof *m->lengths);
-    m->first_obs = xmalloc((Bm + 1) * sizeof *m->first_obs);
-    m->dh = xmalloc(Bm * H * sizeof *m->dh);
-    m->dxh = xmalloc(Bm * DH * sizeof *m->dxh);
-    m->dpre = xmalloc(Bm * H * sizeof *m->dpre);
-    m->h_final = xmalloc(Bm * H * sizeof *m->h_final);
-    m->roll_n = xmalloc(Bm * sizeof *m->roll_n);
-    m->roll_ti = xmalloc(Bm * sizeof *m->roll_ti);
-    m->roll_first = xmalloc(Bm * sizeof *m->roll_first);
-    m->roll_rows = xmalloc(Bm * sizeof *m->roll_rows);
-    m->roll_t = xmalloc(Bm * sizeof *m->roll_t);
-    m->roll_y = xmalloc(Bm * (size_t)c->obs_dim * sizeof *m->roll_y);
-    m->roll_h = xmalloc(Bm * H * sizeof *m->roll_h);
+    layout(m); /* the buffers sized by max_batch; the others grow */
     return 0;
 }
 
 void rnnbase_free(rnnbase_t *m)
 {
-    free_len_buffers(m);
-    free_obs_buffers(m);
-    free_truth_buffers(m);
-    free(m->lengths);
-    free(m->first_obs);
-    free(m->dh);
-    free(m->dxh);
-    free(m->dpre);
-    free(m->h_final);
-    free(m->roll_n);
-    free(m->roll_ti);
-    free(m->roll_first);
-    free(m->roll_rows);
-    free(m->roll_t);
-    free(m->roll_y);
-    free(m->roll_h);
+    arena_free(&m->arena); /* every workspace buffer */
+    mlp_ws_free(&m->dec_ws);
+    mlp_ws_free(&m->truth_ws);
     memset(m, 0, sizeof *m);
 }
 
@@ -220,23 +180,12 @@ static int check_batch(const rnnbase_t *m, const dataset_t *d, const int *seqs, 
     return 0;
 }
 
-int rnnbase_run(rnnbase_t *m, const double *params, const dataset_t *d, const int *seqs, int B,
-                double *grad, model_result_t *res, err_t *e)
+/* Gather the observations y (N, O) and times t (N), sequence by sequence;
+ * lengths, first_obs, and h_0 = 0 in hobs. */
+static void gather(rnnbase_t *m, const dataset_t *d, const int *seqs, int B)
 {
-    memset(res, 0, sizeof *res);
-    const rnnbase_config_t *c = &m->cfg;
-    int O = c->obs_dim, D = O + 1, H = c->hidden, DH = D + H, L, N;
-    if (check_batch(m, d, seqs, B, &L, &N, e) != 0)
-        return -1;
-    ensure_capacity(m, L, N);
-    m->B = B;
-    m->n_obs = N;
-    m->L = L;
-    size_t Bm = (size_t)m->max_batch;
-    const double *w = params, *bias = params + m->b_off;
-
-    /* Gather the observations (N, O) and times (N), sequence by sequence. */
-    for (int b = 0, j = 0; b < B; b++) {
+    int O = m->cfg.obs_dim, H = m->cfg.hidden, j = 0;
+    for (int b = 0; b < B; b++) {
         int s = seqs[b], n = d->obs_start[s + 1] - d->obs_start[s];
         const int *rows = d->obs_rows + d->obs_start[s];
         m->lengths[b] = n;
@@ -247,10 +196,17 @@ int rnnbase_run(rnnbase_t *m, const double *params, const dataset_t *d, const in
         }
         memset(m->hobs + (size_t)m->first_obs[b] * H, 0, (size_t)H * sizeof *m->hobs); /* h_0 */
     }
-    m->first_obs[B] = N;
+    m->first_obs[B] = j;
+}
 
-    /* Step s (0 .. L-2) takes observation s of every sequence with n_b - 1 > s
-     * to h_{s+1}; those are packed into the step's leading rows. */
+/* Step s (0 .. L-2) takes observation s of every sequence with n_b - 1 > s
+ * to h_{s+1}; those are packed into the step's leading rows.  Each h_{s+1}
+ * goes to hobs and, as a prediction's input, to dec_in with its target. */
+static void unroll(rnnbase_t *m, const double *params, int B, int L)
+{
+    int O = m->cfg.obs_dim, D = O + 1, H = m->cfg.hidden, DH = D + H;
+    size_t Bm = (size_t)m->max_batch;
+    const double *w = params, *bias = params + m->b_off;
     for (int s = 0; s + 1 < L; s++) {
         int *rows = m->rows + s * Bm;
         double *xh = m->xh + s * Bm * DH, *hs = m->hs + s * Bm * H;
@@ -272,9 +228,13 @@ int rnnbase_run(rnnbase_t *m, const double *params, const dataset_t *d, const in
             memcpy(m->target + (size_t)p * O, m->y + (size_t)j * O, (size_t)O * sizeof *m->y);
         }
     }
+}
 
-    /* The decoder at every prediction: dec_in (P, H) -> pred (P, O). */
-    int P = N - B;
+/* The decoder at every prediction: dec_in (P, H) -> pred (P, O); the
+ * outputs yhat (N, O), y_0 itself at each sequence's first row. */
+static void decode(rnnbase_t *m, const double *params, int B, int P)
+{
+    int O = m->cfg.obs_dim;
     const double *out = mlp_forward(&m->decoder, params, m->dec_in, P, &m->dec_ws);
     memcpy(m->pred, out, (size_t)P * O * sizeof *m->pred);
     for (int b = 0; b < B; b++) {
@@ -283,41 +243,58 @@ int rnnbase_run(rnnbase_t *m, const double *params, const dataset_t *d, const in
         memcpy(m->yhat + (size_t)(j0 + 1) * O, m->pred + (size_t)(j0 - b) * O,
                (size_t)(m->lengths[b] - 1) * O * sizeof *m->yhat);
     }
+}
 
-    /* The states: each sequence's last observation consumed with gap 0. */
-    {
-        double *xh = m->dxh; /* (B, DH) scratch, rewritten by any backward */
-        for (int b = 0; b < B; b++) {
-            int j = m->first_obs[b + 1] - 1;
-            pack_row(xh + (size_t)b * DH, m->y + (size_t)j * O, 0.0, m->hobs + (size_t)j * H, O,
-                     H);
-        }
-        rnn_cell_forward(m->h_final, xh, w, bias, B, D, H);
+/* The states h_final (B, H): each sequence's last observation consumed
+ * with gap 0. */
+static void final_states(rnnbase_t *m, const double *params, int B)
+{
+    int O = m->cfg.obs_dim, D = O + 1, H = m->cfg.hidden, DH = D + H;
+    double *xh = m->dxh; /* (B, DH) scratch, rewritten by any backward */
+    for (int b = 0; b < B; b++) {
+        int j = m->first_obs[b + 1] - 1;
+        pack_row(xh + (size_t)b * DH, m->y + (size_t)j * O, 0.0, m->hobs + (size_t)j * H, O, H);
     }
+    rnn_cell_forward(m->h_final, xh, params, params + m->b_off, B, D, H);
+}
 
-    /* Loss: the negative log-likelihood summed over the batch's predictions,
-     * per sequence; the mse over their values. */
-    size_t nv = (size_t)P * O;
+/* Loss: the negative log-likelihood summed over the batch's nv predicted
+ * values, per sequence (mean over mean_over); the mse over them. */
+static int loss(const rnnbase_t *m, int B, size_t nv, int mean_over, model_result_t *res,
+                err_t *e)
+{
     double sq = 0.0;
     for (size_t i = 0; i < nv; i++) {
         double r = m->target[i] - m->pred[i];
         sq += r * r;
     }
-    int mean_over = m->loss_B > 0 ? m->loss_B : B;
-    res->loss = -gauss_loglik_forward(m->target, m->pred, nv, c->obs_noise) / mean_over;
+    res->loss = -gauss_loglik_forward(m->target, m->pred, nv, m->cfg.obs_noise) / mean_over;
     res->count = B;
     res->mse = sq / (double)nv;
     res->mse_count = (long)nv;
     if (!isfinite(res->loss))
         return err_set(e, "rnn: the loss is not finite (the model diverged)");
-    if (!grad)
-        return 0;
+    return 0;
+}
 
-    /* Backward: the decoder, then backpropagation through time. */
-    memset(grad, 0, m->n_params * sizeof *grad);
+/* Backward through the decoder: pred -> ddec_in (P, H), its gradient into
+ * grad. */
+static void decode_backward(rnnbase_t *m, const double *params, int P, int mean_over,
+                            double *grad)
+{
+    size_t nv = (size_t)P * m->cfg.obs_dim;
     memset(m->dpred, 0, nv * sizeof *m->dpred);
-    gauss_loglik_backward(m->dpred, m->target, m->pred, nv, c->obs_noise, -1.0 / mean_over);
+    gauss_loglik_backward(m->dpred, m->target, m->pred, nv, m->cfg.obs_noise, -1.0 / mean_over);
     mlp_backward(&m->decoder, params, m->dec_in, P, &m->dec_ws, m->dpred, m->ddec_in, grad);
+}
+
+/* Backpropagation through time over the steps of unroll, from ddec_in;
+ * the cell's gradient into grad. */
+static void unroll_backward(rnnbase_t *m, const double *params, int B, int L, double *grad)
+{
+    int O = m->cfg.obs_dim, D = O + 1, H = m->cfg.hidden, DH = D + H;
+    size_t Bm = (size_t)m->max_batch;
+    const double *w = params;
     /* dh[b] holds dL/dh_{s+1} from the later steps: zero for a sequence
      * whose last step is s (it was not active after it). */
     memset(m->dh, 0, (size_t)B * H * sizeof *m->dh);
@@ -338,26 +315,43 @@ int rnnbase_run(rnnbase_t *m, const double *params, const dataset_t *d, const in
             memcpy(m->dh + (size_t)rows[q] * H, m->dxh + (size_t)q * DH + D,
                    (size_t)H * sizeof *m->dh);
     }
+}
+
+int rnnbase_run(rnnbase_t *m, const double *params, const dataset_t *d, const int *seqs, int B,
+                double *grad, model_result_t *res, err_t *e)
+{
+    memset(res, 0, sizeof *res);
+    int L = 0, N = 0;
+    if (check_batch(m, d, seqs, B, &L, &N, e) != 0)
+        return -1;
+    ensure_capacity(m, L, N);
+    m->B = B;
+    m->n_obs = N;
+    m->L = L;
+    gather(m, d, seqs, B);
+    unroll(m, params, B, L);
+    int P = N - B;
+    decode(m, params, B, P);
+    final_states(m, params, B);
+    int mean_over = m->loss_B > 0 ? m->loss_B : B;
+    if (loss(m, B, (size_t)P * m->cfg.obs_dim, mean_over, res, e) != 0)
+        return -1;
+    if (!grad)
+        return 0;
+
+    /* Backward: the decoder, then backpropagation through time. */
+    memset(grad, 0, m->n_params * sizeof *grad);
+    decode_backward(m, params, P, mean_over, grad);
+    unroll_backward(m, params, B, L, grad);
     return 0;
 }
 
-int rnnbase_decode_truth(rnnbase_t *m, const double *params, const dataset_t *d, const int *seqs,
-                         int B, double *out, err_t *e)
+/* Inside the window: one batched cell and decoder call over the truth rows
+ * after t_0 (truth_xh, k of them); before t_0 NaN, at t_0 y_0. */
+static void decode_window(rnnbase_t *m, const double *params, const dataset_t *d,
+                          const int *seqs, int B, double *out)
 {
-    int O = m->cfg.obs_dim, D = O + 1, H = m->cfg.hidden, DH = D + H, L, N;
-    if (check_batch(m, d, seqs, B, &L, &N, e) != 0)
-        return -1;
-    int T = 0;
-    for (int b = 0; b < B; b++)
-        T += d->truth_start[seqs[b] + 1] - d->truth_start[seqs[b]];
-    ensure_truth(m, T > 0 ? T : 1);
-    model_result_t res;
-    if (rnnbase_run(m, params, d, seqs, B, NULL, &res, e) != 0)
-        return -1;
-    const double *w = params, *bias = params + m->b_off;
-
-    /* Inside the window: one batched cell and decoder call over the rows
-     * after t_0 (k of them); before t_0 NaN, at t_0 y_0. */
+    int O = m->cfg.obs_dim, D = O + 1, H = m->cfg.hidden, DH = D + H;
     int k = 0;
     for (int b = 0, o = 0; b < B; b++) {
         int s = seqs[b], j0 = m->first_obs[b], n = m->lengths[b], j = 0;
@@ -380,18 +374,21 @@ int rnnbase_decode_truth(rnnbase_t *m, const double *params, const dataset_t *d,
         }
     }
     if (k > 0) {
-        rnn_cell_forward(m->truth_h, m->truth_xh, w, bias, k, D, H);
+        rnn_cell_forward(m->truth_h, m->truth_xh, params, params + m->b_off, k, D, H);
         const double *dec = mlp_forward(&m->decoder, params, m->truth_h, k, &m->truth_ws);
         for (int q = 0; q < k; q++)
             memcpy(out + (size_t)m->truth_out[q] * O, dec + (size_t)q * O,
                    (size_t)O * sizeof *out);
     }
+}
 
-    /* After t_{n-1}: the rollouts, every sequence's step r in one call.  A
-     * sequence's truth rows after t_last are the last of its block:
-     * roll_n[b] of them from its truth row roll_ti[b], output row
-     * roll_first[b].  roll_y, roll_t and roll_h are the next step's input,
-     * its previous time and its state. */
+/* The rollouts' start.  A sequence's truth rows after t_last are the last
+ * of its block: roll_n[b] of them from its truth row roll_ti[b], output
+ * row roll_first[b].  roll_y, roll_t and roll_h are the next step's input,
+ * its previous time and its state.  Returns the most steps of any. */
+static int rollout_start(rnnbase_t *m, const dataset_t *d, const int *seqs, int B)
+{
+    int O = m->cfg.obs_dim, H = m->cfg.hidden;
     int steps = 0;
     for (int b = 0, o = 0; b < B; b++) {
         int s = seqs[b], j = m->first_obs[b + 1] - 1, count = 0;
@@ -409,6 +406,15 @@ int rnnbase_decode_truth(rnnbase_t *m, const double *params, const dataset_t *d,
         memcpy(m->roll_h + (size_t)b * H, m->hobs + (size_t)j * H, (size_t)H * sizeof *m->roll_h);
         m->roll_t[b] = t_last;
     }
+    return steps;
+}
+
+/* After t_{n-1}: the rollouts, every sequence's step r in one call. */
+static void rollout(rnnbase_t *m, const double *params, const dataset_t *d, int B, int steps,
+                    double *out)
+{
+    int O = m->cfg.obs_dim, D = O + 1, H = m->cfg.hidden, DH = D + H;
+    const double *w = params, *bias = params + m->b_off;
     for (int r = 0; r < steps; r++) {
         int na = 0; /* at most the rows left to decode, so within cap_truth */
         for (int b = 0; b < B; b++) {
@@ -431,5 +437,22 @@ int rnnbase_decode_truth(rnnbase_t *m, const double *params, const dataset_t *d,
                    (size_t)O * sizeof *out);
         }
     }
+}
+
+int rnnbase_decode_truth(rnnbase_t *m, const double *params, const dataset_t *d, const int *seqs,
+                         int B, double *out, err_t *e)
+{
+    int L = 0, N = 0;
+    if (check_batch(m, d, seqs, B, &L, &N, e) != 0)
+        return -1;
+    int T = 0;
+    for (int b = 0; b < B; b++)
+        T += d->truth_start[seqs[b] + 1] - d->truth_start[seqs[b]];
+    ensure_truth(m, T > 0 ? T : 1);
+    model_result_t res;
+    if (rnnbase_run(m, params, d, seqs, B, NULL, &res, e) != 0)
+        return -1;
+    decode_window(m, params, d, seqs, B, out);
+    rollout(m, params, d, B, rollout_start(m, d, seqs, B), out);
     return 0;
 }

@@ -61,6 +61,7 @@
 
 #include <stddef.h>
 
+#include "core/arena.h"
 #include "data/dataset.h"
 #include "train/kind.h"
 #include "nn/dense.h"
@@ -84,6 +85,9 @@ typedef struct {
     int cap_len, cap_obs, cap_truth;
     mlp_ws_t dec_ws;   /* cap_obs rows */
     mlp_ws_t truth_ws; /* cap_truth rows */
+    /* Every buffer below in one arena (core/arena.h), laid out again,
+     * contents kept, when a capacity grows. */
+    arena_t arena;
     /* Last run: B sequences, N observations, L the longest. */
     int B, n_obs, L;
     int *lengths;   /* (max_batch) */
