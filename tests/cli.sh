@@ -263,7 +263,7 @@ if awk -F '\t' 'NR == FNR { if ($1 == 2) want = $3; next } $1 == 2 { d = $3 - wa
 expect 1 "$bin/train" $rn --set model.precision=half --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has "precision: 'half' is not double or float32"
 expect 1 "$bin/train" --config "$tmp/reg.ini" --data "$tmp/reg.tsv" --set model.precision=float32 --log "$tmp/no.log" --model "$tmp/no.ckpt"
-has "unknown key 'precision' in section [model] (kind mlp's own keys:"
+has "unknown key 'precision' in section .model. (kind mlp's own keys:"
 
 # --- gen-data moons: the same seed gives a byte-identical file, another
 # seed another; the summary holds the exact NLL floor; bad input exits

@@ -40,10 +40,13 @@ for kv in data.test_count=4294967297 model.augment=4294967297 train.batch_size=4
 done
 expect 1 train --set model.hidden=4294967304 --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has 'hidden: width 4294967304 is out of range 1..4096'
-for kv in train.lr=inf train.lr=nan ode.rtol=nan model.obs_noise=inf; do
+for kv in train.lr=inf train.lr=nan ode.rtol=nan model.t1=inf; do
     expect 1 train --set "$kv" --log "$tmp/no.log" --model "$tmp/no.ckpt"
     has "is not a finite number"
 done
+# Another kind's key is unknown to this one (an mlp run), whatever its value.
+expect 1 train --set model.obs_noise=inf --log "$tmp/no.log" --model "$tmp/no.ckpt"
+has "unknown key 'obs_noise' in section .model. (kind mlp's own keys: .model. input_layer"
 expect 1 train --set ode.adjoint_rtol=-1e-3 --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has 'adjoint_rtol and adjoint_atol must be >= 0'
 expect 1 train --set ode.adjoint_atol=-1 --log "$tmp/no.log" --model "$tmp/no.ckpt"
