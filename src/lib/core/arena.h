@@ -11,8 +11,8 @@
  * from the same list with the new lengths; every buffer keeps its first
  * min(old, new) elements, so a buffer filled before the growth stays valid
  * after it, wherever in a run the growth comes. */
-#ifndef NODE_ARENA_H
-#define NODE_ARENA_H
+#ifndef NODE_CORE_ARENA_H
+#define NODE_CORE_ARENA_H
 
 #include <stddef.h>
 

@@ -8,8 +8,8 @@
  *   uint32    CRC-32 (zlib) of every byte before it
  * A file that is not a checkpoint, of another version, truncated, padded or
  * corrupted is refused with a message naming the file and the problem. */
-#ifndef NODE_CHECKPOINT_H
-#define NODE_CHECKPOINT_H
+#ifndef NODE_CORE_CHECKPOINT_H
+#define NODE_CORE_CHECKPOINT_H
 
 #include <stddef.h>
 #include <stdio.h>

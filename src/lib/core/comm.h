@@ -10,8 +10,8 @@
  * transport does, so a run is reproducible for a given group size.  A
  * failure of the transport is not returned: it ends the job (MPI's default
  * error handler), because the other members could not continue anyway. */
-#ifndef NODE_COMM_H
-#define NODE_COMM_H
+#ifndef NODE_CORE_COMM_H
+#define NODE_CORE_COMM_H
 
 #include <stddef.h>
 

@@ -8,8 +8,8 @@
  * therefore the value "1e-3 # note", which is refused as not a number.
  * Continuation lines (indented) repeat the key and are refused as
  * duplicates.  A real value must be finite (nan and inf are refused). */
-#ifndef NODE_CONFIG_H
-#define NODE_CONFIG_H
+#ifndef NODE_CORE_CONFIG_H
+#define NODE_CORE_CONFIG_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* One seeded generator per run (xoshiro256**, seeded through splitmix64), so
  * that the same seed gives the same numbers on every platform.  No global
  * state: every run owns its rng_t. */
-#ifndef NODE_RNG_H
-#define NODE_RNG_H
+#ifndef NODE_CORE_RNG_H
+#define NODE_CORE_RNG_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* Whitespace-separated text tables: summaries (`key value`) and expected
  * numbers (`key value tolerance`).  '#' starts a comment; blank lines are
  * skipped.  Each row keeps its line number so errors can point at it. */
-#ifndef NODE_TABLE_H
-#define NODE_TABLE_H
+#ifndef NODE_CORE_TABLE_H
+#define NODE_CORE_TABLE_H
 
 #include "core/util.h"
 

@@ -3,8 +3,8 @@
  * Library code never exits: it returns a status and writes a message into a
  * caller-owned `struct err`.  Executables turn that into one line on stderr
  * naming the file and the problem, then exit non-zero (die()). */
-#ifndef NODE_UTIL_H
-#define NODE_UTIL_H
+#ifndef NODE_CORE_UTIL_H
+#define NODE_CORE_UTIL_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
  * The reader validates the magic number, the dimensions and the exact file
  * length, so a truncated, padded or mislabelled file is refused with a
  * message that names the file and what is wrong. */
-#ifndef NODE_IDX_H
-#define NODE_IDX_H
+#ifndef NODE_DATA_IDX_H
+#define NODE_DATA_IDX_H
 
 #include <stdint.h>
 #include "core/util.h"

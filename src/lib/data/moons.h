@@ -13,8 +13,8 @@
  * in log space, so that points far from the moons keep a finite log p.
  *
  * Library code: returns 0 or -1 with a message in e, never prints. */
-#ifndef NODE_MOONS_H
-#define NODE_MOONS_H
+#ifndef NODE_DATA_MOONS_H
+#define NODE_DATA_MOONS_H
 
 #include <stddef.h>
 

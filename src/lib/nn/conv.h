@@ -8,8 +8,8 @@
  *   out (Co, B*Ho*Wo) = w (Co, Ci*kh*kw) . col (Ci*kh*kw, B*Ho*Wo),
  * where col is the im2col lowering of the input; a batch of single-channel
  * images (B, 1, H, W) is already in this layout. */
-#ifndef NODE_CONV_H
-#define NODE_CONV_H
+#ifndef NODE_NN_CONV_H
+#define NODE_NN_CONV_H
 
 #include <stddef.h>
 

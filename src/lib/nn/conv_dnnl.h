@@ -13,8 +13,8 @@
  * oneDNN reports failures by status; these functions cannot return one
  * (they run inside parallel loops), so the first failure is kept and the
  * model asks for it after the pass (conv_backend_failed in nn/conv.h). */
-#ifndef NODE_CONV_DNNL_H
-#define NODE_CONV_DNNL_H
+#ifndef NODE_NN_CONV_DNNL_H
+#define NODE_NN_CONV_DNNL_H
 #include "nn/conv.h"
 
 /* Floats of col and of dcol for a batch of B; 0 if oneDNN refused the

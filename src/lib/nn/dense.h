@@ -5,8 +5,8 @@
  *   inp (B, n_in), out (B, n_out), w (n_out, n_in), b (n_out).
  * Backward functions overwrite the input gradient and ADD into the parameter
  * gradients, so one flat gradient vector can collect every layer's share. */
-#ifndef NODE_NN_H
-#define NODE_NN_H
+#ifndef NODE_NN_DENSE_H
+#define NODE_NN_DENSE_H
 
 #include <stddef.h>
 

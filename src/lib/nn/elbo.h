@@ -10,8 +10,8 @@
  * Z latent.  Every backward here ADDS (+=) into the gradients it writes,
  * scaled by `dout` = dL/d(the forward's value), because dL/dmean and
  * dL/dlogvar collect both the KL share and the reparameterisation share. */
-#ifndef NODE_ELBO_H
-#define NODE_ELBO_H
+#ifndef NODE_NN_ELBO_H
+#define NODE_NN_ELBO_H
 
 #include <stddef.h>
 

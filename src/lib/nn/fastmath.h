@@ -6,8 +6,8 @@
  * plain IEEE arithmetic, so the compiler can vectorise it and it gives the
  * same bits on every x86-64 machine; its error is within a few ulp of the
  * correctly rounded value (checked against libm in the tests). */
-#ifndef NODE_FASTMATH_H
-#define NODE_FASTMATH_H
+#ifndef NODE_NN_FASTMATH_H
+#define NODE_NN_FASTMATH_H
 
 #include <stddef.h>
 

@@ -13,8 +13,8 @@
  *
  * The field's parameters are one contiguous slice of the model's flat
  * vector; the odefunc_t sees only that slice (theta). */
-#ifndef NODE_FIELD_H
-#define NODE_FIELD_H
+#ifndef NODE_NN_MLP_FIELD_H
+#define NODE_NN_MLP_FIELD_H
 
 #include "nn/dense.h"
 #include "ode/ode.h"

@@ -1,7 +1,7 @@
 /* Optimisers over one flat parameter vector: Adam and SGD with momentum for
  * minibatch training, and full-batch L-BFGS (liblbfgs) for fine-tuning. */
-#ifndef NODE_OPTIM_H
-#define NODE_OPTIM_H
+#ifndef NODE_NN_OPTIM_H
+#define NODE_NN_OPTIM_H
 
 #include <stddef.h>
 

@@ -32,8 +32,8 @@
  *   n_params = H (D + H) + H + 2Z H + 2Z      (D 3, H 25, Z 4: 933)
  * Backward functions overwrite input gradients and ADD into parameter
  * gradients, as in nn/dense.h. */
-#ifndef NODE_RNN_H
-#define NODE_RNN_H
+#ifndef NODE_NN_RNN_ENCODER_H
+#define NODE_NN_RNN_ENCODER_H
 
 #include <stddef.h>
 

@@ -5,8 +5,8 @@
  * training step.  Same arithmetic as SUNDIALS' serial vector, summed in a
  * fixed order (so results are reproducible, not bit-identical to SUNDIALS'
  * own order). */
-#ifndef NODE_NVEC_FAST_H
-#define NODE_NVEC_FAST_H
+#ifndef NODE_ODE_NVEC_FAST_H
+#define NODE_ODE_NVEC_FAST_H
 
 #include <stddef.h>
 #include <sundials/sundials_nvector.h>

@@ -7,8 +7,8 @@
  * '#' starts a comment (core/table.h).  A file with no rows, a key listed twice,
  * a NUL byte, or a value or tolerance that is not a finite number (inf, nan,
  * inf%, a negative one) is an error naming the file and line. */
-#ifndef NODE_EXPECTED_H
-#define NODE_EXPECTED_H
+#ifndef NODE_REPORT_EXPECTED_H
+#define NODE_REPORT_EXPECTED_H
 
 #include "core/table.h"
 #include "core/util.h"

@@ -11,8 +11,8 @@
  *   F  input features per example (0: the model takes no input)
  *   O  outputs per example and time
  *   S  values of the ODE state h(T) per example (features). */
-#ifndef NODE_KIND_H
-#define NODE_KIND_H
+#ifndef NODE_TRAIN_KIND_H
+#define NODE_TRAIN_KIND_H
 
 #include <stddef.h>
 

@@ -4,8 +4,8 @@
  * known (an unknown or misspelt key is an error) and documented in
  * train/runcfg.c; Make passes paths on the command line, the INI owns only
  * hyperparameters. */
-#ifndef NODE_RUNCFG_H
-#define NODE_RUNCFG_H
+#ifndef NODE_TRAIN_RUNCFG_H
+#define NODE_TRAIN_RUNCFG_H
 
 #include "core/config.h"
 #include "nn/optim.h"

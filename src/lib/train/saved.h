@@ -1,8 +1,8 @@
 /* A trained model as eval and features see it: the checkpoint's stored
  * configuration rebuilt into a model of its kind (train/kind.h), with its
  * parameters. */
-#ifndef NODE_SAVED_H
-#define NODE_SAVED_H
+#ifndef NODE_TRAIN_SAVED_H
+#define NODE_TRAIN_SAVED_H
 
 #include "train/kind.h"
 #include "train/runcfg.h"

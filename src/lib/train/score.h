@@ -1,8 +1,8 @@
 /* A model's loss, accuracy and NFE over a whole dataset, in chunks: what
  * train logs after each step, what eval reports and what L-BFGS
  * minimises.  A trajectory is scored as one batch observed at every time. */
-#ifndef NODE_SCORE_H
-#define NODE_SCORE_H
+#ifndef NODE_TRAIN_SCORE_H
+#define NODE_TRAIN_SCORE_H
 
 #include "data/dataset.h"
 #include "train/kind.h"

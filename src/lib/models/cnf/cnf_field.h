@@ -20,8 +20,8 @@
  *
  * Size legend: B batch, H hidden width.  Parameters (one flat slice, the
  * mlp_t layout of nn/dense.h): W1 (H, 3) b1 (H) W2 (H, H) b2 (H) W3 (2, H) b3 (2). */
-#ifndef NODE_CNFFIELD_H
-#define NODE_CNFFIELD_H
+#ifndef NODE_MODELS_CNF_CNF_FIELD_H
+#define NODE_MODELS_CNF_CNF_FIELD_H
 
 #include "nn/dense.h"
 #include "ode/ode.h"

@@ -6,8 +6,8 @@
  * GroupNorm has G groups.  Parameters, one slice of the model's vector:
  *   gn1 gamma, beta (C each) | conv1 w (C, C+1, 3, 3), b (C) | gn2 | conv2 | gn3
  * (a ResNet block has no time channel and no gn3). */
-#ifndef NODE_CONVFIELD_H
-#define NODE_CONVFIELD_H
+#ifndef NODE_MODELS_CONV_CONV_FIELD_H
+#define NODE_MODELS_CONV_CONV_FIELD_H
 
 #include <stddef.h>
 

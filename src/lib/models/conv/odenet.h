@@ -10,8 +10,8 @@
  *   -> GN ReLU, global average pool, Linear(C -> 10), cross-entropy.
  * GroupNorm has min(32, C) groups; C = 64 in the paper.
  * Parameters: conv0 | gn0 | conv1 | gn1 | conv2 | gn2 | block(s) | gnH | fc. */
-#ifndef NODE_ODENET_H
-#define NODE_ODENET_H
+#ifndef NODE_MODELS_CONV_ODENET_H
+#define NODE_MODELS_CONV_ODENET_H
 
 #include "core/arena.h"
 #include "nn/conv.h"

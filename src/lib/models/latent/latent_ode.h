@@ -28,8 +28,8 @@
  * per new maximum) with the longest sequence, the batch's observation count
  * and K B Z, so any batch of a dataset fits; z(t_k) of a batch takes K B Z
  * values (spirals, 1000 sequences scored in one chunk: K ~ 400, 13 MB). */
-#ifndef NODE_LATENT_H
-#define NODE_LATENT_H
+#ifndef NODE_MODELS_LATENT_LATENT_ODE_H
+#define NODE_MODELS_LATENT_LATENT_ODE_H
 
 #include <stddef.h>
 

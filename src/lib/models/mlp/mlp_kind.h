@@ -1,8 +1,8 @@
 /* The MLP kind's own configuration: its [model] keys (train/runcfg.h has
  * the keys every run has) and the model configuration they resolve to.
  * Read it from a run's configuration with runcfg_kind_cfg (the tests do). */
-#ifndef NODE_MLP_KIND_H
-#define NODE_MLP_KIND_H
+#ifndef NODE_MODELS_MLP_MLP_KIND_H
+#define NODE_MODELS_MLP_MLP_KIND_H
 
 #include "core/config.h"
 #include "models/mlp/mlp_ode.h"

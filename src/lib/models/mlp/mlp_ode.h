@@ -11,8 +11,8 @@
  * sines of report 000) and d = state_dim.
  *
  * Parameters, one flat vector: input layer | vector field | output layer. */
-#ifndef NODE_MODEL_H
-#define NODE_MODEL_H
+#ifndef NODE_MODELS_MLP_MLP_ODE_H
+#define NODE_MODELS_MLP_MLP_ODE_H
 
 #include "nn/mlp_field.h"
 #include "nn/dense.h"

@@ -56,8 +56,8 @@
  * The workspace is sized for max_batch sequences at create and grows (once
  * per new maximum) with the longest sequence, the batch's observations and
  * the truth rows decoded. */
-#ifndef NODE_RNNBASE_H
-#define NODE_RNNBASE_H
+#ifndef NODE_MODELS_RNN_RNN_BASELINE_H
+#define NODE_MODELS_RNN_RNN_BASELINE_H
 
 #include <stddef.h>
 
