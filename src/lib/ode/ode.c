@@ -588,6 +588,71 @@ static double dot(const double *a, const double *b, size_t n)
     return acc;
 }
 
+/* dL/dt_k = dL/dh(t_k) . f(t_k, h(t_k)) into dL_dtimes[k + 1]: moving an
+ * output time moves only where the trajectory is read. */
+static int output_time_grads(ode_solver_t *s, const odefunc_t *f, int K, const double *times,
+                             const double *h_out, const double *dL_dh, double *dL_dtimes,
+                             err_t *e)
+{
+    size_t n = f->n;
+    double *fy = solver_tmp(s, n);
+    for (int k = 0; k < K; k++) {
+        s->nfe++;
+        if (f->rhs(f->ctx, times[k], h_out + (size_t)k * n, fy) != 0)
+            return err_set(e, "ode: cannot evaluate f at t = %g", times[k]);
+        dL_dtimes[k + 1] = dot(dL_dh + (size_t)k * n, fy, n);
+    }
+    return 0;
+}
+
+/* The adjoint solve of one stretch, in reversed time s = -t, from *sv to
+ * -target (t0 < target): the first starts the integrator, the later ones
+ * reset it after the jump in a.  *steps_total gathers the steps a reset's
+ * restarted counter would lose. */
+static int adjoint_stretch(ode_solver_t *s, integrator_t *in, double t0, double t_end,
+                           double span, double target, int *started, double *sv,
+                           long *steps_total, err_t *e)
+{
+    int flag;
+    if (!*started) {
+        flag = ERKStepReInit(in->mem, bwd_rhs, *sv, in->y);
+        if (flag >= 0 && !ode_method_is_fixed(s->opt.method)) {
+            double h_init;
+            if (initial_step(s, in, bwd_rhs, 1, *sv, span, &h_init) != 0)
+                return err_set(e, "ode: cannot evaluate the adjoint at t = %g", -*sv);
+            flag = ERKStepSetInitStep(in->mem, h_init);
+        }
+        *started = 1;
+    } else {
+        /* A jump in a: ERKStepReset continues the same solve from
+         * the new state (ARKODE's call for a discontinuity in the
+         * solution): the step size the controller chose before
+         * the stop is kept, and nothing is estimated again; only
+         * the first stage is evaluated afresh (FSAL is void
+         * across a jump).  The step counter may restart at 0. */
+        long before = 0, after = 0;
+        ERKStepGetNumSteps(in->mem, &before);
+        flag = ERKStepReset(in->mem, *sv, in->y);
+        ERKStepGetNumSteps(in->mem, &after);
+        if (after < before)
+            *steps_total += before - after;
+    }
+    if (flag >= 0)
+        flag = ERKStepSetStopTime(in->mem, -target);
+    if (flag >= 0)
+        flag = ERKStepEvolve(in->mem, -target, in->y, sv, ARK_NORMAL);
+    if (flag < 0) {
+        s->stats.nfe_backward = s->nfe;
+        char name[64];
+        return err_set(e, "ode: adjoint solve diverged or failed at t = %g of [%g, %g] "
+                          "(%s)%s%s",
+                       -*sv, t0, t_end, flag_name(flag, name, sizeof name),
+                       s->arkode_msg[0] ? ": " : "", s->arkode_msg);
+    }
+    *sv = -target;
+    return 0;
+}
+
 int ode_backward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0, int K,
                  const double *times, const double *h_out, const double *dL_dh,
                  double *dL_dh0, double *dL_dparams, double *dL_dtimes, err_t *e)
@@ -605,20 +670,10 @@ int ode_backward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h
         integrator_free(in);
     if (integrator_prepare(s, in, N, bwd_rhs, 1, span, e) != 0)
         return -1;
+    if (dL_dtimes && output_time_grads(s, f, K, times, h_out, dL_dh, dL_dtimes, e) != 0)
+        return -1;
 
-    /* dL/dt_k = dL/dh(t_k) . f(t_k, h(t_k)): moving an output time moves
-     * only where the trajectory is read. */
-    if (dL_dtimes) {
-        double *fy = solver_tmp(s, n);
-        for (int k = 0; k < K; k++) {
-            s->nfe++;
-            if (f->rhs(f->ctx, times[k], h_out + (size_t)k * n, fy) != 0)
-                return err_set(e, "ode: cannot evaluate f at t = %g", times[k]);
-            dL_dtimes[k + 1] = dot(dL_dh + (size_t)k * n, fy, n);
-        }
-    }
-
-    double *Y = N_VGetArrayPointer(in->y);
+    double *Y = N_VGetArrayPointer(in->y); /* (2 n + np): h | a | dL/dparams */
     memcpy(Y, h_out + (size_t)(K - 1) * n, n * sizeof *Y);
     memcpy(Y + n, dL_dh + (size_t)(K - 1) * n, n * sizeof *Y);
     memset(Y + 2 * n, 0, np * sizeof *Y);
@@ -628,44 +683,9 @@ int ode_backward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h
     for (int k = K - 1; k >= 0; k--) {
         double target = k > 0 ? times[k - 1] : t0;
         if (-target > sv) {
-            int flag;
-            if (!started) {
-                flag = ERKStepReInit(in->mem, bwd_rhs, sv, in->y);
-                if (flag >= 0 && !ode_method_is_fixed(s->opt.method)) {
-                    double h_init;
-                    if (initial_step(s, in, bwd_rhs, 1, sv, span, &h_init) != 0)
-                        return err_set(e, "ode: cannot evaluate the adjoint at t = %g", -sv);
-                    flag = ERKStepSetInitStep(in->mem, h_init);
-                }
-                started = 1;
-            } else {
-                /* A jump in a: ERKStepReset continues the same solve from
-                 * the new state (ARKODE's call for a discontinuity in the
-                 * solution): the step size the controller chose before
-                 * the stop is kept, and nothing is estimated again; only
-                 * the first stage is evaluated afresh (FSAL is void
-                 * across a jump).  The step counter may restart at 0. */
-                long before = 0, after = 0;
-                ERKStepGetNumSteps(in->mem, &before);
-                flag = ERKStepReset(in->mem, sv, in->y);
-                ERKStepGetNumSteps(in->mem, &after);
-                if (after < before)
-                    steps_total += before - after;
-            }
-            if (flag >= 0)
-                flag = ERKStepSetStopTime(in->mem, -target);
-            if (flag >= 0)
-                flag = ERKStepEvolve(in->mem, -target, in->y, &sv, ARK_NORMAL);
-            if (flag < 0) {
-                s->stats.nfe_backward = s->nfe;
-                char name[64];
-                return err_set(e, "ode: adjoint solve diverged or failed at t = %g of [%g, %g] "
-                                  "(%s)%s%s",
-                               -sv, t0, times[K - 1],
-                               flag_name(flag, name, sizeof name),
-                               s->arkode_msg[0] ? ": " : "", s->arkode_msg);
-            }
-            sv = -target;
+            if (adjoint_stretch(s, in, t0, times[K - 1], span, target, &started, &sv,
+                                &steps_total, e) != 0)
+                return -1;
             Y = N_VGetArrayPointer(in->y);
         }
         if (k > 0) {

@@ -225,6 +225,83 @@ char *claims_stage_of(const char *path)
         die("out of memory");
     return stage;
 }
+
+/* A claim line's seven fields f: none empty, blank or holding a control
+ * character, an id given once (cl: the claims so far), a known rule, and
+ * a measure unless the rule is all or none.  Returns the rule, or -1. */
+static int check_fields(const char *path, int line, char *const f[7], const claims_t *cl,
+                        err_t *e)
+{
+    static const char *const field[7] = {"id", "claim", "source", "report value", "measure",
+                                         "rule", "args"};
+    int cc;
+    for (int i = 0; i < 7; i++) {
+        if (!*f[i])
+            return err_set(e, "%s:%d: claim '%s': field %d (%s) is empty (write - for none)",
+                           path, line, f[0], i + 1, field[i]);
+        if (!f[i][strspn(f[i], " ")])
+            return err_set(e, "%s:%d: claim '%s': field %d (%s) is blank (write - for none)",
+                           path, line, f[0], i + 1, field[i]);
+        if ((cc = control_char(f[i])))
+            return err_set(e, "%s:%d: field %d (%s) holds the control character 0x%02x", path,
+                           line, i + 1, field[i], cc);
+    }
+    if (!is_id(f[0]))
+        return err_set(e, "%s:%d: '%s' is not an id (letters, digits, '-', '_')", path, line,
+                       f[0]);
+    for (int i = 0; i < cl->n; i++)
+        if (!strcmp(cl->c[i].id, f[0]))
+            return err_set(e, "%s:%d: claim '%s' is already listed at %s:%d", path, line, f[0],
+                           cl->c[i].file, cl->c[i].line);
+    int rule = 0;
+    while (rule < N_RULES && strcmp(RULES[rule].name, f[5]))
+        rule++;
+    if (rule == N_RULES)
+        return err_set(e, "%s:%d: claim '%s': unknown rule '%s' (above, below, greater, less, "
+                          "ratio_above, ratio_below, exact_above, exact_below, exact_value, "
+                          "value, all, none)", path, line, f[0], f[5]);
+    if (!strcmp(f[4], "-") && rule != ALL && rule != NONE)
+        return err_set(e, "%s:%d: claim '%s': rule %s needs the measure (what the numbers are, "
+                          "with unit); '-' is for all and none", path, line, f[0], f[5]);
+    return rule;
+}
+
+/* A claim's args (not rule none's) split at single spaces into its argv,
+ * in its own copy args_split, and counted against its rule. */
+static int split_args(const char *path, int line, claim_t *c, err_t *e)
+{
+    c->args_split = strdup(c->args);
+    if (!c->args_split)
+        die("out of memory");
+    int cap = 0;
+    for (char *q = c->args_split;;) {
+        char *sp = strchr(q, ' ');
+        if (sp)
+            *sp = '\0';
+        if (!*q)
+            return err_set(e, "%s:%d: claim '%s': the args '%s' are not separated by single "
+                              "spaces", path, line, c->id, c->args);
+        GROW(c->argv, c->argc, cap);
+        c->argv[c->argc++] = q;
+        if (!sp)
+            break;
+        q = sp + 1;
+    }
+    int lo = RULES[c->rule].min_args, hi = RULES[c->rule].max_args;
+    if (c->argc < lo || (hi >= 0 && c->argc > hi)) {
+        char want[32];
+        if (hi < 0)
+            snprintf(want, sizeof want, "%d or more", lo);
+        else if (hi > lo)
+            snprintf(want, sizeof want, "%d or %d", lo, hi);
+        else
+            snprintf(want, sizeof want, "%d", lo);
+        return err_set(e, "%s:%d: claim '%s': rule %s takes %s (%s arguments), not %d", path,
+                       line, c->id, RULES[c->rule].name, RULES[c->rule].args, want, c->argc);
+    }
+    return 0;
+}
+
 int claims_parse(const char *path, const char *stage, int is_ref, char *text, size_t len,
                  claims_t *cl, err_t *e)
 {
@@ -245,37 +322,9 @@ int claims_parse(const char *path, const char *stage, int is_ref, char *text, si
             return err_set(e, "%s:%d: claim '%s': a claim has 7 tab-separated fields (id, claim, "
                               "source, report value, measure, rule, args), not %s%d", path, line,
                            f[0], nf > 7 ? "more than " : "", nf > 7 ? 7 : nf);
-        static const char *const field[7] = {"id", "claim", "source", "report value",
-                                             "measure", "rule", "args"};
-        for (int i = 0; i < 7; i++) {
-            if (!*f[i])
-                return err_set(e, "%s:%d: claim '%s': field %d (%s) is empty (write - for none)",
-                               path, line, f[0], i + 1, field[i]);
-            if (!f[i][strspn(f[i], " ")])
-                return err_set(e, "%s:%d: claim '%s': field %d (%s) is blank (write - for none)",
-                               path, line, f[0], i + 1, field[i]);
-            if ((cc = control_char(f[i])))
-                return err_set(e, "%s:%d: field %d (%s) holds the control character 0x%02x",
-                               path, line, i + 1, field[i], cc);
-        }
-        if (!is_id(f[0]))
-            return err_set(e, "%s:%d: '%s' is not an id (letters, digits, '-', '_')", path,
-                           line, f[0]);
-        for (int i = 0; i < cl->n; i++)
-            if (!strcmp(cl->c[i].id, f[0]))
-                return err_set(e, "%s:%d: claim '%s' is already listed at %s:%d", path, line,
-                               f[0], cl->c[i].file, cl->c[i].line);
-        int rule = 0;
-        while (rule < N_RULES && strcmp(RULES[rule].name, f[5]))
-            rule++;
-        if (rule == N_RULES)
-            return err_set(e, "%s:%d: claim '%s': unknown rule '%s' (above, below, greater, "
-                              "less, ratio_above, ratio_below, exact_above, exact_below, "
-                              "exact_value, value, all, none)", path, line, f[0], f[5]);
-        if (!strcmp(f[4], "-") && rule != ALL && rule != NONE)
-            return err_set(e, "%s:%d: claim '%s': rule %s needs the measure (what the numbers "
-                              "are, with unit); '-' is for all and none", path, line, f[0],
-                           f[5]);
+        int rule = check_fields(path, line, f, cl, e);
+        if (rule < 0)
+            return -1;
         GROW(cl->c, cl->n, cl->cap);
         claim_t *c = &cl->c[cl->n++];
         *c = (claim_t){.file = path, .stage = stage, .line = line, .is_ref = is_ref,
@@ -287,36 +336,8 @@ int claims_parse(const char *path, const char *stage, int is_ref, char *text, si
                                c->id);
             continue;
         }
-        c->args_split = strdup(c->args);
-        if (!c->args_split)
-            die("out of memory");
-        int cap = 0;
-        for (char *q = c->args_split;;) {
-            char *sp = strchr(q, ' ');
-            if (sp)
-                *sp = '\0';
-            if (!*q)
-                return err_set(e, "%s:%d: claim '%s': the args '%s' are not separated by "
-                                  "single spaces", path, line, c->id, c->args);
-            GROW(c->argv, c->argc, cap);
-            c->argv[c->argc++] = q;
-            if (!sp)
-                break;
-            q = sp + 1;
-        }
-        int lo = RULES[rule].min_args, hi = RULES[rule].max_args;
-        if (c->argc < lo || (hi >= 0 && c->argc > hi)) {
-            char want[32];
-            if (hi < 0)
-                snprintf(want, sizeof want, "%d or more", lo);
-            else if (hi > lo)
-                snprintf(want, sizeof want, "%d or %d", lo, hi);
-            else
-                snprintf(want, sizeof want, "%d", lo);
-            return err_set(e, "%s:%d: claim '%s': rule %s takes %s (%s arguments), not %d",
-                           path, line, c->id, RULES[rule].name, RULES[rule].args, want,
-                           c->argc);
-        }
+        if (split_args(path, line, c, e) != 0)
+            return -1;
     }
     if (cl->n == first)
         return err_set(e, "%s: no claims: nothing would be judged", path);
