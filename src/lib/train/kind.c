@@ -1,18 +1,20 @@
-/* The registry of model kinds: add a kind by writing its file and one line
- * to MODEL_KINDS. */
+/* The registry of model kinds: add a kind by writing its folder,
+ * src/lib/models/NAME/, and one line to MODEL_KINDS. */
 #include "train/kind.h"
 #include "train/runcfg.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* Every line ends in a backslash, so that a kind is one added line. */
 #define MODEL_KINDS(X)                                                                      \
-    X(mlp_kind)    /* models/mlp/mlp_kind.c: MLP-ODE of report 000 */                                  \
-    X(odenet_kind) /* models/conv/conv_kinds.c: Chen et al.'s ODE-Net */                                 \
-    X(resnet_kind) /* models/conv/conv_kinds.c: its ResNet baseline */                                 \
-    X(cnf_kind)    /* models/cnf/cnf_kind.c: continuous normalizing flow (report 002) */               \
-    X(latent_kind) /* models/latent/latent_kind.c: latent ODE on irregular sequences (report 002) */     \
-    X(rnn_kind)    /* models/rnn/rnn_kind.c: its recurrent baseline (Chen et al. 2018, Table 2) */
+    X(mlp_kind)    /* models/mlp: the MLP-ODE of report 000 */                              \
+    X(odenet_kind) /* models/conv: Chen et al.'s ODE-Net */                                 \
+    X(resnet_kind) /* models/conv: its ResNet baseline */                                   \
+    X(cnf_kind)    /* models/cnf: continuous normalizing flow (report 002) */               \
+    X(latent_kind) /* models/latent: latent ODE on irregular sequences (report 002) */      \
+    X(rnn_kind)    /* models/rnn: its recurrent baseline (Chen et al. 2018, Table 2) */     \
+    /* (end of the kinds) */
 
 #define DECLARE_KIND(k) extern const model_kind_t k;
 MODEL_KINDS(DECLARE_KIND)
