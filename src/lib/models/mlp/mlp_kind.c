@@ -113,7 +113,6 @@ static int mlp_fit_data(runcfg_t *rc, const dataset_t *d, const char *source,
         return err_set(e, "%s: [model] input_dim = %ld but %s has %d features", source,
                        rc->input_dim, data_name, d->n_features);
     rc->input_dim = d->n_features;
-    ((mlp_cfg_t *)runcfg_kind_cfg(rc))->model.input_dim = d->n_features;
     if (rc->model.loss == LOSS_NLL)
         return err_set(e, "%s: [model] loss nll is for kind = cnf or rnn", source);
     if (rc->model.loss == LOSS_ELBO)
@@ -135,8 +134,16 @@ static int mlp_create(kind_model_t *km, const runcfg_t *rc, int max_batch, int m
                       err_t *e)
 {
     model_t *m = xcalloc(1, sizeof *m);
-    const mlp_cfg_t *c = runcfg_kind_cfg_const(rc);
-    if (model_create(m, &c->model, max_batch, max_times, e) != 0) {
+    /* The shared values as the run has them now, not as resolve copied
+     * them: the trainer couples the solver to a process group
+     * (rc->model.ode.comm) after resolve, and fit_data fixes input_dim. */
+    model_config_t mc = ((const mlp_cfg_t *)runcfg_kind_cfg_const(rc))->model;
+    mc.input_dim = (int)rc->input_dim;
+    mc.t0 = rc->model.t0;
+    mc.t1 = rc->model.t1;
+    mc.loss = rc->model.loss;
+    mc.ode = rc->model.ode;
+    if (model_create(m, &mc, max_batch, max_times, e) != 0) {
         model_free(m); /* safe on a partly built model: it starts zeroed */
         free(m);
         return -1;
