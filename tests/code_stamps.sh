@@ -43,13 +43,18 @@ for cmd in train eval features; do
         grep -F -f "$tmp/objs" "$tmp/defs" | awk '{ print $2 }' | LC_ALL=C sort -u > "$tmp/inside"
         awk '{ print $2 }' "$tmp/defs" | LC_ALL=C sort -u > "$tmp/libsyms"
         missing=$(LC_ALL=C comm -23 "$tmp/used" "$tmp/inside" | LC_ALL=C comm -12 - "$tmp/libsyms" | grep -v '_kind$' || true)
-        if [ -z "$missing" ]; then ok; else bad "$cmd-$k uses library symbols its stamp lacks: $missing"; fi
+        if [ -z "$missing" ]; then ok; else bad "$cmd-$k uses library symbols its stamp lacks (or defines one again): $missing"; fi
     done
 done
 for cmd in gen-data tex-macros judge; do
     stamp_objs $cmd tools > "$tmp/objs"
     if grep -q "^$lib/models/" "$tmp/objs"; then bad "$cmd-tools holds a kind's object"; else ok; fi
     if grep -q "^$lib/core/util.o$" "$tmp/objs"; then ok; else bad "$cmd-tools lacks core/util.o"; fi
+    # shellcheck disable=SC2046
+    nm -A -u $(cat "$tmp/objs") | awk '{ print $NF }' | LC_ALL=C sort -u > "$tmp/used"
+    grep -F -f "$tmp/objs" "$tmp/defs" | awk '{ print $2 }' | LC_ALL=C sort -u > "$tmp/inside"
+    missing=$(LC_ALL=C comm -23 "$tmp/used" "$tmp/inside" | LC_ALL=C comm -12 - "$tmp/libsyms" || true)
+    if [ -z "$missing" ]; then ok; else bad "$cmd-tools uses library symbols its stamp lacks (or defines one again): $missing"; fi
 done
 # A stamp follows its own objects only: changing (a copy of) another
 # kind's object leaves mlp's stamp alone, changing its own changes it.

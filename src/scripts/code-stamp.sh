@@ -37,7 +37,9 @@ objs=$(nm -A -g $cmd $candidates | awk -v start="$cmd" '
 {
     i = index($0, ":"); file = substr($0, 1, i - 1); n = split(substr($0, i + 1), f, " ")
     sym = f[n]; type = f[n - 1]
-    if (type == "U") und[file] = und[file] " " sym
+    # U: undefined; w, v: weak and undefined here (a reference, never a
+    # definition); anything else defines sym in file.
+    if (type == "U" || type == "w" || type == "v") und[file] = und[file] " " sym
     else if (!(sym in def)) def[sym] = file
 }
 END {

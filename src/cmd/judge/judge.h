@@ -35,7 +35,7 @@ int half_width(double var_a, double n_a, double var_b, double n_b, double *half,
 int runs_to_decide(double var_a, double var_b, int two_samples, int m0, double gap, int *m,
                    err_t *e);
 /* Refuses a claim whose n numbers, named what, are not all finite. */
-int all_finite(const claim_t *c, const double *x, int n, const char *what, err_t *e);
+int claim_all_finite(const claim_t *c, const double *x, int n, const char *what, err_t *e);
 /* x as the tex and the TSV show it (%.4g, no "-0") in buf (NUM_LEN). */
 void num(char *buf, double x);
 

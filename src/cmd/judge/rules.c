@@ -48,7 +48,7 @@ static int comparison_numbers(const samples_t *ss, const claim_t *c, comparison_
     k->t_effect = logs ? log(k->threshold) : k->threshold;
     k->has_interval = a.n >= 2 && (one || b.n >= 2);
     double var[] = {a.sd * a.sd, b.sd * b.sd};
-    if (all_finite(c, var, 2, "variance", e) != 0)
+    if (claim_all_finite(c, var, 2, "variance", e) != 0)
         return -1;
     k->half = 0;
     if (k->has_interval &&
@@ -60,7 +60,7 @@ static int comparison_numbers(const samples_t *ss, const claim_t *c, comparison_
     double shown[] = {effect, half, lo, hi, logs ? exp(a.mean) : a.mean,
                       logs ? exp(b.mean) : b.mean, logs ? exp(effect) : effect,
                       logs ? exp(lo) : lo, logs ? exp(hi) : hi};
-    return all_finite(c, shown, sizeof shown / sizeof *shown,
+    return claim_all_finite(c, shown, sizeof shown / sizeof *shown,
                       one ? "mean or its interval" : logs ? "ratio or its interval"
                                                          : "difference or its interval",
                       e);
@@ -146,7 +146,7 @@ static int judge_comparison(const samples_t *ss, claim_t *c, err_t *e)
     c->rel_lo = r_lo < r_hi ? r_lo : r_hi;
     c->rel_hi = r_lo < r_hi ? r_hi : r_lo;
     double rel[] = {c->rel, c->rel_lo, c->rel_hi};
-    return all_finite(c, rel, 3, "relative effect (--effects)", e);
+    return claim_all_finite(c, rel, 3, "relative effect (--effects)", e);
 }
 
 /* exact_above, exact_below, exact_value. */
@@ -200,13 +200,13 @@ static int judge_value(const samples_t *ss, claim_t *c, err_t *e)
         return err_set(e, "%s:%d: claim '%s': '%s' is not higher or lower (which direction is "
                           "better)", c->file, c->line, c->id, c->argv[3]);
     double half = 0, var = a.sd * a.sd;
-    if (all_finite(c, &var, 1, "variance", e) != 0)
+    if (claim_all_finite(c, &var, 1, "variance", e) != 0)
         return -1;
     if (a.n >= 2 && half_width(a.sd * a.sd, a.n, 0, 0, &half, e) != 0)
         return -1;
     double lo = a.mean - half, hi = a.mean + half;
     double shown[] = {half, lo, hi, ref - tol, ref + tol};
-    if (all_finite(c, shown, 5, "interval or the band REF +/- TOL", e) != 0)
+    if (claim_all_finite(c, shown, 5, "interval or the band REF +/- TOL", e) != 0)
         return -1;
     c->shape = SHAPE_ONE;
     c->n_a = a.n;

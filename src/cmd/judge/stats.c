@@ -167,7 +167,7 @@ int runs_to_decide(double var_a, double var_b, int two_samples, int m0, double g
 
 /* Refuses a claim whose numbers (n of them, named what) are not all finite: values so large
  * or so small that their difference, ratio, interval or relative effect overflows. */
-int all_finite(const claim_t *c, const double *x, int n, const char *what, err_t *e)
+int claim_all_finite(const claim_t *c, const double *x, int n, const char *what, err_t *e)
 {
     for (int i = 0; i < n; i++)
         if (!isfinite(x[i]))

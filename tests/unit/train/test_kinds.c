@@ -77,6 +77,47 @@ static void every_kind_is_found_by_name(void **state)
     assert_null(model_kind_at(model_kind_count()));
 }
 
+/* Every kind's own keys reach its configuration: each is written back
+ * exactly once (none dropped past runcfg's room for keys, none shadowed by
+ * a key every run has), and no section/key pair is listed twice. */
+static void every_kind_key_is_written_once(void **state)
+{
+    (void)state;
+    for (int i = 0; i < model_kind_count(); i++) {
+        const model_kind_t *k = model_kind_at(i);
+        runcfg_t rc;
+        err_t e = {{0}};
+        if (runcfg_load_string(k->name, tiny_ini(k->name), &rc, &e) != 0)
+            fail_msg("%s", e.msg);
+        char *text = runcfg_to_string(&rc);
+        char seen[128][96];
+        int n = 0;
+        char section[32] = "";
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+            if (line[0] == '[') {
+                snprintf(section, sizeof section, "%.*s", (int)strcspn(line + 1, "]"), line + 1);
+                continue;
+            }
+            assert_true(n < 128);
+            snprintf(seen[n], sizeof seen[n], "%s/%.*s", section, (int)strcspn(line, " ="), line);
+            for (int j = 0; j < n; j++)
+                if (!strcmp(seen[j], seen[n]))
+                    fail_msg("kind %s: %s written twice", k->name, seen[n]);
+            n++;
+        }
+        for (int j = 0; j < k->n_keys; j++) {
+            char want[96];
+            snprintf(want, sizeof want, "%s/%s", k->keys[j].section, k->keys[j].key);
+            int found = 0;
+            for (int m = 0; m < n; m++)
+                found += !strcmp(seen[m], want);
+            if (found != 1)
+                fail_msg("kind %s: its key %s is written %d times", k->name, want, found);
+        }
+        free(text);
+    }
+}
+
 static void unknown_kind_names_the_known_ones(void **state)
 {
     (void)state;
@@ -442,6 +483,7 @@ const struct CMUnitTest kinds_tests[] = {
     cmocka_unit_test(score_weights_chunks_by_size),
     cmocka_unit_test(every_kind_is_found_by_name),
     cmocka_unit_test(unknown_kind_names_the_known_ones),
+    cmocka_unit_test(every_kind_key_is_written_once),
     cmocka_unit_test(interface_matches_direct_calls),
     cmocka_unit_test(oversized_batch_is_refused),
 };
