@@ -39,6 +39,23 @@ ifeq ($(and $(call one_word,$(PROFILE)),$(filter quick paper full,$(PROFILE))),)
 $(error PROFILE must be quick, paper or full, not '$(PROFILE)')
 endif
 
+# ---------------------------------------------------------------- parallel
+# Building results uses every core by default: JOBS job slots (default: the
+# core count; `make -jN` on the command line wins).  Every output is
+# byte-identical to a serial build's (tests/parallel.sh).  A run with
+# several threads holds as many slots, and a run that measures time holds
+# them all (src/scripts/slots.sh).  Tests, benchmarks and sub-makes (which
+# share their parent's slots) keep what they were given.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+digits := 0 1 2 3 4 5 6 7 8 9
+ifneq ($(and $(call one_word,$(JOBS)),$(if $(call strip_chars,$(JOBS),$(digits)),,ok),$(filter-out 0%,$(JOBS))),$(JOBS))
+$(error JOBS must be a positive whole number, not '$(JOBS)')
+endif
+SERIAL_GOALS := test test-% check fuzz fuzz-% sanitize-% bench bench-% clean
+ifeq ($(filter --jobserver%,$(MAKEFLAGS))$(filter $(SERIAL_GOALS),$(MAKECMDGOALS)),)
+MAKEFLAGS += -j$(JOBS)
+endif
+
 BUILD := build
 BIN := $(BUILD)/bin
 # MPIRUN: a launcher for the heavy stages' training (the ODE-Net and the
@@ -61,7 +78,11 @@ else ifeq ($(shell command -v $(firstword $(MPIRUN))),)
 $(error MPIRUN: launcher '$(firstword $(MPIRUN))' not found)
 endif
 endif
-TRAIN_GROUP = $(MPIRUN) $(BIN)/train
+# A training run holds as many of Make's job slots as its INI's `threads`
+# (src/scripts/slots.sh; $< is the INI in every rule that uses this).
+ini_threads = $(or $(shell sed -n 's/^[[:space:]]*threads[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' $(1) | tail -n 1),1)
+SLOTS = src/scripts/slots.sh $(MAKE_PID)
+TRAIN_GROUP = $(SLOTS) $(call ini_threads,$<) $(MPIRUN) $(BIN)/train
 # STUDY: the root of everything a study writes (its data, figures, generated
 # LaTeX and PDF), so that a study elsewhere never touches or stale-masks the
 # main report.  The main report's root is the top directory.  RUN_SET adds
@@ -554,10 +575,12 @@ include tests/tests.mk
 
 # The README's test command: unit tests, then the quick profile regenerated
 # (paper included) and its numbers checked.  Ends with `N passed, N failed`.
-# The quick build uses both cores (its seed replicas are independent jobs).
+# The quick build uses every core (JOBS), as every build of results does.
+# The parallel build's outputs must be a serial build's (tests/parallel.sh).
 # Last, the held verdicts must survive a replication under other seeds.
 check: test  ## unit tests, then the quick profile end to end, its numbers and its seed replication
-	$(MAKE) --no-print-directory -j2 PROFILE=quick paper
+	$(MAKE) --no-print-directory PROFILE=quick paper
+	tests/parallel.sh
 	tests/incremental.sh
 	$(MAKE) --no-print-directory PROFILE=quick verify
 	tests/replication.sh

@@ -13,10 +13,10 @@ SC_SIZE_paper := 1280 1000
 SC_SIZE_full := 1280 1000
 
 # A measurement: made again when the code, the config, MNIST or the sizes
-# change (and worth running alone: it times this machine).
+# change, and run alone (every job slot: it times this machine).
 $(SC_DIR)/measured.tsv: stages/scaling/measure.sh stages/odenet/odenet.ini $(MNIST_STAMP) \
     $(call setting,scaling-size,$(SC_SIZE_$(PROFILE))) $(call code,train,conv)
-	stages/scaling/measure.sh $(BIN) $(MNIST_DIR) $(SC_SIZE_$(PROFILE)) $(SC_DIR)
+	$(SLOTS) all stages/scaling/measure.sh $(BIN) $(MNIST_DIR) $(SC_SIZE_$(PROFILE)) $(SC_DIR)
 
 $(SC_DIR)/model.tsv $(SC_DIR)/points.tsv $(SC_DIR)/summary.tsv &: stages/scaling/model.sh \
     $(SC_DIR)/measured.tsv

@@ -8,8 +8,8 @@
 #   every configuration key the new checkpoint lists (a refactor may drop
 #   keys that the run's kind never read; core/checkpoint.h has the layout);
 # - log TSVs (a header with a `seconds` column): equal without that column;
-# - summary TSVs (key<TAB>value): equal without keys ending in _seconds,
-#   _ms or _per_second;
+# - summary TSVs (key<TAB>value): equal without keys holding `seconds` or
+#   `_ms`, or ending in `_us` (timings);
 # - anything else (figures' PNGs, datasets, tables): byte for byte.
 # PDFs and LaTeX logs are skipped (they embed dates).  Prints one line per
 # difference and a count per kind of file; exit 1 if anything differs.
@@ -40,7 +40,7 @@ without_seconds() {
     awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") c = i }
         { out = ""; for (i = 1; i <= NF; i++) if (i != c) out = out (out == "" && i == 1 ? "" : "\t") $i; print out }' "$1"
 }
-without_timing() { grep -Ev '^[^	]*(seconds|_ms)[^	]*	' "$1" || true; }
+without_timing() { grep -Ev '^[^	]*(seconds|_ms)[^	]*	|^[^	]*_us	' "$1" || true; }
 n_ck=0 n_log=0 n_sum=0 n_byte=0 bad=0
 for f in $(cd "$old" && find . -type f ! -name '*.pdf' ! -name '*.log' ! -name '*.aux' | LC_ALL=C sort); do
     a=$old/$f b=$new/$f
