@@ -592,6 +592,13 @@ bench: $(BIN)/bench $(BIN)/bench-dnnl $(MNIST_FILES) $(LATENT_DIR)/train.tsv $(B
 	$(BIN)/bench --mnist-dir $(MNIST_DIR) --out $(BUILD)/bench.tsv --spirals $(LATENT_DIR)/train.tsv \
 	  --spirals-regular $(BUILD)/bench-spirals-regular.tsv
 	$(BIN)/bench-dnnl --out $(BUILD)/bench-dnnl.tsv
+# Our training steps beside PyTorch + torchdiffeq's, in one sitting (bench,
+# the peer scripts, bench again): build/bench-peers.tsv.  Needs the peers
+# (PEERS_DIR, default ../shared/peers; TORCHDIFFEQ_DIR; python3-torch), and
+# says what is missing without them.  Not part of `make check`.
+.PHONY: bench-peers
+bench-peers: $(BIN)/bench $(MNIST_FILES) $(LATENT_DIR)/train.tsv $(BUILD)/bench-spirals-regular.tsv  ## our training steps beside PyTorch's in one sitting, with the ratios (build/bench-peers.tsv; needs TORCHDIFFEQ_DIR)
+	src/scripts/bench-peers.sh $(BIN) $(MNIST_DIR) $(LATENT_DIR)/train.tsv $(BUILD)/bench-spirals-regular.tsv $(BUILD)
 # The workload of torchdiffeq's latent-ODE example for the bench: 1,000
 # spirals, 100 consecutive grid points each (so the same relative times for
 # all), noise sd 0.3 (the example's).
