@@ -65,8 +65,7 @@ void act_forward(double *x, size_t n, act_t a)
             x[i] = x[i] > 0.0 ? x[i] : 0.0;
         break;
     case ACT_ELU:
-        for (size_t i = 0; i < n; i++)
-            x[i] = x[i] > 0.0 ? x[i] : expm1(x[i]);
+        elu_array(x, n);
         break;
     }
 }
@@ -85,8 +84,7 @@ void act_backward(double *grad, const double *y, size_t n, act_t a)
             grad[i] = y[i] > 0.0 ? grad[i] : 0.0;
         break;
     case ACT_ELU:
-        for (size_t i = 0; i < n; i++)
-            grad[i] *= y[i] > 0.0 ? 1.0 : y[i] + 1.0;
+        elu_grad_array(grad, y, n);
         break;
     }
 }

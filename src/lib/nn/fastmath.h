@@ -17,4 +17,12 @@ void tanh_array(double *x, size_t n);
  * tests can check both give identical bits. */
 void tanh_array_baseline(double *x, size_t n);
 
+/* x[i] <- ELU(x[i]) = x > 0 ? x : expm1(x), with the same expm1 as tanh
+ * (a few ulp from libm's). */
+void elu_array(double *x, size_t n);
+/* The same without AVX2, for the tests. */
+void elu_array_baseline(double *x, size_t n);
+/* grad[i] *= ELU'(x[i]), given y = ELU(x): 1 where y > 0, else y + 1. */
+void elu_grad_array(double *restrict grad, const double *restrict y, size_t n);
+
 #endif
