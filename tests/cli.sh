@@ -278,6 +278,13 @@ expect 3 "$bin/train" $run --log "$tmp/pr2.log" --model "$tmp/pr2.ckpt" --stop-a
 expect 0 env TRAIN_PROGRESS_EVERY=0 "$bin/train" $run --log "$tmp/pr2.log" --model "$tmp/pr2.ckpt"
 if [ "$(grep "$progress" "$tmp/out" | head -n 1 | cut -d' ' -f4)" = 6/12 ] && [ "$(grep -c "$progress" "$tmp/out")" -eq 7 ]; then ok; else
     bad "a resumed run's progress starts after the resume"; cat "$tmp/out"; fi
+# On a terminal (script(1)'s, where it works): one line rewritten in place
+# (\r, without the log's "train: "), showing the last iteration at the end.
+if script -qec true /dev/null > /dev/null 2>&1; then
+    expect 0 script -qec "$bin/train $run --log $tmp/pt.log --model $tmp/pt.ckpt" /dev/null
+    if tr '\r' '\n' < "$tmp/out" | grep -q '^latent iteration 12/12 loss .* left 0m00s *$' &&
+       ! grep -q "$progress" "$tmp/out"; then ok; else bad "no progress line on a terminal"; cat "$tmp/out"; fi
+fi
 for v in abc -1 nan; do
     expect 1 env TRAIN_PROGRESS_EVERY=$v "$bin/train" $run --log "$tmp/no.log" --model "$tmp/no.ckpt"
     has "TRAIN_PROGRESS_EVERY: '$v' is not a finite number of seconds >= 0"
