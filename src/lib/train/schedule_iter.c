@@ -59,8 +59,8 @@ static int metrics(run_t *r, double batch_loss, double batch_acc, double batch_m
 }
 
 /* Appends a step's row to the log, adds it to the run's totals and
- * notifies it (TRAIN_ITERATION: a function call per step, which the
- * caller throttles; nothing it returns reaches the outputs). */
+ * notifies it (TRAIN_ITERATION: one call per step, which the caller
+ * throttles; the clock read for it reaches no output). */
 static void record_row(run_t *r, long it, double loss, long nfe_f, long nfe_b, double seconds,
                        const evals_t *v)
 {
