@@ -128,7 +128,8 @@ iterations = 20
 lr = 0.05
 lbfgs_iterations = 10
 T
-expect 0 "$bin/train" --config "$tmp/traj.ini" --data "$tmp/traj.tsv" --log "$tmp/traj.log" --model "$tmp/traj.ckpt"
+expect 0 env TRAIN_PROGRESS_EVERY=0 "$bin/train" --config "$tmp/traj.ini" --data "$tmp/traj.tsv" --log "$tmp/traj.log" --model "$tmp/traj.ckpt"
+has '^train: mlp iteration 21/30 loss' # L-BFGS's first, numbered on in the progress too
 rows=$(($(wc -l < "$tmp/traj.log") - 1))
 if [ "$rows" -gt 20 ] && [ "$rows" -le 30 ]; then ok; else bad "trajectory log has $rows rows (want 21..30)"; fi
 # Refusals: nothing written.
@@ -158,8 +159,10 @@ rn="--config stages/odenet/resnet.ini --data $mnist --set train.epochs=2 --set d
 expect 0 "$bin/train" $rn --log "$tmp/rn-full.log" --model "$tmp/rn-full.ckpt"
 expect 3 "$bin/train" $rn --log "$tmp/rn.log" --model "$tmp/rn.ckpt" --stop-after-epoch 1
 if [ -f "$tmp/rn.ckpt.resume" ] && [ ! -e "$tmp/rn.log" ] && [ ! -e "$tmp/rn.ckpt" ]; then ok; else bad "an interrupted run must leave only its resume file"; fi
-expect 0 "$bin/train" $rn --log "$tmp/rn.log" --model "$tmp/rn.ckpt"
+expect 0 env TRAIN_PROGRESS_EVERY=0 "$bin/train" $rn --log "$tmp/rn.log" --model "$tmp/rn.ckpt"
 has "resuming after epoch 1"
+# (progress in a log, every step at cadence 0, as on a terminal)
+has '^train: resnet epoch 2/2 step 2/2 loss [0-9.]* acc [0-9.]* NFE 0/0 left 0m00s$'
 # oneDNN carries only single-precision convolutions.
 expect 1 "$bin/train" $rn --set model.precision=double --log "$tmp/no.log" --model "$tmp/no.ckpt"
 has "conv_backend: 'onednn' is not ours or onednn (with precision = float32)"
@@ -253,6 +256,40 @@ for kind in cnf latent; do
     if [ "$(wc -l < "$tmp/$kind.log")" -eq 13 ] && [ ! -e "$tmp/$kind.ckpt.resume" ]; then ok; else
         bad "$kind: 12 rows and no resume file left expected"; fi
 done
+
+# --- progress on stderr, here not a terminal: with TRAIN_PROGRESS_EVERY=0
+# one line per step naming the iteration of the run's last, the loss, NFE,
+# elapsed time and time left; a resumed run counts on from the resume; a
+# run shorter than the cadence prints none (an hour here, so that no check
+# depends on the machine's speed; 10 s by default); printing changes no
+# output (the checkpoint and the log but its seconds are a quiet run's).
+# A cadence that is not a number of seconds is refused before any work.
+run="--config stages/latent/latent.ini --data $tmp/it-sp.tsv --set train.batch_size=4 --set train.iterations=12"
+progress='^train: latent iteration [0-9]*/12 loss [^ ]* NFE [0-9]*/[0-9]* elapsed [0-9]*m[0-5][0-9]s left [0-9]*m[0-5][0-9]s$'
+expect 0 env TRAIN_PROGRESS_EVERY=0 "$bin/train" $run --log "$tmp/pr.log" --model "$tmp/pr.ckpt"
+if [ "$(grep -c "$progress" "$tmp/out")" -eq 12 ]; then ok; else bad "cadence 0: 12 progress lines expected"; fi
+has "^train: latent iteration 12/12 loss .* left 0m00s$"
+expect 0 env TRAIN_PROGRESS_EVERY=3600 "$bin/train" $run --log "$tmp/pr-quiet.log" --model "$tmp/pr-quiet.ckpt"
+if grep -q ' iteration [0-9]*/' "$tmp/out"; then bad "a run shorter than the cadence printed progress"; cat "$tmp/out"; else ok; fi
+cut -f1-5,7- "$tmp/pr-quiet.log" > "$tmp/a"
+if cmp -s "$tmp/pr.ckpt" "$tmp/pr-quiet.ckpt" && cut -f1-5,7- "$tmp/pr.log" | cmp -s - "$tmp/a"; then ok; else
+    bad "progress changed the checkpoint or the log"; fi
+expect 3 "$bin/train" $run --log "$tmp/pr2.log" --model "$tmp/pr2.ckpt" --stop-after-iteration 5 --resume-every 5
+expect 0 env TRAIN_PROGRESS_EVERY=0 "$bin/train" $run --log "$tmp/pr2.log" --model "$tmp/pr2.ckpt"
+if [ "$(grep "$progress" "$tmp/out" | head -n 1 | cut -d' ' -f4)" = 6/12 ] && [ "$(grep -c "$progress" "$tmp/out")" -eq 7 ]; then ok; else
+    bad "a resumed run's progress starts after the resume"; cat "$tmp/out"; fi
+# On a terminal (script(1)'s, where it works): one line rewritten in place
+# (\r, without the log's "train: "), showing the last iteration at the end.
+if script -qec true /dev/null > /dev/null 2>&1; then
+    expect 0 script -qec "$bin/train $run --log $tmp/pt.log --model $tmp/pt.ckpt" /dev/null
+    if tr '\r' '\n' < "$tmp/out" | grep -q '^latent iteration 12/12 loss .* left 0m00s *$' &&
+       ! grep -q "$progress" "$tmp/out"; then ok; else bad "no progress line on a terminal"; cat "$tmp/out"; fi
+fi
+for v in abc -1 nan; do
+    expect 1 env TRAIN_PROGRESS_EVERY=$v "$bin/train" $run --log "$tmp/no.log" --model "$tmp/no.ckpt"
+    has "TRAIN_PROGRESS_EVERY: '$v' is not a finite number of seconds >= 0"
+done
+if ls "$tmp"/no.* > /dev/null 2>&1; then bad "a refused cadence let train write"; else ok; fi
 
 # --- float32 convolutions train the same network: after the same 4 steps
 # the training loss agrees with the double run to 1e-3 (relative); the key

@@ -12,9 +12,13 @@
  * first images).  Kinds trained by iterations (mlp, cnf, latent, rnn) log
  * one row per step and write MODEL.resume after every K-th iteration
  * (--resume-every, default 100: train/trainer.h says why); kinds trained by
- * epochs (odenet, resnet) one row per epoch, with a progress line on a
- * terminal and MODEL.resume after every epoch.  An interrupted run
- * continues from MODEL.resume to the bits an uninterrupted one ends with.
+ * epochs (odenet, resnet) one row per epoch and MODEL.resume after every
+ * epoch.  Progress (the iteration or epoch and step, loss, NFE, the time
+ * left) goes to stderr: on a terminal one line rewritten in place, else a
+ * line every 10 seconds (PROGRESS_EVERY; TRAIN_PROGRESS_EVERY=SECONDS in
+ * the environment, 0: every step), none from a shorter run.  An
+ * interrupted run continues from MODEL.resume to the bits an
+ * uninterrupted one ends with.
  * --stop-after-epoch (--stop-after-iteration) N stops after epoch
  * (iteration) N on purpose (exit status 3), leaving only MODEL.resume.  A
  * MODEL.resume that is not a regular file, or holds what no run could
@@ -82,7 +86,9 @@ static void usage(FILE *fp)
                 "             [--summary S.tsv --prefix KEY] [--stop-after-epoch N]\n"
                 "             [--stop-after-iteration N] [--resume-every K]\n"
                 "             [--comm-stats FILE] [--seed-offset K] [--group-timeout SECONDS]\n"
-                "  DATA: a TSV dataset, or an MNIST directory of idx files\n");
+                "  DATA: a TSV dataset, or an MNIST directory of idx files\n"
+                "  TRAIN_PROGRESS_EVERY=SECONDS (environment): seconds between progress\n"
+                "    lines when stderr is not a terminal (default 10; 0: every step)\n");
 }
 
 /* The training set and, if there is one, the test set.  Kinds trained by
@@ -122,15 +128,108 @@ static void load_data(const runcfg_t *rc, const char *data, const char *test, da
 
 /* ---------------------------------------------------------------- progress */
 
+/* Seconds between two progress lines in a log (stderr not a terminal;
+ * TRAIN_PROGRESS_EVERY overrides it, 0: every step).  Ten: a 10-minute
+ * run (the paper profile's flow) shows 60 lines, a stalled one is seen
+ * within seconds, and a make log of dozens of runs stays readable; a run
+ * shorter than this prints none. */
+#define PROGRESS_EVERY 10.0
+/* At most this many refreshes a second of a terminal's \r line for kinds
+ * trained by iterations, whose steps can take well under a millisecond
+ * (an epoch step's line, far slower, is refreshed at every step). */
+#define PROGRESS_TTY_HZ 4.0
+
 /* What the user sees while the library trains. */
 typedef struct {
     int tty;
-    int quiet; /* a rank other than 0 */
+    int quiet;      /* a rank other than 0 */
+    double every;   /* seconds between two lines in a log */
+    double t_last;  /* wall time (this command's clock) of the last line, or
+                     * of the start */
+    int line_open;  /* a terminal's \r line is showing, not yet ended */
 } ui_t;
+
+/* TRAIN_PROGRESS_EVERY's seconds, else PROGRESS_EVERY. */
+static double progress_every(void)
+{
+    const char *v = getenv("TRAIN_PROGRESS_EVERY");
+    double x;
+    if (!v)
+        return PROGRESS_EVERY;
+    if (parse_double(v, &x) != 0 || !isfinite(x) || x < 0)
+        die("TRAIN_PROGRESS_EVERY: '%s' is not a finite number of seconds >= 0", v);
+    return x;
+}
+
+/* Is a line due, at least `every` seconds of wall time after the last (or
+ * the start)?  If so, it is now the last. */
+static int line_due(ui_t *ui, double every)
+{
+    double now = monotonic_seconds();
+    if (now - ui->t_last < every)
+        return 0;
+    ui->t_last = now;
+    return 1;
+}
+
+/* Ends a terminal's \r line before anything else is printed. */
+static void end_line(ui_t *ui)
+{
+    if (ui->line_open)
+        fputc('\n', stderr);
+    ui->line_open = 0;
+}
+
+/* A progress line's text: on a terminal rewritten in place (\r), in a
+ * log one line of its own, named as the command's messages are. */
+static void progress_line(ui_t *ui, const char *text)
+{
+    if (ui->tty) {
+        fprintf(stderr, "\r%s   ", text);
+        ui->line_open = 1;
+    } else {
+        fprintf(stderr, "train: %s\n", text);
+    }
+}
+
+/* TRAIN_STEP: on a terminal every step, in a log on the cadence. */
+static void show_step(ui_t *ui, const train_event_t *ev)
+{
+    if (!ui->tty && !line_due(ui, ui->every))
+        return;
+    double per_step = ev->seconds / ev->step;
+    double left = per_step * (ev->steps - ev->step) +
+                  per_step * ev->steps * (double)(ev->epochs - ev->epoch);
+    char text[256];
+    snprintf(text, sizeof text,
+             "%s epoch %ld/%ld step %d/%d loss %.4f acc %.3f NFE %ld/%ld left %dm%02ds",
+             ev->kind, ev->epoch, ev->epochs, ev->step, ev->steps, ev->loss, ev->accuracy,
+             ev->nfe_forward, ev->nfe_backward, (int)(left / 60), (int)fmod(left, 60));
+    progress_line(ui, text);
+}
+
+/* TRAIN_ITERATION: on a terminal a few times a second and at the last
+ * iteration, in a log on the cadence; the time left is the rate of this
+ * process's iterations so far times those to come. */
+static void show_iteration(ui_t *ui, const train_event_t *ev)
+{
+    int last = ev->iteration == ev->iteration_last;
+    if (ui->tty ? !line_due(ui, 1.0 / PROGRESS_TTY_HZ) && !last : !line_due(ui, ui->every))
+        return;
+    double per_it = ev->seconds / (double)(ev->iteration - ev->iteration_first + 1);
+    double left = per_it * (double)(ev->iteration_last - ev->iteration);
+    char text[256];
+    snprintf(text, sizeof text,
+             "%s iteration %ld/%ld loss %.4g NFE %ld/%ld elapsed %dm%02ds left %dm%02ds",
+             ev->kind, ev->iteration, ev->iteration_last, ev->loss, ev->nfe_forward,
+             ev->nfe_backward, (int)(ev->seconds / 60), (int)fmod(ev->seconds, 60),
+             (int)(left / 60), (int)fmod(left, 60));
+    progress_line(ui, text);
+}
 
 static void on_event(void *ctx, const train_event_t *ev)
 {
-    const ui_t *ui = ctx;
+    ui_t *ui = ctx;
     if (ui->quiet)
         return;
     switch (ev->what) {
@@ -138,6 +237,7 @@ static void on_event(void *ctx, const train_event_t *ev)
         fprintf(stderr, "train: %s with %zu parameters (%.2f M), %d training and %d test examples\n",
                 ev->kind, ev->n_params, (double)ev->n_params / 1e6, ev->train_count,
                 ev->test_count);
+        ui->t_last = monotonic_seconds(); /* the cadence counts from here */
         break;
     case TRAIN_RESUME_IGNORED:
         fprintf(stderr, "train: ignoring %s (%s); starting afresh\n", ev->path, ev->reason);
@@ -147,23 +247,18 @@ static void on_event(void *ctx, const train_event_t *ev)
                 ev->iterations ? "iteration" : "epoch", ev->epoch, ev->path);
         break;
     case TRAIN_STEP:
-        if (ui->tty) {
-            double per_step = ev->seconds / ev->step;
-            double left = per_step * (ev->steps - ev->step) +
-                          per_step * ev->steps * (double)(ev->epochs - ev->epoch);
-            fprintf(stderr, "\r%s epoch %ld/%ld step %d/%d loss %.4f acc %.3f NFE %ld/%ld "
-                            "left %dm%02ds   ",
-                    ev->kind, ev->epoch, ev->epochs, ev->step, ev->steps, ev->loss, ev->accuracy,
-                    ev->nfe_forward, ev->nfe_backward, (int)(left / 60), (int)fmod(left, 60));
-        }
+        show_step(ui, ev);
+        break;
+    case TRAIN_ITERATION:
+        show_iteration(ui, ev);
         break;
     case TRAIN_EPOCH:
-        if (ui->tty)
-            fprintf(stderr, "\n");
+        end_line(ui);
         fprintf(stderr, "train: epoch %ld: test accuracy %.4f, %.1f s\n", ev->epoch,
                 ev->accuracy, ev->seconds);
         break;
     case TRAIN_STOPPED:
+        end_line(ui);
         fprintf(stderr, "train: stopped after %s %ld; %s holds the state\n",
                 ev->iterations ? "iteration" : "epoch", ev->epoch, ev->path);
         break;
@@ -422,6 +517,7 @@ static int train(const train_opts_t *o, runcfg_t *rc, mpi_group_t *g, trainer_op
                              .log_out = open_outputs[0], .model_out = open_outputs[1],
                              .summary_out = open_outputs[2]};
     int status = trainer_run(opts, &e);
+    end_line(ui);
     dataset_free(&train);
     dataset_free(&test_set);
     opts->train = opts->test = NULL;
@@ -441,6 +537,7 @@ int main(int argc, char **argv)
     train_opts_t o;
     parse_options(argc, argv, &o);
     check_options(&o, in_group);
+    double every = progress_every(); /* a bad value fails before any work */
     if (g)
         compare_group_options(g, &o);
     check_paths(&o);
@@ -451,7 +548,8 @@ int main(int argc, char **argv)
     load_config(&o, &rc);
     openblas_set_num_threads((int)rc.threads);
 
-    ui_t ui = {.tty = isatty(2), .quiet = rank > 0};
+    ui_t ui = {.tty = isatty(2), .quiet = rank > 0, .every = every,
+               .t_last = monotonic_seconds()};
     trainer_opts_t opts;
     int status = train(&o, &rc, g, &opts, &ui);
     /* Every member has finished, the same way, before anything is

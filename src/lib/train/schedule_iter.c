@@ -58,7 +58,9 @@ static int metrics(run_t *r, double batch_loss, double batch_acc, double batch_m
     return 0;
 }
 
-/* Appends a step's row to the log and adds it to the run's totals. */
+/* Appends a step's row to the log, adds it to the run's totals and
+ * notifies it (TRAIN_ITERATION: one call per step, which the caller
+ * throttles; the clock read for it reaches no output). */
 static void record_row(run_t *r, long it, double loss, long nfe_f, long nfe_b, double seconds,
                        const evals_t *v)
 {
@@ -68,6 +70,11 @@ static void record_row(run_t *r, long it, double loss, long nfe_f, long nfe_b, d
     r->seconds_total += seconds;
     r->last_loss = loss;
     r->n_rows++;
+    train_event_t ev = {.what = TRAIN_ITERATION, .iteration = it,
+                        .iteration_last = r->rc->iterations + r->rc->lbfgs_iterations,
+                        .iteration_first = r->first_it, .loss = loss, .nfe_forward = nfe_f,
+                        .nfe_backward = nfe_b, .seconds = monotonic_seconds() - r->t_first};
+    trainer_notify(r, &ev);
 }
 
 /* ---------------------------------------------------------------- L-BFGS */
@@ -170,6 +177,8 @@ int trainer_iterations(run_t *r, optimizer_t *opt, const char *config_text,
         trainer_group_check_start(r, opt, config_text, start, e) != 0)
         return -1;
     err_t se = {{0}};
+    r->first_it = start + 1;
+    r->t_first = monotonic_seconds();
     for (long it = start + 1; it <= rc->iterations; it++) {
         int b = (int)((it - 1) % batches);
         /* Cumulative: each pass shuffles the previous pass's order. */

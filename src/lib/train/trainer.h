@@ -70,6 +70,7 @@ typedef enum {
     TRAIN_RESUME_IGNORED, /* path, reason */
     TRAIN_RESUMED,        /* epoch (or iteration: iterations), path */
     TRAIN_STEP,           /* epoch, epochs, step, steps, loss, accuracy, nfe_*, seconds */
+    TRAIN_ITERATION,      /* iteration, iteration_last, iteration_first, loss, nfe_*, seconds */
     TRAIN_EPOCH,          /* epoch, accuracy (test), seconds (the epoch's) */
     TRAIN_STOPPED,        /* epoch (or iteration: iterations), path (the resume file) */
 } train_event_kind_t;
@@ -86,6 +87,13 @@ typedef struct {
     long nfe_forward, nfe_backward; /* STEP: this step's */
     double seconds;                 /* STEP: elapsed in the epoch */
     int iterations; /* RESUMED, STOPPED: `epoch` counts iterations */
+    /* ITERATION (the iteration schedule's steps, then L-BFGS's): this
+     * iteration, the run's last ([train] iterations + lbfgs_iterations)
+     * and the first this process took (after a resume, the one after it),
+     * so that seconds (elapsed since the first began) over the iterations
+     * done so far gives a rate; loss and nfe_* are this iteration's (the
+     * batch's; L-BFGS: the training set's). */
+    long iteration, iteration_last, iteration_first;
 } train_event_t;
 
 typedef void (*train_notify_fn)(void *ctx, const train_event_t *ev);

@@ -42,6 +42,10 @@ typedef struct {
     /* iteration schedule totals */
     long nfe_f_total, nfe_b_total, n_rows;
     double seconds_total, last_loss;
+    /* progress (TRAIN_ITERATION): the first iteration this process took
+     * and when it began */
+    long first_it;
+    double t_first;
 } run_t;
 
 /* A step's loss terms summed over a group after the gradient: loss,
