@@ -45,7 +45,9 @@ rows() {
         for (s in sec) printf "%s\t%s\t%.3f\t%d\n", p, s, sec[s], n[s]
         if (best != "") {
             split(how, h, "/")
-            "date -u -d @" int(day) " +%Y-%m-%d" | getline d
+            cmd = "date -u -d @" int(day) " +%Y-%m-%d"
+            cmd | getline d
+            close(cmd)
             printf "%s\tmake\t%.3f\t%s -%s, %s cores, %s\n", p, wall, h[1], h[3], h[4], d
         }
     }' "$2" | sort
@@ -54,8 +56,12 @@ rows() {
 table() {
     readme=$1 tsv=$2 stages=$3
     shift 3
-    grep -q -x '<!-- timings:begin -->' "$readme" && grep -q -x '<!-- timings:end -->' "$readme" || {
-        echo "timings: $readme: no <!-- timings:begin --> and <!-- timings:end --> lines" >&2; exit 1; }
+    # One begin line, then one end line.
+    marks=$(grep -n -x -e '<!-- timings:begin -->' -e '<!-- timings:end -->' "$readme" | sed 's/^[0-9]*://' | tr '\n' ' ')
+    if [ "$marks" != '<!-- timings:begin --> <!-- timings:end --> ' ]; then
+        echo "timings: $readme: no <!-- timings:begin --> and <!-- timings:end --> lines, once each and in that order" >&2
+        exit 1
+    fi
     new=$tsv.$$.tmp
     profiles=
     printf 'profile\tstage\tseconds\tnote\n' > "$new"
@@ -148,7 +154,7 @@ plan() {
         for (i = 1; i <= ns; i++) {
             s = st[i]
             if (!(s in stale)) continue
-            e = ""
+            e = ""; if (!(s in sec)) untimed++
             if (s in sec) {
                 part = runs[s] > 0 && stale[s] < runs[s] ? stale[s] / runs[s] : 1
                 work += sec[s] * part; e = " (~" fmt(sec[s] * part) ")"
@@ -159,7 +165,8 @@ plan() {
         if (!known) { print "make: will run " out " (no timings of PROFILE=" profile " yet: make timings)"; exit }
         # The wall clock of a whole build over its work: what the job count gains.
         r = ("make" in sec) && whole > 0 ? sec["make"] / whole : 1
-        print "make: will run " out "; about " fmt(work * r) " in all on the machine of the README'"'"'s timing table"
+        print "make: will run " out "; about " fmt(work * r) (untimed ? " for those with a time" : " in all") \
+            " on the machine of the README'"'"'s timing table"
     }'
 }
 
