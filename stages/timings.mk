@@ -38,15 +38,15 @@ $(call timed,$(BIN)/% $(BUILD)/libnodeode.a $(BUILD)/obj/lib/% $(BUILD)/obj/cmd/
 endif
 
 # The whole build's wall clock, from the reading of this Makefile to the end
-# of the goal, with the job count (from MAKEFLAGS), the cores and whether it
+# of the goal, with the job count (from MAKEFLAGS; a bare -j is "j"), the cores and whether it
 # began with none of the stages' outputs ("scratch"; the table's total is
 # the latest such build).
 TIMING_GOAL := $(or $(MAKECMDGOALS),all)
 ifeq ($(filter-out all paper,$(TIMING_GOAL))$(filter-out 1,$(words $(TIMING_GOAL))),)
 TIMING_FROM := $(if $(wildcard $(addprefix $(DATA)/,$(STAGES))),partial,scratch)
 $(TIMING_GOAL):
-	@j=$$(printf '%s\n' "$$MAKEFLAGS" | sed -n 's/.*-j\([0-9][0-9]*\).*/\1/p'); \
-	 printf '%s\tmake\t%s/%s/j%s/%s\t%s\t%s\n' $(TIMING_SESSION) $@ $(TIMING_FROM) "$${j:-1}" \
+	@j=j1; for w in $$MAKEFLAGS; do case $$w in -j*) j=$${w#-};; esac; done; \
+	 printf '%s\tmake\t%s/%s/%s/%s\t%s\t%s\n' $(TIMING_SESSION) $@ $(TIMING_FROM) "$$j" \
 	   "$$(nproc)" $(TIMING_SESSION) "$$(date +%s.%N)" >> $(TIMING_RECORDS)
 endif
 endif
