@@ -162,7 +162,7 @@ plan() {
             out = out (out == "" ? "" : ", ") s e
         }
         if (out == "") { print "make: every stage of PROFILE=" profile " is up to date for these goals"; exit }
-        if (!known) { print "make: will run " out " (no timings of PROFILE=" profile " yet: make timings)"; exit }
+        if (!known) { print "make: will run " out " (" tsv " has no times of PROFILE=" profile ")"; exit }
         # The wall clock of a whole build over its work: what the job count gains.
         r = ("make" in sec) && whole > 0 ? sec["make"] / whole : 1
         print "make: will run " out "; about " fmt(work * r) (untimed ? " for those with a time" : " in all") \
