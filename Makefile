@@ -572,6 +572,8 @@ verify-verdicts: $(VERIFY_INPUTS) $(BIN)/judge $(CLAIM_FILES) $(REFERENCE_FILES)
 	  tail -n 1 $(STUDY_BUILD)/verdicts-$(PROFILE).txt)
 
 include tests/tests.mk
+# Every run's wall time, `make timings`, and the plan `make` prints first.
+include stages/timings.mk
 
 # The README's test command: unit tests, then the quick profile regenerated
 # (paper included) and its numbers checked.  Ends with `N passed, N failed`.

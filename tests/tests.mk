@@ -49,6 +49,12 @@ test-layout: $(BINARIES)
 test-make: $(MNIST_FILES)
 	tests/make_safety.sh $(MNIST_DIR)
 
+# The recipes' timing records, `make timings`' table and the plan `make`
+# prints first (tests/timings.sh).
+.PHONY: test-timings
+test-timings: $(BINARIES) $(MNIST_FILES)
+	tests/timings.sh $(MNIST_DIR)
+
 # Data-parallel training under mpirun against one process (tests/mpi.sh).
 test-mpi: $(BINARIES) $(BUILD)/tests/ckpt-diff $(MNIST_FILES)
 	tests/mpi.sh $(BIN) $(BUILD)/tests $(MNIST_DIR)
@@ -162,7 +168,7 @@ fuzz-smoke: sanitize-build
 	    > $(SAN_BUILD)/fuzz-smoke-$$f.log 2>&1 || { tail -n 60 $(SAN_BUILD)/fuzz-smoke-$$f.log; exit 1; }; \
 	done; echo "fuzz-smoke: $(FUZZ_SMOKE_RUNS) inputs each: $(FUZZERS): no crash"
 
-test: test-layout test-make test-clang test-cli test-mpi test-unit test-sanitize fuzz-smoke  ## unit, command-line, data-parallel (MPI), sanitizer and fuzz-smoke tests
+test: test-layout test-make test-timings test-clang test-cli test-mpi test-unit test-sanitize fuzz-smoke  ## unit, command-line, data-parallel (MPI), sanitizer and fuzz-smoke tests
 
 # Helpers of the command-line tests.
 $(BUILD)/tests/ckpt-diff: tests/tools/ckpt_diff.c $(BUILD)/libnodeode.a

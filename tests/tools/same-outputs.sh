@@ -11,7 +11,8 @@
 # - summary TSVs (key<TAB>value): equal without keys holding `seconds` or
 #   `_ms`, or ending in `_us` (timings);
 # - anything else (figures' PNGs, datasets, tables): byte for byte.
-# PDFs and LaTeX logs are skipped (they embed dates).  Prints one line per
+# PDFs and LaTeX logs are skipped (they embed dates), and so are the
+# recipes' timing records (timings.tsv, stages/timings.mk).  Prints one line per
 # difference and a count per kind of file; exit 1 if anything differs.
 set -eu
 [ $# -eq 2 ] || { echo "usage: same-outputs.sh OLD_DIR NEW_DIR" >&2; exit 2; }
@@ -42,7 +43,7 @@ without_seconds() {
 }
 without_timing() { grep -Ev '^[^	]*(seconds|_ms)[^	]*	|^[^	]*_us	' "$1" || true; }
 n_ck=0 n_log=0 n_sum=0 n_byte=0 bad=0
-for f in $(cd "$old" && find . -type f ! -name '*.pdf' ! -name '*.log' ! -name '*.aux' | LC_ALL=C sort); do
+for f in $(cd "$old" && find . -type f ! -name '*.pdf' ! -name '*.log' ! -name '*.aux' ! -name timings.tsv | LC_ALL=C sort); do
     a=$old/$f b=$new/$f
     if [ ! -f "$b" ]; then echo "missing: $f"; bad=$((bad + 1)); continue; fi
     case $f in
