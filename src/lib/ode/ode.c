@@ -381,6 +381,19 @@ static int check_flag(ode_solver_t *s, int flag, const char *what, err_t *e)
                    s->arkode_msg[0] ? ": " : "", s->arkode_msg);
 }
 
+/* ARKODE's default Hermite interpolant (degree 5 for a 5th-order
+ * method) evaluates f at interior points each time it is read: one
+ * extra evaluation per output time with dense output (the latent ODE:
+ * 200 output times cost ~200 evaluations on top of ~27 for 4 steps),
+ * and about one per stop without it, where the step lands on the
+ * output time and the interpolant is never needed.  The cubic one
+ * uses only the step's end values and slopes, which the steps already
+ * have.  Without dense output the solution is unchanged (checkpoints
+ * identical); with it, the interpolant's error on the latent stage is
+ * ~1e-3 of the solve's own at rtol 1e-3 (loss 11513.797 against
+ * 11513.822, and 11507.7 at rtol 1e-6). */
+static int set_interpolant(void *mem) { return ERKStepSetInterpolantDegree(mem, 3); }
+
 /* (Re)initialises `in` for a state of length n at time t0 with y already
  * holding the initial state (copied by the caller into in->y after this
  * returns when a new vector is made, so callers fill the state afterwards
@@ -453,19 +466,8 @@ static int integrator_prepare(ode_solver_t *s, integrator_t *in, size_t n, ARKRh
     }
     if (flag >= 0 && !ode_method_is_fixed(s->opt.method))
         flag = set_controller(in->mem, s->opt.controller);
-    /* ARKODE's default Hermite interpolant (degree 5 for a 5th-order
-     * method) evaluates f at interior points each time it is read: one
-     * extra evaluation per output time with dense output (the latent ODE:
-     * 200 output times cost ~200 evaluations on top of ~27 for 4 steps),
-     * and about one per stop without it, where the step lands on the
-     * output time and the interpolant is never needed.  The cubic one
-     * uses only the step's end values and slopes, which the steps already
-     * have.  Without dense output the solution is unchanged (checkpoints
-     * identical); with it, the interpolant's error on the latent stage is
-     * ~1e-3 of the solve's own at rtol 1e-3 (loss 11513.797 against
-     * 11513.822, and 11507.7 at rtol 1e-6). */
     if (flag >= 0)
-        flag = ERKStepSetInterpolantDegree(in->mem, 3);
+        flag = set_interpolant(in->mem);
     return check_flag(s, flag, "integrator set-up", e);
 }
 
