@@ -51,9 +51,13 @@ digits := 0 1 2 3 4 5 6 7 8 9
 ifneq ($(and $(call one_word,$(JOBS)),$(if $(call strip_chars,$(JOBS),$(digits)),,ok),$(filter-out 0%,$(JOBS))),$(JOBS))
 $(error JOBS must be a positive whole number, not '$(JOBS)')
 endif
+# Only the top-level make: a sub-make (a seed replica's, a test's) shares
+# its parent's slots, or runs with the -j its caller gives it.
 SERIAL_GOALS := test test-% check fuzz fuzz-% sanitize-% bench bench-% clean
-ifeq ($(filter --jobserver%,$(MAKEFLAGS))$(filter $(SERIAL_GOALS),$(MAKECMDGOALS)),)
+ifeq ($(MAKELEVEL),0)
+ifeq ($(filter $(SERIAL_GOALS),$(MAKECMDGOALS)),)
 MAKEFLAGS += -j$(JOBS)
+endif
 endif
 
 BUILD := build
@@ -581,7 +585,7 @@ include stages/timings.mk
 # The parallel build's outputs must be a serial build's (tests/parallel.sh).
 # Last, the held verdicts must survive a replication under other seeds.
 check: test  ## unit tests, then the quick profile end to end, its numbers and its seed replication
-	$(MAKE) --no-print-directory PROFILE=quick paper
+	$(MAKE) --no-print-directory -j$(JOBS) PROFILE=quick paper
 	tests/parallel.sh
 	tests/incremental.sh
 	$(MAKE) --no-print-directory PROFILE=quick verify
