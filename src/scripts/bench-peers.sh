@@ -30,11 +30,15 @@ if [ -n "$missing" ]; then
     echo "bench-peers: cannot compare with PyTorch; missing:$missing" >&2
     exit 1
 fi
+# Absolute paths: the peers run in their own folder.
 peers=$(cd "$peers" && pwd)
 mkdir -p "$out/bench-peers/peers"
 final=$(cd "$out" && pwd)/bench-peers.tsv
 out=$(cd "$out/bench-peers" && pwd)
 spirals=$(cd "$(dirname "$spirals")" && pwd)/$(basename "$spirals")
+regular=$(cd "$(dirname "$regular")" && pwd)/$(basename "$regular")
+mnist=$(cd "$mnist" && pwd)
+bin=$(cd "$bin" && pwd)
 
 ours() { # pass number
     for g in mnist odenet cnf latent; do
