@@ -310,7 +310,8 @@ code = $(BUILD)/stamps/$(1)-$(2).sha256
 define code_stamp
 $(call code,$(1),$(2)): $(call cmd_objs,$(subst -,_,$(1))) $(LIB_OBJ) src/scripts/code-stamp.sh | $(BIN)/$(1)
 	+@mkdir -p $$(@D)
-	+@src/scripts/code-stamp.sh $(2) $(BUILD)/obj/lib $$(filter %.o,$$^) > $$@.$$$$$$$$.tmp && $$(call write_if_changed,$$@.$$$$$$$$.tmp,$$@)
+	+@src/scripts/code-stamp.sh $(2) $(BUILD)/obj/lib $$(filter %.o,$$^) > $$@.$$$$$$$$.tmp && \
+	 if [ -s $$@.$$$$$$$$.tmp ]; then $$(call write_if_changed,$$@.$$$$$$$$.tmp,$$@); else rm -f $$@.$$$$$$$$.tmp; fi
 endef
 $(foreach c,train eval features,$(foreach k,$(KINDS),$(eval $(call code_stamp,$(c),$(k)))))
 # The generator and the macro writer use no model kind.

@@ -14,11 +14,20 @@
 # until nothing new joins: the members a linker would take from the archive.
 # The registry (train/kind.c) names every kind's table, so a kind's own
 # folder is reached through it; the other kinds' tables stay unresolved.
-# Prints "HASH  -" (sha256sum of the objects' concatenation, in path order).
+# Prints "HASH  -" (sha256sum of the objects' concatenation, in path order),
+# or nothing when an object is missing.
 set -eu
 [ $# -ge 3 ] || { echo "usage: code-stamp.sh KIND LIBOBJDIR OBJ..." >&2; exit 2; }
 kind=$1 libdir=$2
 shift 2
+# An object not built yet (make -n runs the stamp's recipe too, and in a
+# fresh tree there is nothing to hash): no stamp at all, so that nothing
+# looks up to date that is not.  A stamp written then would be newer than
+# the sources, and Make would never build the objects it names (they are
+# intermediate files) nor the command they make.
+for o in "$@"; do
+    [ -f "$o" ] || exit 0
+done
 cmd= candidates=
 for o in "$@"; do
     case $o in
