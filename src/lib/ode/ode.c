@@ -97,6 +97,13 @@ struct ode_solver {
     size_t share_n;
     ode_stats_t stats;
     char arkode_msg[256]; /* ARKODE's last error message */
+    /* dopri5's own dense output: fwd_rhs records its last 7 evaluations
+     * while `capture` is set (ring: (7, n), their times ring_t). */
+    int capture;
+    double *ring, ring_t[7];
+    long ring_count;
+    double *k1, *yprev, *ymid; /* (n) each: f and y at the step's start */
+    size_t dense_n;
 };
 
 /* Tsitouras, "Runge-Kutta pairs of order 5(4) satisfying only the first
@@ -265,6 +272,10 @@ void ode_solver_free(ode_solver_t *s)
     SUNContext_Free(&s->sunctx);
     free(s->tmp);
     free(s->share);
+    free(s->ring);
+    free(s->k1);
+    free(s->yprev);
+    free(s->ymid);
     free(s);
 }
 
@@ -310,6 +321,12 @@ static int fwd_rhs(sunrealtype t, N_Vector y, N_Vector ydot, void *data)
     int status = s->f->rhs(s->f->ctx, t, N_VGetArrayPointer(y), yd) != 0 ? -1
                  : all_finite(yd, n)                                   ? 0
                                                                        : 1;
+    if (s->capture && status == 0) {
+        int j = (int)(s->ring_count % 7);
+        memcpy(s->ring + (size_t)j * n, yd, n * sizeof *yd);
+        s->ring_t[j] = t;
+        s->ring_count++;
+    }
     return agree(s, status);
 }
 
@@ -469,7 +486,7 @@ static int integrator_prepare(ode_solver_t *s, integrator_t *in, size_t n, ARKRh
     }
     if (flag >= 0 && !ode_method_is_fixed(s->opt.method))
         flag = set_controller(in->mem, s->opt.controller);
-    if (flag >= 0 && (backward || !s->opt.dense_output))
+    if (flag >= 0 && (backward || !s->opt.dense_output || s->opt.method == ODE_DOPRI5))
         flag = set_interpolant(in->mem);
     return check_flag(s, flag, "integrator set-up", e);
 }
@@ -523,6 +540,120 @@ static int initial_step(ode_solver_t *s, integrator_t *in, ARKRhsFn rhs, int bac
     return 0;
 }
 
+/* dopri5's continuous extension (Shampine 1986): the solution at the
+ * step's midpoint from its seven stage derivatives, then the quartic
+ * through y0, y_mid, y1 with slopes f0 and f1, read at theta in [0, 1].
+ * Fourth order like the default Hermite interpolant, and free: the stages
+ * are the step's own evaluations (ARKODE's interpolant evaluated f again
+ * for every output time). */
+static const double dopri5_c[7] = {0.0, 0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0};
+static const double dopri5_mid[7] = {
+    6025192743.0 / 30085553152.0 / 2.0,     0.0,
+    51252292925.0 / 65400821598.0 / 2.0,    -2691868925.0 / 45128329728.0 / 2.0,
+    187940372067.0 / 1594534317056.0 / 2.0, -1776094331.0 / 19743644256.0 / 2.0,
+    11237099.0 / 235043384.0 / 2.0};
+
+static void dense_buffers(ode_solver_t *s, size_t n)
+{
+    if (s->dense_n >= n)
+        return;
+    free(s->ring);
+    free(s->k1);
+    free(s->yprev);
+    free(s->ymid);
+    s->ring = xmalloc(7 * n * sizeof *s->ring);
+    s->k1 = xmalloc(n * sizeof *s->k1);
+    s->yprev = xmalloc(n * sizeof *s->yprev);
+    s->ymid = xmalloc(n * sizeof *s->ymid);
+    s->dense_n = n;
+}
+
+/* The stage derivatives of the step just taken from t over h: k1 (saved)
+ * and the last six evaluations, which must sit at t + c_i h.  Fills k[7];
+ * -1 if the record does not match (then no output is read from it). */
+static int step_stages(ode_solver_t *s, double t, double h, size_t n, const double *k[7])
+{
+    if (s->ring_count < 6)
+        return -1;
+    k[0] = s->k1;
+    for (int i = 1; i < 7; i++) {
+        int j = (int)((s->ring_count - 7 + i) % 7);
+        double want = t + dopri5_c[i] * h;
+        if (fabs(s->ring_t[j] - want) > 1e-12 * (fabs(t) + fabs(h)))
+            return -1;
+        k[i] = s->ring + (size_t)j * n;
+    }
+    return 0;
+}
+
+/* y at t0 + theta h for every output time in (t, t + h]: yprev, y1 the
+ * step's ends, k its stages. */
+static void dense_outputs(ode_solver_t *s, const double *y1, const double *const k[7], double t,
+                          double h, size_t n, int *kk, int K, const double *times, double *h_out)
+{
+    const double *y0 = s->yprev, *f0 = k[0], *f1 = k[6];
+    for (size_t i = 0; i < n; i++) {
+        double acc = 0.0;
+        for (int j = 0; j < 7; j++)
+            acc += dopri5_mid[j] * k[j][i];
+        s->ymid[i] = y0[i] + h * acc;
+    }
+    while (*kk < K && times[*kk] <= t + h) {
+        double th = (times[*kk] - t) / h;
+        double *out = h_out + (size_t)*kk * n;
+        for (size_t i = 0; i < n; i++) {
+            double d1 = y1[i] - y0[i] - h * f0[i], d2 = h * (f1[i] - f0[i]);
+            double d3 = s->ymid[i] - y0[i] - 0.5 * h * f0[i];
+            double a = -5.0 * d1 + d2 + 16.0 * d3, b = 14.0 * d1 - 3.0 * d2 - 32.0 * d3;
+            double c = -8.0 * d1 + 2.0 * d2 + 16.0 * d3;
+            out[i] = th >= 1.0 ? y1[i]
+                               : y0[i] + th * (h * f0[i] + th * (a + th * (b + th * c)));
+        }
+        (*kk)++;
+    }
+}
+
+/* The forward solve of dopri5 with dense output: one step at a time to the
+ * last output time, every output in a step read from the extension above.
+ * in->f0 holds f(t0, y0) (initial_step). */
+static int forward_dopri5_dense(ode_solver_t *s, integrator_t *in, double t0, int K,
+                                const double *times, double *h_out, err_t *e)
+{
+    size_t n = in->n;
+    dense_buffers(s, n);
+    double *y = N_VGetArrayPointer(in->y);
+    memcpy(s->yprev, y, n * sizeof *y);
+    memcpy(s->k1, N_VGetArrayPointer(in->f0), n * sizeof *y);
+    int kk = 0;
+    while (kk < K && times[kk] <= t0)
+        memcpy(h_out + (size_t)kk++ * n, y, n * sizeof *y);
+    double t = t0;
+    s->capture = 1;
+    while (kk < K) {
+        double tn = t;
+        int flag = ERKStepEvolve(in->mem, times[K - 1], in->y, &tn, ARK_ONE_STEP);
+        if (flag < 0) {
+            s->capture = 0;
+            char name[64];
+            return err_set(e, "ode: forward solve diverged or failed at t = %g of [%g, %g] (%s)%s%s",
+                           t, t0, times[K - 1], flag_name(flag, name, sizeof name),
+                           s->arkode_msg[0] ? ": " : "", s->arkode_msg);
+        }
+        const double *k[7];
+        if (step_stages(s, t, tn - t, n, k) != 0) {
+            s->capture = 0;
+            return err_set(e, "ode: dense output: the step from t = %g to %g did not record its "
+                              "stages as dopri5's (an internal error)", t, tn);
+        }
+        dense_outputs(s, y, k, t, tn - t, n, &kk, K, times, h_out);
+        memcpy(s->k1, k[6], n * sizeof *y);
+        memcpy(s->yprev, y, n * sizeof *y);
+        t = tn;
+    }
+    s->capture = 0;
+    return 0;
+}
+
 int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0, int K,
                 const double *times, double *h_out, err_t *e)
 {
@@ -561,6 +692,15 @@ int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0
         flag = ERKStepSetStopTime(in->mem, times[K - 1]);
     if (check_flag(s, flag, "ERKStepSetStopTime", e) != 0)
         return -1;
+    if (dense && s->opt.method == ODE_DOPRI5) {
+        s->ring_count = 0;
+        int rc = forward_dopri5_dense(s, in, t0, K, times, h_out, e);
+        long steps = 0;
+        ERKStepGetNumSteps(in->mem, &steps);
+        s->stats.nfe_forward = s->nfe;
+        s->stats.steps_forward = steps;
+        return rc;
+    }
     double t = t0, reached = t0;
     for (int k = 0; k < K; k++) {
         if (times[k] > (dense ? t0 : reached)) {
