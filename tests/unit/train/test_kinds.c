@@ -77,6 +77,14 @@ static void every_kind_is_found_by_name(void **state)
     assert_null(model_kind_at(model_kind_count()));
 }
 
+/* rc <- kind k's tiny configuration (fails the test if it does not load). */
+static void load_tiny(const model_kind_t *k, runcfg_t *rc)
+{
+    err_t e = {{0}};
+    if (runcfg_load_string(k->name, tiny_ini(k->name), rc, &e) != 0)
+        fail_msg("%s", e.msg);
+}
+
 /* Every kind's own keys reach its configuration: each is written back
  * exactly once (none dropped past runcfg's room for keys, none shadowed by
  * a key every run has), and no section/key pair is listed twice. */
@@ -86,9 +94,7 @@ static void every_kind_key_is_written_once(void **state)
     for (int i = 0; i < model_kind_count(); i++) {
         const model_kind_t *k = model_kind_at(i);
         runcfg_t rc;
-        err_t e = {{0}};
-        if (runcfg_load_string(k->name, tiny_ini(k->name), &rc, &e) != 0)
-            fail_msg("%s", e.msg);
+        load_tiny(k, &rc);
         char *text = runcfg_to_string(&rc);
         char seen[128][96];
         int n = 0;
@@ -150,8 +156,7 @@ static void interface_matches_direct_calls(void **state)
         const model_kind_t *k = model_kind_at(i);
         runcfg_t rc;
         err_t e = {{0}};
-        if (runcfg_load_string(k->name, tiny_ini(k->name), &rc, &e) != 0)
-            fail_msg("%s", e.msg);
+        load_tiny(k, &rc);
         assert_ptr_equal(rc.model_kind, k);
         kind_model_t km;
         if (kind_model_create(&km, &rc, TINY_B, 1, &e) != 0)
