@@ -540,6 +540,16 @@ static int initial_step(ode_solver_t *s, integrator_t *in, ARKRhsFn rhs, int bac
     return 0;
 }
 
+/* The forward solve's failure at t of [t0, t_end], with ARKODE's flag and
+ * message. */
+static int forward_failed(ode_solver_t *s, int flag, double t, double t0, double t_end, err_t *e)
+{
+    char name[64];
+    return err_set(e, "ode: forward solve diverged or failed at t = %g of [%g, %g] (%s)%s%s", t,
+                   t0, t_end, flag_name(flag, name, sizeof name), s->arkode_msg[0] ? ": " : "",
+                   s->arkode_msg);
+}
+
 /* dopri5's continuous extension (Shampine 1986): the solution at the
  * step's midpoint from its seven stage derivatives, then the quartic
  * through y0, y_mid, y1 with slopes f0 and f1, read at theta in [0, 1].
@@ -634,10 +644,7 @@ static int forward_dopri5_dense(ode_solver_t *s, integrator_t *in, double t0, in
         int flag = ERKStepEvolve(in->mem, times[K - 1], in->y, &tn, ARK_ONE_STEP);
         if (flag < 0) {
             s->capture = 0;
-            char name[64];
-            return err_set(e, "ode: forward solve diverged or failed at t = %g of [%g, %g] (%s)%s%s",
-                           t, t0, times[K - 1], flag_name(flag, name, sizeof name),
-                           s->arkode_msg[0] ? ": " : "", s->arkode_msg);
+            return forward_failed(s, flag, t, t0, times[K - 1], e);
         }
         const double *k[7];
         if (step_stages(s, t, tn - t, n, k) != 0) {
@@ -710,12 +717,7 @@ int ode_forward(ode_solver_t *s, const odefunc_t *f, double t0, const double *h0
                 flag = ERKStepEvolve(in->mem, times[k], in->y, &t, ARK_NORMAL);
             if (check_flag(s, flag, "forward solve", e) != 0) {
                 s->stats.nfe_forward = s->nfe;
-                char name[64];
-                return err_set(e, "ode: forward solve diverged or failed at t = %g of [%g, %g] "
-                                  "(%s)%s%s",
-                               fmax(t, reached), t0, times[K - 1],
-                               flag_name(flag, name, sizeof name),
-                               s->arkode_msg[0] ? ": " : "", s->arkode_msg);
+                return forward_failed(s, flag, fmax(t, reached), t0, times[K - 1], e);
             }
             reached = t;
         }
