@@ -225,7 +225,8 @@ CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror
 # Recursively expanded, so pkg-config runs only after deps.sh installed it.
 DEP_CFLAGS = $(shell pkg-config --cflags openblas inih cmocka zlib)
-DEP_LIBS = $(shell pkg-config --libs openblas inih zlib) -llbfgs \
+# libxsmm (static only in Debian) before OpenBLAS: it falls back to BLAS.
+DEP_LIBS = $(shell pkg-config --libs libxsmm openblas inih zlib) -llbfgs \
            -lsundials_arkode -lsundials_nvecserial -ldnnl -lm
 # Open MPI, for train alone (data-parallel training under mpirun or srun;
 # the library itself never calls MPI).

@@ -39,6 +39,7 @@
 
 #include "common/cli.h"
 #include "data/dataset.h"
+#include "nn/gemm.h"
 #include "train/saved.h"
 #include "train/score.h"
 #include "core/table.h"
@@ -200,6 +201,7 @@ static void load_inputs(const eval_opts_t *o, eval_in_t *in)
     runcfg_t stored;
     if (saved_model_config(o->model_path, &stored, &e) != 0)
         die("%s", e.msg);
+    gemm_set_backend(stored.gemm_backend); /* as the model was trained */
     dataset_t *d = &in->d;
     if (load_any(o->data, stored.test_count, d, &e) != 0)
         die("%s", e.msg);

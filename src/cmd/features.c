@@ -28,6 +28,7 @@
 
 #include "common/cli.h"
 #include "data/dataset.h"
+#include "nn/gemm.h"
 #include "core/rng.h"
 #include "train/saved.h"
 #include "train/score.h"
@@ -66,6 +67,7 @@ static int write_samples(const char *model_path, long n, long seed, const char *
     runcfg_t stored;
     if (saved_model_config(model_path, &stored, &e) != 0)
         die("%s", e.msg);
+    gemm_set_backend(stored.gemm_backend); /* as the model was trained */
     int B = (int)(n < stored.eval_batch ? n : stored.eval_batch);
     saved_model_t sm;
     if (saved_model_load(model_path, B, 1, &sm, &e) != 0)
@@ -195,6 +197,7 @@ static void load_model(const features_opts_t *o, const dataset_t *d, int example
     runcfg_t stored;
     if (saved_model_config(o->model_path, &stored, &e) != 0)
         die("%s", e.msg);
+    gemm_set_backend(stored.gemm_backend); /* as the model was trained */
     int chunk = trainer_score_chunk(&stored);
     *B = trajectory ? 1 : (examples < chunk ? examples : chunk);
     if (saved_model_load(o->model_path, *B, trajectory ? d->count : 1, sm, &e) != 0)

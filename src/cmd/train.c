@@ -72,6 +72,7 @@
 
 #include "common/cli.h"
 #include "data/dataset.h"
+#include "nn/gemm.h"
 #include "train/kind.h"
 #include "train/mpi_group.h"
 #include "train/runcfg.h"
@@ -547,6 +548,7 @@ int main(int argc, char **argv)
     runcfg_t rc;
     load_config(&o, &rc);
     openblas_set_num_threads((int)rc.threads);
+    gemm_set_backend(rc.gemm_backend);
 
     ui_t ui = {.tty = isatty(2), .quiet = rank > 0, .every = every,
                .t_last = monotonic_seconds()};

@@ -5,7 +5,8 @@
 # builds the clang, sanitizer and fuzzing checks of `make test`.  oneDNN
 # (libdnnl-dev) does the ODE-Net's convolutions and bench-dnnl's.  Open MPI
 # (libopenmpi-dev, openmpi-bin for mpirun) runs train data parallel.  GSL
-# (libgsl-dev) gives judge its t quantiles.
+# (libgsl-dev) gives judge its t quantiles.  libxsmm (libxsmm-dev) is the
+# optional JIT backend of the dense layers' small gemms ([train] gemm).
 # As root: `apt-get update` once, then `apt-get install` of what is missing.
 # Otherwise: prints the exact command to run and fails.
 set -eu
@@ -13,7 +14,8 @@ set -eu
 packages="gcc make pkg-config libsundials-dev libopenblas-dev liblbfgs-dev
 libcmocka-dev libinih-dev zlib1g-dev gnuplot-nox latexmk texlive-latex-base
 texlive-latex-recommended texlive-fonts-recommended
-clang libomp-14-dev libclang-rt-14-dev libdnnl-dev libopenmpi-dev openmpi-bin libgsl-dev"
+clang libomp-14-dev libclang-rt-14-dev libdnnl-dev libopenmpi-dev openmpi-bin libgsl-dev
+libxsmm-dev"
 
 missing=""
 for p in $packages; do

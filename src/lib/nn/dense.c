@@ -1,11 +1,11 @@
 #include "nn/dense.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/fastmath.h"
+#include "nn/gemm.h"
 #include "core/util.h"
 
 static const char *const act_names[] = {"identity", "tanh", "relu", "elu"};
@@ -31,19 +31,16 @@ void dense_forward(double *out, const double *inp, const double *w, const double
             memcpy(out + (size_t)i * n_out, b, (size_t)n_out * sizeof *b);
         beta = 1.0;
     }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n_out, n_in, 1.0, inp, n_in, w, n_in, beta,
-                out, n_out);
+    gemm_nt(B, n_out, n_in, inp, n_in, w, n_in, beta, out, n_out);
 }
 
 void dense_backward(double *dinp, double *dw, double *db, const double *dout,
                     const double *inp, const double *w, int B, int n_in, int n_out)
 {
     if (dinp) /* (B, n_out) x (n_out, n_in) */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n_in, n_out, 1.0, dout, n_out, w, n_in,
-                    0.0, dinp, n_in);
+        gemm_nn(B, n_in, n_out, dout, n_out, w, n_in, 0.0, dinp, n_in);
     /* (n_out, B) x (B, n_in), accumulated */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, B, 1.0, dout, n_out, inp, n_in, 1.0,
-                dw, n_in);
+    gemm_tn(n_out, n_in, B, dout, n_out, inp, n_in, 1.0, dw, n_in);
     if (db)
         for (int i = 0; i < B; i++) {
             const double *row = dout + (size_t)i * n_out;

@@ -46,8 +46,9 @@
         {"train", "lbfgs_iterations", CFG_LONG, "0", &(rc)->lbfgs_iterations},              \
         {"train", "end_time_jitter", CFG_DOUBLE, "0", &(rc)->end_time_jitter},              \
         {"train", "threads", CFG_LONG, "1", &(rc)->threads},                                \
+        {"train", "gemm", CFG_STRING, "openblas", (rc)->gemm},                              \
     }
-#define N_COMMON 35
+#define N_COMMON 36
 #define MAX_FIELDS (N_COMMON + 64)
 
 /* The integer keys' ranges, checked before any is narrowed to int:
@@ -248,6 +249,8 @@ static int resolve(const char *name, runcfg_t *rc, err_t *e)
     if (check_ranges(name, rc, e) != 0 || check_reals(name, rc, e) != 0 ||
         resolve_model(name, rc, e) != 0 || resolve_optimizer(name, rc, e) != 0)
         return -1;
+    if (gemm_backend_parse(rc->gemm, &rc->gemm_backend) != 0)
+        return err_set(e, "%s: [train] gemm: '%s' is neither openblas nor xsmm", name, rc->gemm);
     /* Last, so that a kind sees every shared key resolved. */
     return rc->model_kind->resolve ? rc->model_kind->resolve(rc, name, e) : 0;
 }
@@ -276,11 +279,17 @@ int runcfg_load_string(const char *name, const char *text, runcfg_t *rc, err_t *
     return parse(NULL, name, text, rc, e);
 }
 
+/* [train] gemm is written only when it is not the default: the default's
+ * checkpoints stay byte-identical to those written before the key existed
+ * (loading gives the default back). */
 char *runcfg_to_string(runcfg_t *rc)
 {
     cfg_field_t fields[MAX_FIELDS];
-    size_t n = build_fields(rc, rc->model_kind, fields);
-    return config_to_string(fields, n);
+    size_t n = build_fields(rc, rc->model_kind, fields), kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fields[i].dest != (void *)rc->gemm || rc->gemm_backend != GEMM_OPENBLAS)
+            fields[kept++] = fields[i];
+    return config_to_string(fields, kept);
 }
 
 /* --set may switch between kinds that share one table of keys (odenet and

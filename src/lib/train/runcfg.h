@@ -8,6 +8,7 @@
 #define NODE_TRAIN_RUNCFG_H
 
 #include "core/config.h"
+#include "nn/gemm.h"
 #include "nn/optim.h"
 #include "ode/ode.h"
 #include "train/kind.h"
@@ -31,6 +32,7 @@ struct runcfg {
     /* [train] */
     char optimizer[CFG_STR_MAX];
     long seed, batch_size, iterations, epochs, lbfgs_iterations, threads;
+    char gemm[CFG_STR_MAX];
     int shuffle;
     double lr, beta1, beta2, eps, momentum, weight_decay, end_time_jitter;
 
@@ -41,6 +43,7 @@ struct runcfg {
         double t0, t1;
     } model;
     opt_config_t opt;
+    gemm_backend_t gemm_backend; /* from gemm; the commands apply it */
     const model_kind_t *model_kind; /* from kind */
     /* The kind's own keys, as its struct (models/KIND/); read it with
      * runcfg_kind_cfg. */

@@ -1,11 +1,11 @@
 #include "models/cnf/cnf_field.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/fastmath.h"
+#include "nn/gemm.h"
 
 /* Parameter blocks inside theta. */
 #define W1(cf) ((cf)->theta + (cf)->mlp.w_off[0]) /* (H, 3) */
@@ -21,8 +21,7 @@ static void tanh_layer(double *a, double *s, const double *inp, int ldi, const d
 {
     for (int i = 0; i < B; i++)
         memcpy(a + (size_t)i * n, b, (size_t)n * sizeof *a);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n, k, 1.0, inp, ldi, w, k, 1.0, a,
-                n);
+    gemm_nt(B, n, k, inp, ldi, w, k, 1.0, a, n);
     tanh_array(a, (size_t)B * n);
     for (size_t i = 0; i < (size_t)B * n; i++)
         s[i] = 1.0 - a[i] * a[i];
@@ -56,8 +55,7 @@ static void forward_rows(cnffield_t *cf, int lo, int n, double t, const double *
     }
     tanh_layer(h1, s1, u, 3, W1(cf), B1(cf), n, 3, H);
     tanh_layer(h2, s2, h1, H, W2(cf), B2(cf), n, H, H);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, H, H, 1.0, s1, H, cf->C, H, 0.0, c,
-                H);
+    gemm_nt(n, H, H, s1, H, cf->C, H, 0.0, c, H);
     if (!out)
         return;
     double *orow = out + (size_t)CNF_STATE * lo;
@@ -71,8 +69,7 @@ static void forward_rows(cnffield_t *cf, int lo, int n, double t, const double *
         orow[CNF_STATE * b + 2] = tr;
     }
     /* f = h2 W3^T + b3 straight into the first two columns of out. */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, CNF_DIM, H, 1.0, h2, H, W3(cf), H,
-                1.0, orow, CNF_STATE);
+    gemm_nt(n, CNF_DIM, H, h2, H, W3(cf), H, 1.0, orow, CNF_STATE);
 }
 
 static int finite_state(const double *y, size_t n)
@@ -119,10 +116,8 @@ static void vjp_rows(cnffield_t *cf, int lo, int n, const double *a, double *vjp
     double *gw3 = part + cf->mlp.w_off[2], *gb3 = part + cf->mlp.b_off[2];
     double *gC = part + cf->mlp.n_params;
     /* Output layer and the trace's outer factor. */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CNF_DIM, H, n, 1.0, ar, CNF_STATE, h2, H,
-                0.0, gw3, H);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, CNF_DIM, 1.0, ar, CNF_STATE, w3,
-                H, 0.0, ga2, H);
+    gemm_tn(CNF_DIM, H, n, ar, CNF_STATE, h2, H, 0.0, gw3, H);
+    gemm_nn(n, H, CNF_DIM, ar, CNF_STATE, w3, H, 0.0, ga2, H);
     for (int b = 0; b < n; b++) {
         const double *ab = ar + (size_t)CNF_STATE * b;
         gb3[0] += ab[0];
@@ -135,12 +130,10 @@ static void vjp_rows(cnffield_t *cf, int lo, int n, const double *a, double *vjp
         }
     }
     /* The trace's inner factor c = s1 C^T; the second layer. */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, n, 1.0, r, H, s1, H, 0.0, gC, H);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, H, 1.0, r, H, cf->C, H, 0.0, gs1,
-                H);
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, n, 1.0, ga2, H, h1, H, 0.0, gw2, H);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, H, 1.0, ga2, H, w2, H, 0.0, gh1,
-                H);
+    gemm_tn(H, H, n, r, H, s1, H, 0.0, gC, H);
+    gemm_nn(n, H, H, r, H, cf->C, H, 0.0, gs1, H);
+    gemm_tn(H, H, n, ga2, H, h1, H, 0.0, gw2, H);
+    gemm_nn(n, H, H, ga2, H, w2, H, 0.0, gh1, H);
     for (int b = 0; b < n; b++) {
         size_t k = (size_t)b * H;
         for (int j = 0; j < H; j++) {
@@ -150,9 +143,8 @@ static void vjp_rows(cnffield_t *cf, int lo, int n, const double *a, double *vjp
         }
     }
     /* First layer: dL/dW1 = dL/da1^T u, dL/du = dL/da1 W1. */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, 3, n, 1.0, ga1, H, u, 3, 0.0, gw1, 3);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, 3, H, 1.0, ga1, H, w1, 3, 0.0, gu,
-                3);
+    gemm_tn(H, 3, n, ga1, H, u, 3, 0.0, gw1, 3);
+    gemm_nn(n, 3, H, ga1, H, w1, 3, 0.0, gu, 3);
     double *vrow = vjp_y + (size_t)CNF_STATE * lo;
     for (int b = 0; b < n; b++) {
         vrow[CNF_STATE * b] = gu[3 * b];
