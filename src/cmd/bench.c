@@ -23,6 +23,8 @@
  * torchdiffeq's latent-ODE example (batch 1,000, shared regular times).
  * --only GROUP runs one group: mnist, dense, odenet, cnf or latent;
  * --cnf-model CKPT measures the seminorm at a trained flow's parameters.
+ * --gemm xsmm runs the dense layers' and the flow's gemms on libxsmm
+ * ([train] gemm; the dgemm yardstick stays OpenBLAS's).
  * Prints a table and writes the same rows as TSV.
  *
  * This file holds the options, the groups' order and the table of rows;
@@ -38,6 +40,7 @@
 #include "common/cli.h"
 #include "core/util.h"
 #include "nn/conv.h"
+#include "nn/gemm.h"
 
 typedef struct {
     char name[64];
@@ -100,10 +103,11 @@ typedef struct {
     const char *mnist_dir, *out, *only, *cnf_model_path;
     const char *spirals, *spirals_regular;
     long steps, chunk;
+    gemm_backend_t gemm;
 } options_t;
 
 enum { OPT_MNIST_DIR = 256, OPT_OUT, OPT_STEPS, OPT_ONLY, OPT_CNF_MODEL, OPT_SPIRALS,
-       OPT_SPIRALS_REGULAR, OPT_CHUNK };
+       OPT_SPIRALS_REGULAR, OPT_CHUNK, OPT_GEMM };
 
 /* Takes the value v of option c into o, or exits naming the option. */
 static void take_option(options_t *o, int c, const char *v)
@@ -122,6 +126,10 @@ static void take_option(options_t *o, int c, const char *v)
     case OPT_CHUNK:
         if (parse_long(v, &o->chunk) != 0 || o->chunk < 1 || o->chunk > 4096)
             die("--chunk: '%s' is not an integer in [1, 4096]", v);
+        break;
+    case OPT_GEMM:
+        if (gemm_backend_parse(v, &o->gemm) != 0)
+            die("--gemm: '%s' is neither openblas nor xsmm", v);
         break;
     case OPT_CNF_MODEL:
         o->cnf_model_path = v;
@@ -155,13 +163,15 @@ static void parse_options(int argc, char **argv, options_t *o)
         {"spirals", required_argument, NULL, OPT_SPIRALS},
         {"spirals-regular", required_argument, NULL, OPT_SPIRALS_REGULAR},
         {"chunk", required_argument, NULL, OPT_CHUNK},
+        {"gemm", required_argument, NULL, OPT_GEMM},
         {NULL, 0, NULL, 0},
     };
     const cli_t cli = {
         .longopts = longopts,
         .usage_line = "bench --mnist-dir DIR --out FILE.tsv [--steps N] [--only GROUP]\n"
                       "             [--cnf-model CKPT] [--spirals F.tsv] [--spirals-regular F.tsv]\n"
-                      "             [--chunk N]  (examples per chunk of the convolutional models)"};
+                      "             [--chunk N]  (examples per chunk of the convolutional models)\n"
+                      "             [--gemm openblas|xsmm]  (the dense layers' gemms)"};
     int c;
     while ((c = cli_next(&cli, argc, argv)) != -1)
         take_option(o, c, optarg);
@@ -182,7 +192,9 @@ int main(int argc, char **argv)
     parse_options(argc, argv, &o);
     openblas_set_num_threads(1);
     conv_set_chunk((int)o.chunk);
-    printf("OpenBLAS: %s, 1 thread\n", openblas_get_config());
+    gemm_set_backend(o.gemm);
+    printf("OpenBLAS: %s, 1 thread; dense gemms: %s\n", openblas_get_config(),
+           gemm_backend_name(o.gemm));
 #define RUN(group) (!o.only || !strcmp(o.only, group))
     double peak = gemm_rate(0);
     report("dgemm_512_gflops", peak, "GFLOP/s");

@@ -17,6 +17,7 @@
 #include "models/mlp/mlp_kind.h"
 #include "models/cnf/cnf_field.h"
 #include "models/conv/odenet.h"
+#include "nn/gemm.h"
 #include "core/rng.h"
 #include "train/runcfg.h"
 #include "train/score.h"
@@ -318,6 +319,101 @@ static void interface_matches_direct_calls(void **state)
     }
 }
 
+/* A failed test leaves the process's backend at the default. */
+static int reset_gemm(void **state)
+{
+    (void)state;
+    gemm_set_backend(GEMM_OPENBLAS);
+    return 0;
+}
+
+/* One kind's loss gradient on its tiny batch (the parameters and inputs
+ * of interface_matches_direct_calls) with the given gemm backend; *np
+ * gets its length.  The caller frees it. */
+static double *tiny_gradient(const model_kind_t *k, gemm_backend_t be, size_t *np)
+{
+    runcfg_t rc;
+    err_t e = {{0}};
+    load_tiny(k, &rc);
+    kind_model_t km;
+    if (kind_model_create(&km, &rc, TINY_B, 1, &e) != 0)
+        fail_msg("%s: %s", k->name, e.msg);
+    *np = km.n_params;
+    double *params = malloc(*np * sizeof *params), *grad = malloc(*np * sizeof *grad);
+    double *x = malloc((size_t)TINY_B * km.n_inputs * sizeof *x);
+    int labels[TINY_B] = {2, 0, 1};
+    rng_t r;
+    rng_seed(&r, 11);
+    k->init_params(&km, params, &r);
+    rng_seed(&r, 5);
+    fill(&r, x, (size_t)TINY_B * km.n_inputs);
+    batch_t b = {.B = TINY_B, .K = 1, .x = x, .labels = labels};
+    dataset_t seqd = {0};
+    if (!strcmp(k->name, "latent") || !strcmp(k->name, "rnn")) {
+        make_sequences(&seqd, TINY_B, tiny_lengths, 7);
+        b = (batch_t){.B = TINY_B, .K = 1, .seqs = tiny_seqs, .data = &seqd};
+    }
+    model_result_t res;
+    gemm_set_backend(be);
+    int status = kind_model_run(&km, params, &b, grad, &res, &e);
+    gemm_set_backend(GEMM_OPENBLAS);
+    if (status != 0)
+        fail_msg("%s: %s", k->name, e.msg);
+    free(params);
+    free(x);
+    dataset_free(&seqd);
+    kind_model_free(&km);
+    return grad;
+}
+
+/* [train] gemm = xsmm changes every kind's gradient by rounding only (the
+ * adaptive solves included: no step decision flips on these batches). */
+static void xsmm_gradient_matches_openblas(void **state)
+{
+    (void)state;
+    for (int i = 0; i < model_kind_count(); i++) {
+        const model_kind_t *k = model_kind_at(i);
+        size_t n1, n2;
+        double *ob = tiny_gradient(k, GEMM_OPENBLAS, &n1);
+        double *xs = tiny_gradient(k, GEMM_XSMM, &n2);
+        assert_int_equal(n1, n2);
+        double err = grad_rel_err(xs, ob, n1);
+        if (!(err <= 1e-12))
+            fail_msg("kind %s: gradient with xsmm differs by %g (relative)", k->name, err);
+        free(ob);
+        free(xs);
+    }
+}
+
+/* The setting is read and checked like every key, and written to the
+ * configuration text (so to checkpoints) only when it is not the default:
+ * a default run's checkpoint is what it was before the key existed. */
+static void gemm_setting_written_only_when_chosen(void **state)
+{
+    (void)state;
+    const model_kind_t *k = model_kind_find("mlp", &(err_t){{0}});
+    runcfg_t rc;
+    err_t e = {{0}};
+    load_tiny(k, &rc);
+    assert_int_equal(rc.gemm_backend, GEMM_OPENBLAS);
+    char *text = runcfg_to_string(&rc);
+    assert_null(strstr(text, "gemm"));
+    free(text);
+    assert_int_equal(runcfg_override(&rc, "--set", "[train]\ngemm = xsmm\n", &e), 0);
+    assert_int_equal(rc.gemm_backend, GEMM_XSMM);
+    text = runcfg_to_string(&rc);
+    assert_non_null(strstr(text, "gemm = xsmm\n"));
+    runcfg_t back;
+    assert_int_equal(runcfg_load_string("stored", text, &back, &e), 0);
+    assert_int_equal(back.gemm_backend, GEMM_XSMM);
+    free(text);
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s[train]\ngemm = mkl\n", tiny_ini("mlp"));
+    /* tiny_ini has a [train] section already: a second one adds to it. */
+    assert_int_equal(runcfg_load_string("run.ini", bad, &back, &e), -1);
+    assert_non_null(strstr(e.msg, "run.ini: [train] gemm: 'mkl'"));
+}
+
 /* A batch larger than the workspace is an error, not an overrun. */
 static void oversized_batch_is_refused(void **state)
 {
@@ -490,6 +586,8 @@ const struct CMUnitTest kinds_tests[] = {
     cmocka_unit_test(unknown_kind_names_the_known_ones),
     cmocka_unit_test(every_kind_key_is_written_once),
     cmocka_unit_test(interface_matches_direct_calls),
+    cmocka_unit_test_teardown(xsmm_gradient_matches_openblas, reset_gemm),
+    cmocka_unit_test(gemm_setting_written_only_when_chosen),
     cmocka_unit_test(oversized_batch_is_refused),
 };
 const size_t kinds_tests_count = sizeof kinds_tests / sizeof kinds_tests[0];
