@@ -5,7 +5,11 @@
  *                  is small enough (M N K <= GEMM_XSMM_MAX_MNK),
  *                  cblas_dgemm otherwise.
  * Both compute the same sums in a different order, so their results
- * differ by rounding only.  A shape libxsmm cannot generate a kernel for
+ * differ by rounding only.  libxsmm's kernels sum each element's K terms
+ * in order with FMAs whatever the vector width: its AVX2 and AVX-512
+ * kernels give the same bits (checked with LIBXSMM_TARGET=hsw), so the
+ * xsmm backend needs no pinning where OpenBLAS needs OPENBLAS_CORETYPE;
+ * a CPU without FMA gives other bits.  A shape libxsmm cannot generate a kernel for
  * falls back to cblas_dgemm silently: it is a speed matter, not an error.
  *
  * Every matrix is row-major with the leading dimension given; alpha is 1
