@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <libxsmm.h>
+#include <stdlib.h>
 #include <string.h>
 
 static gemm_backend_t g_backend = GEMM_OPENBLAS;
@@ -24,14 +25,15 @@ void gemm_set_backend(gemm_backend_t b) { g_backend = b; }
 
 gemm_backend_t gemm_get_backend(void) { return g_backend; }
 
-/* The largest B a transposed copy is made of on the stack (gemm_nt). */
-#define BT_MAX (64 * 64)
+/* The largest B whose transposed copy is made on the stack (gemm_nt);
+ * a larger one (MNIST's 784 -> 20 layer) goes to the heap. */
+#define BT_STACK (64 * 64)
 
 /* Whether a product goes to libxsmm at all. */
 static int small(int M, int N, int K, double beta)
 {
-    return g_backend == GEMM_XSMM && (beta == 0.0 || beta == 1.0) &&
-           (double)M * N * K <= GEMM_XSMM_MAX_MNK;
+    return g_backend == GEMM_XSMM && (beta == 0.0 || beta == 1.0) && M > 0 && N > 0 &&
+           K > 0 && (double)M * N * K <= GEMM_XSMM_MAX_MNK;
 }
 
 /* libxsmm is column-major: a row-major C = op(A) op(B) is the column-major
@@ -62,20 +64,41 @@ void gemm_nn(int M, int N, int K, const double *A, int lda, const double *B, int
                 ldc);
 }
 
+/* bt (K, N) <- B (N, K) with leading dimension ldb. */
+static void transpose(double *bt, const double *B, int N, int K, int ldb)
+{
+    for (int n = 0; n < N; n++)
+        for (int k = 0; k < K; k++)
+            bt[(size_t)k * N + n] = B[(size_t)n * ldb + k];
+}
+
 /* libxsmm 1.17 generates no kernel with its first operand (our B)
  * transposed, so B is transposed here into a (K, N) copy and the product
- * is a gemm_nn: N K copies against M N K multiply-adds. */
+ * is a gemm_nn: N K copies against M N K multiply-adds.  0 if done. */
+static int xsmm_nt(int M, int N, int K, const double *A, int lda, const double *B, int ldb,
+                   double beta, double *C, int ldc)
+{
+    if (!small(M, N, K, beta))
+        return -1;
+    if ((size_t)N * K <= BT_STACK) {
+        double bt[BT_STACK];
+        transpose(bt, B, N, K, ldb);
+        return xsmm(M, N, K, A, lda, bt, N, beta, C, ldc, 0);
+    }
+    double *bt = malloc((size_t)N * K * sizeof *bt);
+    if (!bt)
+        return -1;
+    transpose(bt, B, N, K, ldb);
+    int done = xsmm(M, N, K, A, lda, bt, N, beta, C, ldc, 0);
+    free(bt);
+    return done;
+}
+
 void gemm_nt(int M, int N, int K, const double *A, int lda, const double *B, int ldb,
              double beta, double *C, int ldc)
 {
-    if (small(M, N, K, beta) && (size_t)N * K <= BT_MAX) {
-        double bt[BT_MAX];
-        for (int n = 0; n < N; n++)
-            for (int k = 0; k < K; k++)
-                bt[(size_t)k * N + n] = B[(size_t)n * ldb + k];
-        if (xsmm(M, N, K, A, lda, bt, N, beta, C, ldc, 0) == 0)
-            return;
-    }
+    if (xsmm_nt(M, N, K, A, lda, B, ldb, beta, C, ldc) == 0)
+        return;
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0, A, lda, B, ldb, beta, C,
                 ldc);
 }
