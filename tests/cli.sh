@@ -496,9 +496,19 @@ if awk -F '\t' 'NR > 1 && $5 == 0 { k = ($1 % 2) SUBSEP $2; if (k in v && v[k] !
             if (o[q] != 30 || l[q] - f[q] > 99 * h + 1e-9) exit 1
             if (last[q] - l[q] < 50 * h - 1e-9 || last[q] - f[q] > 149 * h + 1e-9) exit 1 }
         exit 0 }' "$tmp/spirals-fixed.tsv"; then ok; else bad "spirals: fixed curves, window or horizon"; fi
+# --start-max K: windows start at grid indices 0..K, all of them in reach
+# (with 400 spirals, each index is missed with probability (1 - 1/301)^400
+# = 0.26, so the largest start seen is K or close to it), and none beyond.
+expect 0 "$gd" spirals --count 400 --seed 3 --window 100 --horizon 100 --observations 100 \
+    --start-max 300 --out "$tmp/spirals-start.tsv"
+if awk -F '\t' 'NR > 1 && $5 == 1 && !($1 in f) { f[$1] = $2 }
+    END { h = 6 * 3.14159265358979 / 999; m = 0
+        for (q in f) { k = f[q] / h; if (k > m) m = k; if (k > 300.5) exit 1 }
+        exit !(m > 290) }' "$tmp/spirals-start.tsv"; then ok; else bad "spirals: --start-max 300 starts"; fi
 for args in "--count 0" "--count abc" "--observations 1" "--observations 401" "--noise -1" "--noise x" \
     "--seed -1" "--grid-points 9" "--duration 0" "--window 1" "--window 801" "--horizon -1" \
-    "--horizon 401" "--radius 1,0" "--radius -1,0" "--growth 0,0.1" "--growth 0.2" "--phase x,1"; do
+    "--horizon 401" "--radius 1,0" "--radius -1,0" "--growth 0,0.1" "--growth 0.2" "--phase x,1" \
+    "--start-max -1" "--start-max 999" "--start-max 601" "--start-max 7x"; do
     opt=${args%% *}
     expect 1 "$gd" spirals --count 3 --seed 1 $args --out "$tmp/no-spirals.tsv"
     has "spirals: $opt"
@@ -566,6 +576,19 @@ x=$(awk -F '\t' 'NR > 1 && $5 == 1 { last[$1] = $2 } NR > 1 && $5 == 0 { t[NR] =
     END { for (i in t) if (t[i] > last[s[i]]) { sq += e[i]; n += 2 } printf "%.10g", sq / n }' "$tmp/latent-half-pred.tsv")
 if awk -v x="$x" '$1 == "k_mse" { m = $2 } $1 == "k_recon_mse" { r = $2 } $1 == "k_extrap_mse" { v = $2 }
     END { d = (v - x) / x; exit !(m != "" && r == m && v != "" && d * d < 1e-10) }' "$tmp/latent-half.tsv"; then ok; else bad "latent: extrap_mse is not the error after the last observation ($x)"; cat "$tmp/latent-half.tsv"; fi
+# --extrap-points N scores only the first N truth rows after each spiral's
+# last observation; a spiral with fewer is an error, and so is N on data
+# that are not sequences.
+x=$(awk -F '\t' 'NR == FNR { if (FNR > 1 && $5 == 1) last[$1] = $2 + 0; next }
+    FNR > 1 && $5 == 0 && $2 + 0 > last[$1] && c[$1]++ < 5 { sq += ($3 - $6) ^ 2 + ($4 - $7) ^ 2; n += 2 }
+    END { printf "%.10g", sq / n }' "$tmp/latent-half-pred.tsv" "$tmp/latent-half-pred.tsv")
+expect 0 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-half.tsv" --summary "$tmp/latent-half5.tsv" --prefix k --extrap-points 5
+if awk -v x="$x" '$1 == "k_extrap_mse" { v = $2 } END { d = (v - x) / x; exit !(v != "" && d * d < 1e-10) }' "$tmp/latent-half5.tsv"; then ok; else bad "latent: --extrap-points 5 is not the error on the first 5 truth rows after the last observation ($x)"; cat "$tmp/latent-half5.tsv"; fi
+expect 1 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-half.tsv" --summary "$tmp/no-eval.tsv" --prefix k --extrap-points 100000
+has "truth rows after its last observation, fewer than --extrap-points 100000"
+expect 1 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-half.tsv" --summary "$tmp/no-eval.tsv" --prefix k --extrap-points 0
+has "--extrap-points: '0' is not an integer"
+if [ -e "$tmp/no-eval.tsv" ]; then bad "a refused eval --extrap-points left its summary"; else ok; fi
 expect 0 "$bin/eval" --model "$tmp/latent.ckpt" --data "$tmp/sp-test.tsv" --summary "$tmp/latent-eval2.tsv" --prefix k
 if cmp -s "$tmp/latent-eval.tsv" "$tmp/latent-eval2.tsv"; then ok; else bad "latent: eval is not deterministic"; fi
 # features: z0 (the posterior mean) per trajectory, --count of them.

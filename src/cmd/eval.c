@@ -1,7 +1,8 @@
 /* eval: scores a trained model of any kind on a dataset.
  *
  *   eval --model M.ckpt --data DATA --summary S.tsv --prefix KEY
- *        [--predictions P.tsv] [--grid G.tsv --grid-range LO,HI --grid-n N]
+ *        [--predictions P.tsv] [--extrap-points N]
+ *        [--grid G.tsv --grid-range LO,HI --grid-n N]
  *
  * Writes KEY_loss (the model's loss over the whole set: a mean for
  * cross-entropy and mse, a sum for sse),
@@ -14,7 +15,9 @@
  * predictions and a rollout after the last observation: its mean squared
  * error against the truth inside
  * [first, last observation] of each sequence, and after the last
- * observation; truth rows before the first are not scored) and
+ * observation (with --extrap-points N only the first N truth rows after
+ * it: Chen et al.'s "100 time points extending beyond those that were
+ * used for training"); truth rows before the first are not scored) and
  * KEY_nfe_forward (forward evaluations per solve) to the summary.
  * --predictions writes the model's outputs next to the inputs (a
  * trajectory: t and the outputs; images: the image's index, its label and
@@ -52,7 +55,8 @@
 static void usage(FILE *fp)
 {
     fprintf(fp, "usage: eval --model M.ckpt --data DATA --summary S.tsv --prefix KEY\n"
-                "            [--predictions P.tsv] [--grid G.tsv --grid-range LO,HI --grid-n N]\n"
+                "            [--predictions P.tsv] [--extrap-points N]\n"
+                "            [--grid G.tsv --grid-range LO,HI --grid-n N]\n"
                 "  DATA: a TSV dataset, or an MNIST directory (its test set)\n");
 }
 
@@ -60,7 +64,8 @@ static void usage(FILE *fp)
 typedef struct {
     const char *model_path, *data, *summary, *prefix, *pred_path, *grid_path, *grid_range;
     long grid_n;
-    double lo, hi; /* --grid-range */
+    long extrap_points; /* --extrap-points: 0 scores every truth row after the last observation */
+    double lo, hi;      /* --grid-range */
 } eval_opts_t;
 
 /* The outputs: every one opened before the work (an unwritable destination
@@ -114,7 +119,7 @@ static int argmax(const double *z, int n)
 static void parse_options(int argc, char **argv, eval_opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    enum { OPT_GRID_RANGE = 256, OPT_GRID_N };
+    enum { OPT_GRID_RANGE = 256, OPT_GRID_N, OPT_EXTRAP_POINTS };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},
         {"model", required_argument, NULL, 'm'},
@@ -125,6 +130,7 @@ static void parse_options(int argc, char **argv, eval_opts_t *o)
         {"grid", required_argument, NULL, 'g'},
         {"grid-range", required_argument, NULL, OPT_GRID_RANGE},
         {"grid-n", required_argument, NULL, OPT_GRID_N},
+        {"extrap-points", required_argument, NULL, OPT_EXTRAP_POINTS},
         {NULL, 0, NULL, 0}};
     static const cli_t cli = {.longopts = options, .usage = usage};
     int c;
@@ -140,6 +146,11 @@ static void parse_options(int argc, char **argv, eval_opts_t *o)
         case OPT_GRID_N:
             if (parse_long(optarg, &o->grid_n) != 0 || o->grid_n < 2 || o->grid_n > 4000)
                 die("--grid-n: '%s' is not an integer in [2, 4000]", optarg);
+            break;
+        case OPT_EXTRAP_POINTS:
+            if (parse_long(optarg, &o->extrap_points) != 0 || o->extrap_points < 1 ||
+                o->extrap_points > 1000000)
+                die("--extrap-points: '%s' is not an integer in [1, 1e6]", optarg);
             break;
         }
     }
@@ -262,15 +273,23 @@ static void decode_truth(const eval_opts_t *o, eval_in_t *in, eval_result_t *r)
 }
 
 /* Sequences: the decoded truth rows' squared errors, inside each
- * sequence's observed window and after it; rows before its first
- * observation are not scored. */
-static void score_truth(const eval_in_t *in, eval_result_t *r)
+ * sequence's observed window and after it (all of them, or the first
+ * extrap_points > 0, which every sequence must have); rows before its
+ * first observation are not scored. */
+static void score_truth(const eval_opts_t *o, const eval_in_t *in, eval_result_t *r)
 {
     const dataset_t *d = &in->d;
     int O = in->sm.model.n_outputs;
     for (int q = 0; q < d->n_sequences; q++) {
         double t_first = d->t[d->obs_rows[d->obs_start[q]]];
         double t_last = d->t[d->obs_rows[d->obs_start[q + 1] - 1]];
+        long after = 0;
+        for (int i = d->truth_start[q]; i < d->truth_start[q + 1]; i++)
+            after += d->t[d->truth_rows[i]] > t_last;
+        if (o->extrap_points > after)
+            die("%s: sequence %d has %ld truth rows after its last observation, fewer than "
+                "--extrap-points %ld", o->data, q, after, o->extrap_points);
+        long scored = 0;
         for (int i = d->truth_start[q]; i < d->truth_start[q + 1]; i++) {
             double t = d->t[d->truth_rows[i]], sq = 0.0;
             if (t < t_first)
@@ -283,7 +302,7 @@ static void score_truth(const eval_in_t *in, eval_result_t *r)
             if (t <= t_last) {
                 r->recon_sq += sq;
                 r->recon_n += O;
-            } else {
+            } else if (o->extrap_points == 0 || scored++ < o->extrap_points) {
                 r->extrap_sq += sq;
                 r->extrap_n += O;
             }
@@ -434,9 +453,12 @@ int main(int argc, char **argv)
 
     eval_result_t r = {0};
     score(&o, &in, &r);
+    if (o.extrap_points && !in.sequences)
+        die("--extrap-points: %s is not sequence data (it scores truth rows after a sequence's "
+            "last observation)", o.data);
     if (in.sequences) {
         decode_truth(&o, &in, &r);
-        score_truth(&in, &r);
+        score_truth(&o, &in, &r);
     }
     if (o.grid_path)
         write_grid(&o, &in, &out);

@@ -14,7 +14,8 @@
 
 #define USAGE_SPIRALS                                                                        \
     "gen-data spirals --count N --seed S [--noise SD] [--observations M] [--grid-points G] " \
-    "[--duration T] [--window W] [--horizon E] [--radius LO,HI] [--growth LO,HI] [--phase LO,HI] --out F.tsv"
+    "[--duration T] [--window W] [--horizon E] [--start-max K] [--radius LO,HI] [--growth LO,HI] " \
+    "[--phase LO,HI] --out F.tsv"
 const char usage_spirals[] = USAGE_SPIRALS;
 static const char help_spirals[] =
     USAGE_SPIRALS "\n"
@@ -25,10 +26,12 @@ static const char help_spirals[] =
     "  --noise SD        observation noise sd per coordinate, >= 0 (default 0.1)\n"
     "  --observations M  observed grid points per spiral, in [2, W] (default 100)\n"
     "  --grid-points G   fine grid points per spiral, in [10, 1e6] (default 1000)\n"
-    "  --window W        grid points of the observation window, in [2, G - floor(0.2 G)]\n"
+    "  --window W        grid points of the observation window, in [2, G - K]\n"
     "                    (default floor(0.4 G))\n"
     "  --horizon E       truth rows end E grid points after the window (default: the\n"
-    "                    grid's end; E <= G - floor(0.2 G) - W)\n"
+    "                    grid's end; E <= G - K - W)\n"
+    "  --start-max K     latest grid index a window starts at, in [0, G - 2]\n"
+    "                    (default floor(0.2 G))\n"
     "  --duration T      grid times t_i = T i / (G - 1), T > 0 (default 6 pi)\n"
     "  --radius LO,HI    starting radius a ~ U(LO, HI), 0 <= LO <= HI (default 0,0.5)\n"
     "  --growth LO,HI    growth b ~ U(LO, HI) per radian, 0 < LO <= HI (default 0.1,0.2)\n"
@@ -37,7 +40,7 @@ static const char help_spirals[] =
     "Spiral: r = a + b theta, theta = 6 pi t / T in [0, 6 pi],\n"
     "  y = r (cos(phi0 + s theta), sin(phi0 + s theta)), s = +1 / -1 by direction;\n"
     "  LO = HI fixes a parameter (its uniform is still drawn).\n"
-    "Window: W grid points from k0 ~ U{0..floor(0.2 G)};\n"
+    "Window: W grid points from k0 ~ U{0..K};\n"
     "  M of them observed (uniform M-subset, sorted), each with N(0, SD^2) noise per\n"
     "  coordinate.\n"
     "Rows per spiral in time order: truth at every grid point (observed 0), each\n"
@@ -49,20 +52,20 @@ static const char help_spirals[] =
 #define SPIRAL_B_MIN 0.1                                 /* b ~ U(0.1, 0.2) */
 #define SPIRAL_B_MAX 0.2
 #define SPIRAL_WINDOW_FRACTION 0.4 /* W = floor(0.4 G) */
-#define SPIRAL_START_FRACTION 0.2  /* k0 ~ U{0..floor(0.2 G)} */
+#define SPIRAL_START_FRACTION 0.2  /* default K = floor(0.2 G): k0 ~ U{0..K} */
 
 /* spirals's options, given or defaulted. */
 typedef struct {
     const char *out;
     /* The texts of the options given (NULL: the default), for messages. */
     const char *observations_text, *noise_text, *grid_points_text, *duration_text,
-        *window_text, *radius_text, *growth_text, *phase_text;
-    long count, seed, observations, grid_points, window_opt, horizon;
+        *window_text, *radius_text, *growth_text, *phase_text, *start_max_text;
+    long count, seed, observations, grid_points, window_opt, horizon, start_max_opt;
     double noise, duration;
     double a_lo, a_hi, b_lo, b_hi;
     double phase_lo, phase_hi;
     /* Derived by check_spiral_window: the window's grid points W and the
-     * latest start floor(0.2 G). */
+     * latest start K (--start-max, or floor(0.2 G)). */
     long window, start_max;
 } spiral_opts_t;
 
@@ -113,6 +116,12 @@ static void spiral_option(spiral_opts_t *o, int c, const char *v)
         if (parse_long(v, &o->horizon) != 0 || o->horizon < 0)
             die("%s: --horizon: '%s' is not an integer >= 0", what, v);
         break;
+    case OPT_START_MAX:
+        /* The upper bound depends on --grid-points: checked below. */
+        if (parse_long(v, &o->start_max_opt) != 0 || o->start_max_opt < 0)
+            die("%s: --start-max: '%s' is not an integer >= 0", what, v);
+        o->start_max_text = v;
+        break;
     case OPT_RADIUS:
         parse_range(what, "--radius", v, 1, &o->a_lo, &o->a_hi);
         if (o->a_lo < 0)
@@ -147,6 +156,7 @@ static void parse_spirals(int argc, char **argv, spiral_opts_t *o)
         {"duration", required_argument, NULL, OPT_DURATION},
         {"window", required_argument, NULL, OPT_WINDOW},
         {"horizon", required_argument, NULL, OPT_HORIZON},
+        {"start-max", required_argument, NULL, OPT_START_MAX},
         {"radius", required_argument, NULL, OPT_RADIUS},
         {"growth", required_argument, NULL, OPT_GROWTH},
         {"phase", required_argument, NULL, OPT_PHASE},
@@ -175,11 +185,22 @@ static void check_spiral_window(spiral_opts_t *o)
     long grid_points = o->grid_points, observations = o->observations, count = o->count;
     long window = (long)(SPIRAL_WINDOW_FRACTION * (double)grid_points);
     long start_max = (long)(SPIRAL_START_FRACTION * (double)grid_points);
+    if (o->start_max_text) {
+        if (o->start_max_opt > grid_points - 2)
+            die("%s: --start-max: '%s' leaves fewer than 2 grid points for a window (--grid-points "
+                "%ld)", what, o->start_max_text, grid_points);
+        start_max = o->start_max_opt;
+    }
     if (o->window_opt) {
         if (o->window_opt > grid_points - start_max)
-            die("%s: --window: %ld exceeds the %ld grid points after the latest start (0.8 of "
-                "--grid-points %ld)", what, o->window_opt, grid_points - start_max, grid_points);
+            die("%s: --window: %ld exceeds the %ld grid points after the latest start (%s, "
+                "--grid-points %ld)", what, o->window_opt, grid_points - start_max,
+                o->start_max_text ? "--start-max" : "0.2 of --grid-points", grid_points);
         window = o->window_opt;
+    } else if (window > grid_points - start_max) {
+        die("%s: --start-max: '%s' leaves %ld grid points after the latest start, fewer than "
+            "the default window floor(0.4 --grid-points) = %ld (give --window)", what,
+            o->start_max_text, grid_points - start_max, window);
     }
     if (o->horizon > grid_points - start_max - window)
         die("%s: --horizon: %ld exceeds the %ld grid points after the latest window", what,
