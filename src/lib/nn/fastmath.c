@@ -1,5 +1,12 @@
 #include "nn/fastmath.h"
 
+/* Every build of the loops below must do the same IEEE operations, so no
+ * a * b + c may become an FMA: GCC in ISO C mode never contracts, clang
+ * does by default (and its AVX-512 target brings FMA), so say it. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
