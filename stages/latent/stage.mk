@@ -24,10 +24,10 @@ LATENT_COUNT_train_paper := 1000
 LATENT_COUNT_test_paper := 100
 LATENT_COUNT_train_full := 1000
 LATENT_COUNT_test_full := 100
-# The spirals (our choices; the reproduction report gives none): as in Chen et al.'s
-# experiment, every spiral of one direction is the same curve and they
-# differ in where their window starts ("each starting at a different
-# point"), here r = 0.25 + 0.15 theta from angle 0; a window of 200 grid
+# The spirals (our choices; the reproduction report gives none): as in
+# torchdiffeq's reconstruction of Chen et al.'s experiment (Chen et al. say
+# only "each starting at a different point"), every spiral of one direction
+# is the same curve and they differ in where their window starts, here r = 0.25 + 0.15 theta from angle 0; a window of 200 grid
 # points (3.77 time units, 0.6 of a turn) from a start in the first fifth
 # of the grid, 100 of its points observed with noise sd 0.1, and the truth
 # 200 grid points past the window (the extrapolation scored).
