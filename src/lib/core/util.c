@@ -441,3 +441,11 @@ int parse_long(const char *s, long *out)
     *out = v;
     return 0;
 }
+
+int name_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}

@@ -101,4 +101,8 @@ double monotonic_seconds(void);
 int parse_double(const char *s, double *out);
 int parse_long(const char *s, long *out);
 
+/* The index of name in names (n of them), or -1: the parsing of every
+ * enumerated setting (methods, activations, losses, backends). */
+int name_index(const char *const *names, int n, const char *name);
+
 #endif

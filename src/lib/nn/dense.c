@@ -12,12 +12,11 @@ static const char *const act_names[] = {"identity", "tanh", "relu", "elu"};
 
 int act_parse(const char *name, act_t *out)
 {
-    for (int i = 0; i < 4; i++)
-        if (strcmp(name, act_names[i]) == 0) {
-            *out = (act_t)i;
-            return 0;
-        }
-    return -1;
+    int i = name_index(act_names, 4, name);
+    if (i < 0)
+        return -1;
+    *out = (act_t)i;
+    return 0;
 }
 
 const char *act_name(act_t a) { return act_names[a]; }

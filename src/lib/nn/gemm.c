@@ -1,3 +1,4 @@
+#include "core/util.h"
 #include "nn/gemm.h"
 
 #include <cblas.h>
@@ -11,12 +12,11 @@ static const char *const backend_names[] = {"openblas", "xsmm"};
 
 int gemm_backend_parse(const char *name, gemm_backend_t *out)
 {
-    for (int i = 0; i < 2; i++)
-        if (strcmp(name, backend_names[i]) == 0) {
-            *out = (gemm_backend_t)i;
-            return 0;
-        }
-    return -1;
+    int i = name_index(backend_names, 2, name);
+    if (i < 0)
+        return -1;
+    *out = (gemm_backend_t)i;
+    return 0;
 }
 
 const char *gemm_backend_name(gemm_backend_t b) { return backend_names[b]; }
@@ -55,13 +55,20 @@ static int xsmm(int M, int N, int K, const double *A, int lda, const double *B, 
     return 0;
 }
 
+/* C = op(A) B + beta C through libxsmm, or cblas where it declines. */
+static void gemm_a(int trans_a, int M, int N, int K, const double *A, int lda, const double *B,
+                   int ldb, double beta, double *C, int ldc)
+{
+    if (xsmm(M, N, K, A, lda, B, ldb, beta, C, ldc, trans_a) == 0)
+        return;
+    cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, CblasNoTrans, M, N, K, 1.0, A,
+                lda, B, ldb, beta, C, ldc);
+}
+
 void gemm_nn(int M, int N, int K, const double *A, int lda, const double *B, int ldb,
              double beta, double *C, int ldc)
 {
-    if (xsmm(M, N, K, A, lda, B, ldb, beta, C, ldc, 0) == 0)
-        return;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, A, lda, B, ldb, beta, C,
-                ldc);
+    gemm_a(0, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* bt (K, N) <- B (N, K) with leading dimension ldb. */
@@ -106,8 +113,5 @@ void gemm_nt(int M, int N, int K, const double *A, int lda, const double *B, int
 void gemm_tn(int M, int N, int K, const double *A, int lda, const double *B, int ldb,
              double beta, double *C, int ldc)
 {
-    if (xsmm(M, N, K, A, lda, B, ldb, beta, C, ldc, 1) == 0)
-        return;
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, N, K, 1.0, A, lda, B, ldb, beta, C,
-                ldc);
+    gemm_a(1, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }

@@ -1,3 +1,4 @@
+#include "core/util.h"
 #include "ode/ode.h"
 #include "ode/nvec_fast.h"
 
@@ -13,12 +14,11 @@ static const char *const method_names[] = {"dopri5", "tsit5", "bosh3", "verner6"
 
 int ode_method_parse(const char *name, ode_method_t *out)
 {
-    for (int i = 0; i < 6; i++)
-        if (strcmp(name, method_names[i]) == 0) {
-            *out = (ode_method_t)i;
-            return 0;
-        }
-    return -1;
+    int i = name_index(method_names, 6, name);
+    if (i < 0)
+        return -1;
+    *out = (ode_method_t)i;
+    return 0;
 }
 
 const char *ode_method_name(ode_method_t m) { return method_names[m]; }

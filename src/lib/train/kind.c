@@ -1,5 +1,6 @@
 /* The registry of model kinds: add a kind by writing its folder,
  * src/lib/models/NAME/, and one line to MODEL_KINDS. */
+#include "core/util.h"
 #include "train/kind.h"
 #include "train/runcfg.h"
 
@@ -26,12 +27,11 @@ static const char *const loss_names[] = {"cross_entropy", "mse", "sse", "nll", "
 
 int loss_parse(const char *name, loss_t *out)
 {
-    for (int i = 0; i < (int)(sizeof loss_names / sizeof loss_names[0]); i++)
-        if (strcmp(name, loss_names[i]) == 0) {
-            *out = (loss_t)i;
-            return 0;
-        }
-    return -1;
+    int i = name_index(loss_names, (int)(sizeof loss_names / sizeof loss_names[0]), name);
+    if (i < 0)
+        return -1;
+    *out = (loss_t)i;
+    return 0;
 }
 
 const char *loss_name(loss_t l) { return loss_names[l]; }
